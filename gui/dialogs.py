@@ -1,0 +1,282 @@
+"""Dialogs, and ``Dialogs``: the one place the window asks the user something (tests replace it)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import chess
+from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kibitz.gui.pieces import piece_svg
+from kibitz.gui.protocols import GameRecordLike
+
+
+def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A label that never interprets its text as HTML (player names are data)."""
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    return label
+
+
+def piece_icon(piece: chess.Piece, size: int = 64) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    QSvgRenderer(QByteArray(piece_svg(piece))).render(painter)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class PromotionDialog(QDialog):
+    """Pick the piece a pawn becomes."""
+
+    PIECES = (chess.QUEEN, chess.ROOK, chess.BISHOP, chess.KNIGHT)
+
+    def __init__(self, color: chess.Color, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Promote to")
+        self.choice: chess.PieceType | None = None
+        layout = QHBoxLayout(self)
+        self.buttons: dict[chess.PieceType, QPushButton] = {}
+        for piece_type in self.PIECES:
+            button = QPushButton()
+            button.setIcon(piece_icon(chess.Piece(piece_type, color)))
+            button.setIconSize(QSize(56, 56))
+            button.setToolTip(chess.piece_name(piece_type))
+            button.clicked.connect(lambda _=False, p=piece_type: self._choose(p))
+            layout.addWidget(button)
+            self.buttons[piece_type] = button
+
+    def _choose(self, piece_type: chess.PieceType) -> None:
+        self.choice = piece_type
+        self.accept()
+
+
+@dataclass(frozen=True)
+class NewGameChoice:
+    white: str
+    black: str
+    event: str | None
+
+
+class NewGameDialog(QDialog):
+    """Pick or type two players' names and, optionally, an event."""
+
+    def __init__(self, names: Sequence[str], parent: QWidget | None = None,
+                 white: str = "", black: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New game")
+        self.white = self._combo(names, white)
+        self.black = self._combo(names, black)
+        self.event = QLineEdit()
+        self.event.setPlaceholderText("optional")
+        swap = QPushButton("Swap colours")
+        swap.clicked.connect(self.swap)
+        form = QFormLayout()
+        form.addRow("White", self.white)
+        form.addRow("Black", self.black)
+        form.addRow("", swap)
+        form.addRow("Event", self.event)
+        self.error = plain_label()
+        self.error.setStyleSheet("color: #b00020")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(plain_label("Choose a name from the list or type a new one."))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    @staticmethod
+    def _combo(names: Sequence[str], current: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setEditable(True)
+        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        combo.addItems(list(names))
+        combo.setCurrentText(current)
+        combo.setMinimumContentsLength(18)
+        return combo
+
+    def swap(self) -> None:
+        white, black = self.white.currentText(), self.black.currentText()
+        self.white.setCurrentText(black)
+        self.black.setCurrentText(white)
+
+    def choice(self) -> NewGameChoice:
+        return NewGameChoice(self.white.currentText().strip(), self.black.currentText().strip(),
+                             self.event.text().strip() or None)
+
+    def accept(self) -> None:
+        c = self.choice()
+        if not c.white or not c.black:
+            self.error.setText("Both players need a name.")
+            return
+        if c.white.casefold() == c.black.casefold():
+            self.error.setText("White and Black must be two different players.")
+            return
+        super().accept()
+
+
+def describe_record(record: GameRecordLike) -> str:
+    when = datetime.datetime.fromtimestamp(record.created_at).strftime("%Y-%m-%d %H:%M")
+    moves = len(record.moves)
+    return f"{record.white} – {record.black}, {moves} plies, started {when}"
+
+
+class ResumeDialog(QDialog):
+    """Unfinished games found at start: resume one, or start afresh."""
+
+    def __init__(self, records: Sequence[GameRecordLike], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Resume a game?")
+        self.records = list(records)
+        self.list = QListWidget()
+        for record in self.records:
+            QListWidgetItem(describe_record(record), self.list)  # list items are plain text
+        self.list.setCurrentRow(0)
+        self.list.itemDoubleClicked.connect(lambda _: self.accept())
+        buttons = QDialogButtonBox()
+        buttons.addButton("Resume", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("New game", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(plain_label("These games were not finished:"))
+        layout.addWidget(self.list)
+        layout.addWidget(buttons)
+
+    def selected(self) -> GameRecordLike | None:
+        row = self.list.currentRow()
+        return self.records[row] if 0 <= row < len(self.records) else None
+
+
+KEEP = "keep"
+NEW = "new"
+
+
+@dataclass(frozen=True)
+class NameMapping:
+    """What to do with one PGN name: keep it (``KEEP``), make a player (``NEW``), or alias to a player id."""
+
+    pgn_name: str
+    action: str | int
+
+
+class ImportMappingDialog(QDialog):
+    """Say which player each PGN name is: an existing player (alias), a new player, or nobody."""
+
+    def __init__(self, names: Sequence[tuple[str, int]], players: Sequence[tuple[int, str]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Who is who?")
+        self.resize(560, 420)
+        self.table = QTableWidget(len(names), 3)
+        self.table.setHorizontalHeaderLabels(["Name in the PGN", "Games", "Player"])
+        self.table.verticalHeader().setVisible(False)
+        self.combos: list[tuple[str, QComboBox]] = []
+        lowered = {name.casefold(): pid for pid, name in players}
+        for row, (name, count) in enumerate(names):
+            item = QTableWidgetItem(name)
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.table.setItem(row, 0, item)
+            count_item = QTableWidgetItem(str(count))
+            count_item.setFlags(count_item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.table.setItem(row, 1, count_item)
+            combo = QComboBox()
+            combo.addItem("— not a player here —", KEEP)
+            combo.addItem("New player with this name", NEW)
+            for pid, pname in players:
+                combo.addItem(f"is {pname}", pid)
+            if name.strip().casefold() in lowered:
+                combo.setCurrentIndex(combo.findData(lowered[name.strip().casefold()]))
+            self.table.setCellWidget(row, 2, combo)
+            self.combos.append((name, combo))
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        buttons = QDialogButtonBox()
+        buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(plain_label(
+            "Games are linked to a player by name. Map the names in these files to players "
+            "(a mapped name becomes that player's alias); unmapped names are imported as they are."))
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+
+    def mappings(self) -> list[NameMapping]:
+        return [NameMapping(name, combo.currentData()) for name, combo in self.combos
+                if combo.currentData() != KEEP]
+
+
+class Dialogs:
+    """Every question the window asks. Tests subclass this with scripted answers."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self.parent = parent
+
+    def choose_promotion(self, color: chess.Color) -> chess.PieceType | None:
+        dialog = PromotionDialog(color, self.parent)
+        return dialog.choice if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def new_game(self, names: Sequence[str], white: str = "", black: str = "") -> NewGameChoice | None:
+        dialog = NewGameDialog(names, self.parent, white, black)
+        return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def choose_resume(self, records: Sequence[GameRecordLike]) -> GameRecordLike | None:
+        dialog = ResumeDialog(records, self.parent)
+        return dialog.selected() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def confirm(self, title: str, text: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.parent)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+    def inform(self, title: str, text: str, details: str = "") -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self.parent)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        if details:
+            box.setDetailedText(details)
+        box.exec()
+
+    def open_pgn_files(self) -> list[Path]:
+        paths, _ = QFileDialog.getOpenFileNames(self.parent, "Import PGN", "",
+                                                "PGN files (*.pgn *.pgn.gz *.pgn.xz *.pgn.bz2);;All files (*)")
+        return [Path(p) for p in paths]
+
+    def save_pgn_path(self, suggested: str) -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(self.parent, "Export PGN", suggested, "PGN files (*.pgn)")
+        return Path(path) if path else None
+
+    def map_import_names(self, names: Sequence[tuple[str, int]],
+                         players: Sequence[tuple[int, str]]) -> list[NameMapping] | None:
+        dialog = ImportMappingDialog(names, players, self.parent)
+        return dialog.mappings() if dialog.exec() == QDialog.DialogCode.Accepted else None

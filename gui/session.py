@@ -1,0 +1,217 @@
+"""A game being played: owns the ``chess.Board``, decides legality and results, writes the store.
+
+No widgets here: the promotion choice is asked through a callable handed in by the window, so
+the session runs the same under tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import chess
+from PySide6.QtCore import QObject, Signal
+
+from kibitz.gui.protocols import GameRecordLike, PlayerLike, StoreLike
+
+Square = int
+PromotionChooser = Callable[[chess.Color], "chess.PieceType | None"]
+
+RESULT_FOR_WINNER = {chess.WHITE: "1-0", chess.BLACK: "0-1"}
+TERMINATIONS = {
+    chess.Termination.CHECKMATE: "checkmate",
+    chess.Termination.STALEMATE: "stalemate",
+    chess.Termination.INSUFFICIENT_MATERIAL: "insufficient material",
+    chess.Termination.SEVENTYFIVE_MOVES: "seventy-five-move rule",
+    chess.Termination.FIVEFOLD_REPETITION: "fivefold repetition",
+    chess.Termination.FIFTY_MOVES: "fifty-move rule",
+    chess.Termination.THREEFOLD_REPETITION: "threefold repetition",
+}
+
+
+def always_queen(color: chess.Color) -> chess.PieceType | None:
+    return chess.QUEEN
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A player in a seat: who plays a colour."""
+
+    player_id: int
+    name: str
+
+
+class GameSession(QObject):
+    """One game: every move is committed to the store the moment it is played.
+
+    Threefold repetition and the fifty-move rule end the game at once (claimed automatically).
+    """
+
+    move_played = Signal(object)  # chess.Move
+    position_reset = Signal()  # takeback or load: the position changed other than by one move
+    game_finished = Signal(str, str)  # result, termination
+
+    def __init__(
+        self,
+        store: StoreLike,
+        game_id: int,
+        white: Seat,
+        black: Seat,
+        *,
+        board: chess.Board | None = None,
+        promotion_chooser: PromotionChooser = always_queen,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.game_id = game_id
+        self.seats = {chess.WHITE: white, chess.BLACK: black}
+        self.board = board.copy() if board is not None else chess.Board()
+        self.promotion_chooser = promotion_chooser
+        self.result = "*"
+        self.termination = ""
+        self._sans = self._replay_sans(self.board)
+
+    # -- construction -----------------------------------------------------------------------
+    @classmethod
+    def start(cls, store: StoreLike, white: PlayerLike, black: PlayerLike, *, event: str | None = None,
+              **kwargs: object) -> GameSession:
+        game_id = store.start_game(white.id, black.id, event=event or None)
+        return cls(store, game_id, Seat(white.id, white.name), Seat(black.id, black.name), **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def resume(cls, store: StoreLike, record: GameRecordLike, **kwargs: object) -> GameSession:
+        """Continue an unfinished game from the store; moves that no longer replay are dropped."""
+        board = chess.Board(record.fen) if record.fen else chess.Board()
+        played = 0
+        for uci in record.moves:
+            try:
+                move = chess.Move.from_uci(uci)
+            except ValueError:
+                break
+            if move not in board.legal_moves:
+                break
+            board.push(move)
+            played += 1
+        if played < len(record.moves):
+            store.truncate_moves(record.id, played)
+        white = Seat(record.white_id if record.white_id is not None else -1, record.white)
+        black = Seat(record.black_id if record.black_id is not None else -1, record.black)
+        session = cls(store, record.id, white, black, board=board, **kwargs)  # type: ignore[arg-type]
+        session._check_end()
+        return session
+
+    @staticmethod
+    def _replay_sans(board: chess.Board) -> list[str]:
+        replay = board.root()
+        sans = []
+        for move in board.move_stack:
+            sans.append(replay.san(move))
+            replay.push(move)
+        return sans
+
+    # -- state --------------------------------------------------------------------------------
+    @property
+    def sans(self) -> list[str]:
+        return list(self._sans)
+
+    @property
+    def ply(self) -> int:
+        return len(self.board.move_stack)
+
+    @property
+    def is_over(self) -> bool:
+        return self.result != "*"
+
+    @property
+    def turn(self) -> chess.Color:
+        return self.board.turn
+
+    def seat_to_move(self) -> Seat:
+        return self.seats[self.board.turn]
+
+    def legal_destinations(self) -> dict[Square, set[Square]]:
+        """Movable squares -> their targets (empty once the game is over)."""
+        if self.is_over:
+            return {}
+        dests: dict[Square, set[Square]] = {}
+        for move in self.board.legal_moves:
+            dests.setdefault(move.from_square, set()).add(move.to_square)
+        return dests
+
+    def board_at(self, ply: int) -> chess.Board:
+        """The position after ``ply`` plies (0 = the start)."""
+        board = self.board.root()
+        for move in self.board.move_stack[:ply]:
+            board.push(move)
+        return board
+
+    # -- playing ------------------------------------------------------------------------------
+    def attempt_move(self, from_square: Square, to_square: Square) -> chess.Move | None:
+        """Play from -> to if legal, asking for the promotion piece; None if refused or cancelled."""
+        if self.is_over:
+            return None
+        candidates = [m for m in self.board.legal_moves
+                      if m.from_square == from_square and m.to_square == to_square]
+        if not candidates:
+            return None
+        move = candidates[0]
+        if move.promotion is not None:
+            piece = self.promotion_chooser(self.board.turn)
+            if piece is None:
+                return None
+            move = chess.Move(from_square, to_square, promotion=piece)
+            if move not in candidates:
+                return None
+        self.play(move)
+        return move
+
+    def play(self, move: chess.Move) -> None:
+        """Play a legal move and commit it to the store at once."""
+        if self.is_over or move not in self.board.legal_moves:
+            raise ValueError(f"illegal move {move.uci()} in {self.board.fen()}")
+        san = self.board.san(move)
+        self.store.add_move(self.game_id, self.ply, move.uci(), san)
+        self.board.push(move)
+        self._sans.append(san)
+        self.move_played.emit(move)
+        self._check_end()
+
+    def takeback(self, plies: int = 1) -> int:
+        """Undo up to ``plies`` moves of a game in progress; returns how many were undone.
+
+        A finished game stays finished (the store records results once).
+        """
+        undone = 0 if self.is_over else min(plies, self.ply)
+        if undone == 0:
+            return 0
+        for _ in range(undone):
+            self.board.pop()
+            self._sans.pop()
+        self.store.truncate_moves(self.game_id, self.ply)
+        self.position_reset.emit()
+        return undone
+
+    def resign(self, color: chess.Color | None = None) -> None:
+        """The given side (default: the side to move) resigns."""
+        loser = self.board.turn if color is None else color
+        self._finish(RESULT_FOR_WINNER[not loser], f"{self.seats[loser].name} resigned")
+
+    def agree_draw(self) -> None:
+        self._finish("1/2-1/2", "draw agreed")
+
+    def _check_end(self) -> None:
+        if self.is_over:
+            return
+        outcome = self.board.outcome(claim_draw=True)
+        if outcome is None:
+            return
+        result = outcome.result()
+        self._finish(result, TERMINATIONS.get(outcome.termination, outcome.termination.name.lower()))
+
+    def _finish(self, result: str, termination: str) -> None:
+        if self.is_over:
+            return
+        self.result, self.termination = result, termination
+        self.store.finish_game(self.game_id, result, termination)
+        self.game_finished.emit(result, termination)

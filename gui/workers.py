@@ -1,0 +1,46 @@
+"""Background work: a ``QRunnable`` that runs a function and reports through a signal-holding QObject."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Signal
+
+log = logging.getLogger(__name__)
+
+
+class WorkerSignals(QObject):
+    """Lives in the GUI thread; the worker emits, so receivers run in the GUI thread (queued)."""
+
+    progressed = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    finished = Signal()
+
+
+class Worker(QRunnable):
+    """Run ``function(report)`` off the GUI thread; ``report(x)`` emits ``progressed(x)``.
+
+    The function's return value is emitted as ``succeeded``, an exception as ``failed`` (with
+    the message; the traceback is logged), and ``finished`` always follows.
+    """
+
+    def __init__(self, function: Callable[[Callable[[Any], None]], Any]) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self.function = function
+        self.signals = WorkerSignals()
+
+    def run(self) -> None:
+        try:
+            result = self.function(self.signals.progressed.emit)
+        except Exception as error:  # reported, never swallowed
+            log.error("background task failed:\n%s", traceback.format_exc())
+            self.signals.failed.emit(f"{type(error).__name__}: {error}")
+        else:
+            self.signals.succeeded.emit(result)
+        finally:
+            self.signals.finished.emit()
