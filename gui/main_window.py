@@ -10,7 +10,7 @@ from typing import Any
 
 import chess
 from PySide6.QtCore import Qt, QThreadPool, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -128,7 +128,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(side)
         self.setCentralWidget(central)
 
-        self.training_label = QLabel()
+        self.training_label = plain_label()
         self.training_bar = QProgressBar()
         self.training_bar.setMaximumWidth(160)
         self.training_bar.hide()
@@ -159,7 +159,7 @@ class MainWindow(QMainWindow):
         self.draw_action = self._action(game, "Offer &draw…", self.offer_draw)
         self.resign_action = self._action(game, "&Resign…", self.resign)
         game.addSeparator()
-        self._action(game, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action(game, "&Quit", self.close, "Ctrl+Q")
         file = self.menuBar().addMenu("&File")
         self._action(file, "&Import PGN…", self.import_pgn)
         self.export_action = self._action(file, "&Export this game as PGN…", self.export_game)
@@ -553,6 +553,23 @@ class MainWindow(QMainWindow):
             self.predictions.set_over(self.session.is_over)
         self.statusBar().showMessage(message.splitlines()[0] if message else "", 8000)
         self.dialogs.inform("Training", message or ("Training finished." if ok else "Training failed."))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        """The board keys, also when no shortcut fired (e.g. the window is not the active one)."""
+        keys: dict[int, Callable[[], Any]] = {
+            Qt.Key.Key_F: self.flip,
+            Qt.Key.Key_Left: lambda: self.step(-1),
+            Qt.Key.Key_Right: lambda: self.step(1),
+            Qt.Key.Key_Home: lambda: self.show_ply(0),
+            Qt.Key.Key_End: lambda: self.show_ply(None),
+        }
+        handler = keys.get(event.key())
+        if handler is not None and event.modifiers() in (Qt.KeyboardModifier.NoModifier,
+                                                         Qt.KeyboardModifier.KeypadModifier):
+            handler()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # -------------------------------------------------------------------------- teardown --
     def shutdown(self) -> None:

@@ -44,7 +44,8 @@ class Seat:
 class GameSession(QObject):
     """One game: every move is committed to the store the moment it is played.
 
-    Threefold repetition and the fifty-move rule end the game at once (claimed automatically).
+    A threefold repetition or the fifty-move rule ends the game as soon as it has happened (the
+    draw is claimed for the players).
     """
 
     move_played = Signal(object)  # chess.Move
@@ -203,11 +204,13 @@ class GameSession(QObject):
     def _check_end(self) -> None:
         if self.is_over:
             return
-        outcome = self.board.outcome(claim_draw=True)
-        if outcome is None:
-            return
-        result = outcome.result()
-        self._finish(result, TERMINATIONS.get(outcome.termination, outcome.termination.name.lower()))
+        outcome = self.board.outcome()
+        if outcome is not None:
+            self._finish(outcome.result(), TERMINATIONS.get(outcome.termination, outcome.termination.name.lower()))
+        elif self.board.is_repetition(3):  # has happened, not merely claimable with the next move
+            self._finish("1/2-1/2", TERMINATIONS[chess.Termination.THREEFOLD_REPETITION])
+        elif self.board.halfmove_clock >= 100:
+            self._finish("1/2-1/2", TERMINATIONS[chess.Termination.FIFTY_MOVES])
 
     def _finish(self, result: str, termination: str) -> None:
         if self.is_over:

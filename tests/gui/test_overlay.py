@@ -1,0 +1,111 @@
+"""The prediction overlay: shapes from a fixed fake predictor, hiding modes, failing models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import chess
+import pytest
+
+from conftest import wait_predictions
+from gui_helpers import FakeStatus, click_move
+from kibitz.gui.overlay import compute_shapes
+from kibitz.gui.predictions import LOADING
+from kibitz.gui.settings import AppSettings, OverlayMode
+
+
+def _squares(shapes: list[Any]) -> list[str]:
+    return [chess.square_name(s.orig) + chess.square_name(s.dest) for s in shapes]
+
+
+def test_overlay_shows_the_fake_predictors_top_three(qtbot: Any, make_window: Any) -> None:
+    window = make_window()
+    window.startup()
+    wait_predictions(qtbot, window)
+    shapes = window.board.shapes()
+    assert _squares(shapes) == ["e2e4", "d2d4", "g1f3"]
+    assert [s.label for s in shapes] == ["50%", "25%", "15%"]
+    assert shapes[0].brush.opacity >= 0.6
+    assert shapes[0].brush.width > shapes[1].brush.width > shapes[2].brush.width
+    assert window.prediction_panel.texts() == ["e4  50%", "d4  25%", "Nf3  15%", "c4  5%", "Nc3  3%"]
+    assert "fake model for tests" in window.prediction_panel.status.text()
+    click_move(qtbot, window.board, "e2e4")
+    # now Black's predictor (legal moves in UCI order, halving)
+    assert window.predictions.turn == chess.BLACK
+    assert _squares(window.board.shapes()) == ["a7a5", "a7a6", "b7b5"]
+
+
+def test_shapes_are_plain_data_and_converging_arrows_are_shortened() -> None:
+    moves = [(chess.Move.from_uci(u), p) for u, p in
+             [("g1f3", 0.4), ("e2e4", 0.3), ("d2f3", 0.2), ("a2a3", 0.05), ("e7e8q", 0.01), ("e7e8n", 0.01)]]
+    shapes = compute_shapes(moves)
+    assert len(shapes) == 3
+    assert [s.shortened for s in shapes] == [True, False, True]
+    assert compute_shapes(moves) == shapes  # pure
+    promotions = compute_shapes([(chess.Move.from_uci("e7e8q"), 0.3), (chess.Move.from_uci("e7e8n"), 0.2)])
+    assert len(promotions) == 1 and promotions[0].label == "50%"
+
+
+def test_overlay_modes_and_remembered_setting(qtbot: Any, make_window: Any, qsettings: Any) -> None:
+    window = make_window()
+    window.startup()
+    wait_predictions(qtbot, window)
+    window.overlay_actions[OverlayMode.OFF].trigger()
+    assert window.board.shapes() == []
+    assert window.prediction_panel.texts()  # the panel still lists them
+    assert AppSettings(qsettings).overlay_mode is OverlayMode.OFF
+
+    window.overlay_actions[OverlayMode.OPPONENT].trigger()
+    assert not window.board.is_flipped()  # White at the bottom, White to move: hidden
+    assert window.board.shapes() == [] and window.prediction_panel.texts() == []
+    click_move(qtbot, window.board, "e2e4")
+    assert not window.board.is_flipped()  # no auto-orient in this mode
+    assert len(window.board.shapes()) == 3  # Black's (the opponent's) moves are shown
+
+    # a fresh settings object on the same file, and a new window, remember the choice
+    qsettings.sync()
+    again = AppSettings(type(qsettings)(qsettings.fileName(), qsettings.format()))
+    assert again.overlay_mode is OverlayMode.OPPONENT
+    other = make_window(settings=again)
+    assert other.overlay_actions[OverlayMode.OPPONENT].isChecked()
+
+
+def test_loading_is_shown_then_the_description(qtbot: Any, make_window: Any) -> None:
+    import threading
+
+    gate = threading.Event()
+
+    class SlowFactory:
+        def __call__(self, player: Any, store: Any) -> Any:
+            from gui_helpers import FakePredictor
+
+            gate.wait(5)
+            return FakePredictor(player, status=FakeStatus("personal", "personal model, trained on 12 games"))
+
+    window = make_window(predictor_factory=SlowFactory())
+    window.startup()
+    assert LOADING in window.prediction_panel.status.text()
+    click_move(qtbot, window.board, "e2e4")  # the board works while the models load
+    gate.set()
+    wait_predictions(qtbot, window)
+    assert "trained on 12 games" in window.prediction_panel.status.text()
+    assert len(window.board.shapes()) == 3
+
+
+@pytest.mark.parametrize("failure", ["raises", "none"])
+def test_missing_or_broken_model_leaves_a_working_board(qtbot: Any, make_window: Any, failure: str) -> None:
+    from kibitz.gui.predictions import UnavailablePredictor
+
+    def factory(player: Any, store: Any) -> Any:
+        if failure == "raises":
+            raise OSError("model.onnx is truncated")
+        return UnavailablePredictor("no model: assets/base/model.onnx is missing")
+
+    window = make_window(predictor_factory=factory)
+    window.startup()
+    wait_predictions(qtbot, window)
+    expected = "truncated" if failure == "raises" else "missing"
+    assert expected in window.prediction_panel.status.text()
+    assert window.board.shapes() == []
+    with qtbot.waitSignal(window.session.move_played):
+        click_move(qtbot, window.board, "e2e4")
