@@ -12,16 +12,19 @@ import chess
 from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QProgressBar,
     QProgressDialog,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from kibitz.gui.board_frame import BoardFrame
 from kibitz.gui.board_view import BoardView
 from kibitz.gui.dialogs import Dialogs, plain_label
 from kibitz.gui.import_flow import (
@@ -93,11 +96,7 @@ class MainWindow(QMainWindow):
         self.board.move_attempted.connect(self._move_attempted)
         self.top_name = player_label()
         self.bottom_name = player_label()
-        left = QVBoxLayout()
-        left.setContentsMargins(0, 0, 0, 0)
-        left.addWidget(self.top_name)
-        left.addWidget(self.board, 1)
-        left.addWidget(self.bottom_name)
+        self.board_frame = BoardFrame(self.board, self.top_name, self.bottom_name)
 
         self.status_label = plain_label()
         self.status_label.setWordWrap(True)
@@ -108,9 +107,10 @@ class MainWindow(QMainWindow):
         self.resign_button = self._button("Resign", self.resign)
         self.draw_button = self._button("Offer draw", self.offer_draw)
         self.flip_button = self._button("Flip", self.flip)
-        buttons = QHBoxLayout()
-        for button in (self.takeback_button, self.draw_button, self.resign_button, self.flip_button):
-            buttons.addWidget(button)
+        buttons = QGridLayout()
+        for index, button in enumerate((self.takeback_button, self.flip_button, self.draw_button,
+                                        self.resign_button)):
+            buttons.addWidget(button, index // 2, index % 2)
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(self.status_label)
@@ -119,12 +119,13 @@ class MainWindow(QMainWindow):
         right.addLayout(buttons)
         side = QWidget()
         side.setLayout(right)
-        side.setMinimumWidth(200)
-        side.setMaximumWidth(SIDE_PANEL_WIDTH + 80)
+        side.setMinimumWidth(180)
+        side.setMaximumWidth(SIDE_PANEL_WIDTH)
+        side.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
         central = QWidget()
         layout = QHBoxLayout(central)
-        layout.addLayout(left, 1)
+        layout.addWidget(self.board_frame, 1)
         layout.addWidget(side)
         self.setCentralWidget(central)
 
