@@ -1,0 +1,129 @@
+"""GUI latency: time to the first painted board, and the overlay refresh after a move.
+
+    python bench/gui_bench.py [--plies 40] [--rounds 3]
+
+The refresh is timed from playing a move to the board having painted the new position (with the
+new arrows), with the overlay on and — the baseline, in the same run — with the overlay off. Uses
+the real predictor when ``kibitz.engine.predictor`` and ``assets/base/model.onnx`` are there, else a
+fake one (said in the output). Runs offscreen unless QT_QPA_PLATFORM is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from importlib import resources
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import chess  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+# A real game (Kasparov–Topalov, Wijk aan Zee 1999), first plies.
+GAME = ("e2e4 d7d6 d2d4 g8f6 b1c3 g7g6 c1e3 f8g7 d1d2 c7c6 f2f3 b7b5 g1e2 b8d7 e3h6 g7h6 d2h6 c8b7 "
+        "a2a3 e7e5 e1c1 d8e7 c1b1 a7a6 e2c1 e8c8 c1b3 e5d4 d1d4 c6c5 d4d1 d7b6 g2g3 c8b8 b3a5 b7a8 "
+        "f1h3 d6d5 h6f4 b8a7 h1e1 d5d4 c3d5 b6d5 e4d5 e7d6").split()
+
+
+def _model_available() -> bool:
+    try:
+        import kibitz.engine.predictor  # noqa: F401
+    except ImportError:
+        return False
+    try:
+        return resources.files("kibitz.assets").joinpath("base", "model.onnx").is_file()
+    except (ModuleNotFoundError, OSError):
+        return False
+
+
+def _factory() -> tuple[object, str]:
+    if _model_available():
+        from kibitz.engine.predictor import open_predictor
+
+        return open_predictor, "real predictor (bundled base model)"
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "gui"))
+    from gui_helpers import FakePredictorFactory
+
+    return FakePredictorFactory(), "fake predictor (no base model installed)"
+
+
+def _wait_painted(app: QApplication, board: object, before: int, deadline_s: float = 10.0) -> None:
+    end = time.perf_counter() + deadline_s
+    while board.paint_count <= before:  # type: ignore[attr-defined]
+        app.processEvents()
+        if time.perf_counter() > end:
+            raise TimeoutError("the board did not repaint")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plies", type=int, default=len(GAME))
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    home = Path(tempfile.mkdtemp(prefix="kibitz-bench-"))
+    os.environ["KIBITZ_HOME"] = str(home)
+    from kibitz.engine.store import Store
+    from kibitz.gui.main_window import MainWindow
+    from kibitz.gui.session import GameSession
+    from kibitz.gui.settings import AppSettings, OverlayMode
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    store = Store.open(home)
+    white, black = store.add_player("White bench"), store.add_player("Black bench")
+    settings = AppSettings(QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat))
+    factory, which = _factory()
+
+    started = time.perf_counter()
+    window = MainWindow(store, settings, predictor_factory=factory, open_store=lambda: Store.open(home))  # type: ignore[arg-type]
+    window.resize(900, 640)
+    window.show()
+    _wait_painted(app, window.board, 0)
+    first_paint_ms = (time.perf_counter() - started) * 1000
+
+    results: dict[str, list[float]] = {}
+    load_ms: list[float] = []
+    for _ in range(args.rounds):
+        for mode in (OverlayMode.ALL, OverlayMode.OFF):
+            settings.overlay_mode = mode
+            t0 = time.perf_counter()
+            window._attach(GameSession.start(store, white, black), {chess.WHITE: white, chess.BLACK: black})
+            while window.predictions.loading:
+                app.processEvents()
+            load_ms.append((time.perf_counter() - t0) * 1000)
+            app.processEvents()
+            times = results.setdefault(mode.value, [])
+            for uci in GAME[: args.plies]:
+                before = window.board.paint_count
+                t = time.perf_counter()
+                window.session.play(chess.Move.from_uci(uci))
+                _wait_painted(app, window.board, before)
+                times.append((time.perf_counter() - t) * 1000)
+                if mode is OverlayMode.ALL:
+                    assert window.board.shapes() or not window.predictions.predictions()
+
+    def row(name: str, values: list[float]) -> str:
+        ordered = sorted(values)
+        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+        return f"{name:<34} {statistics.median(values):8.2f} {p95:8.2f} {max(values):8.2f}"
+
+    print(f"kibitz GUI bench — {which}; platform {app.platformName()}; {args.plies} plies x {args.rounds} rounds")
+    print(f"time to first painted board: {first_paint_ms:.1f} ms")
+    print(f"predictors loaded (two, background): median {statistics.median(load_ms):.1f} ms")
+    print(f"{'move -> repainted board (ms)':<34} {'median':>8} {'p95':>8} {'max':>8}")
+    print(row("overlay on (predict + arrows)", results["all"]))
+    print(row("baseline: overlay off", results["off"]))
+    window.shutdown()
+    window.deleteLater()
+    store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
