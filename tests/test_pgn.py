@@ -1,0 +1,222 @@
+"""The PGN reader: real slices, encodings, layout quirks, bad games reported, never an exception."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+from pathlib import Path
+
+import chess
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kibitz.engine.pgn import (Chunk, PgnGame, PgnSource, SkippedGame, dedup_key, parse_chunk, parse_chunks,
+                               read_games)
+
+DATA = Path(__file__).parent / "data"
+
+GAME = """[Event "Club"]
+[Site "Here"]
+[Date "2024.01.02"]
+[Round "1"]
+[White "{white}"]
+[Black "Someone"]
+[Result "1-0"]
+
+1. e4 e5 2. Qh5 Nc6 3. Bc4 Nf6 4. Qxf7# 1-0
+"""
+
+
+def games_of(text: str | bytes) -> list[PgnGame | SkippedGame]:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return list(read_games(io.BytesIO(data)))
+
+
+@pytest.mark.parametrize("name, count", [("jowen93-200.pgn.xz", 200), ("masters-100.pgn.xz", 100),
+                                         ("saubhi65-clock-40.pgn.xz", 40)])
+def test_real_slices_read_completely(name: str, count: int) -> None:
+    games = list(read_games(DATA / name))
+    assert len(games) == count
+    assert all(isinstance(g, PgnGame) for g in games)
+    assert len({g.key for g in games if isinstance(g, PgnGame)}) == count
+
+
+def test_real_slice_matches_python_chess() -> None:
+    """Moves and SAN agree with python-chess's own game builder, clock comments included."""
+    with lzma.open(DATA / "saubhi65-clock-40.pgn.xz", "rt", encoding="utf-8") as handle:
+        for ours in read_games(DATA / "saubhi65-clock-40.pgn.xz"):
+            theirs = chess.pgn.read_game(handle)
+            assert theirs is not None and isinstance(ours, PgnGame)
+            assert ours.moves == tuple(m.uci() for m in theirs.mainline_moves())
+            board = theirs.board()
+            sans = []
+            for move in theirs.mainline_moves():
+                sans.append(board.san(move))
+                board.push(move)
+            assert ours.sans == tuple(sans)
+            assert ours.result == theirs.headers["Result"]
+
+
+def test_bom_and_crlf_and_line_numbers() -> None:
+    text = (GAME.format(white="A") + "\n" + GAME.format(white="B")).replace("\n", "\r\n")
+    games = games_of(b"\xef\xbb\xbf" + text.encode())
+    assert [g.headers["White"] for g in games] == ["A", "B"]
+    assert [g.line for g in games] == [1, 11]
+
+
+def test_cp1252_names_fall_back_and_say_so(tmp_path: Path) -> None:
+    path = tmp_path / "old.pgn"
+    path.write_bytes((GAME.format(white="Müller, Jürgen") + "\n" + GAME.format(white="Œuvre")).encode("cp1252"))
+    with PgnSource.open(path) as source:
+        games = list(source.games())
+        assert source.encoding == "cp1252"
+    assert [g.headers["White"] for g in games] == ["Müller, Jürgen", "Œuvre"]
+
+
+def test_utf8_file_reports_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "new.pgn"
+    path.write_text(GAME.format(white="Müller"), encoding="utf-8")
+    with PgnSource.open(path) as source:
+        assert [g.headers["White"] for g in source.games()] == ["Müller"]
+        assert source.encoding == "utf-8"
+
+
+@pytest.mark.parametrize("opener, suffix", [(gzip.open, ".gz"), (lzma.open, ".xz"), (bz2.open, ".bz2")])
+def test_compressed_files(tmp_path: Path, opener, suffix: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / f"games.pgn{suffix}"
+    with opener(path, "wb") as out:
+        out.write(GAME.format(white="Z").encode())
+    games = list(read_games(path))
+    assert len(games) == 1 and isinstance(games[0], PgnGame)
+    assert games[0].moves[-1] == "h5f7"
+
+
+def test_comments_variations_nags_and_clocks() -> None:
+    text = """[White "A"]
+[Black "B"]
+[Result "*"]
+
+{An opening comment} 1. e4 {[%clk 0:03:00]} $1 e5!? (1... c5 2. Nf3 (2. c3) d6) 2. Nf3 {a comment
+spanning [two] lines
+[%clk 0:02:59]} Nc6 ; rest of line ignored ( e4
+3. Bb5 a6?! $6 *
+"""
+    [game] = games_of(text)
+    assert isinstance(game, PgnGame)
+    assert game.moves == ("e2e4", "e7e5", "g1f3", "b8c6", "f1b5", "a7a6")
+    assert game.sans == ("e4", "e5", "Nf3", "Nc6", "Bb5", "a6")
+    assert game.result == "*"
+
+
+def test_promotion_without_equals_sign_and_check_suffix() -> None:
+    text = '[White "A"]\n[Black "B"]\n[FEN "8/4P1k1/8/8/8/8/8/4K3 w - - 0 1"]\n[SetUp "1"]\n\n1. e8Q Kf6 2. Qe2 *\n'
+    [game] = games_of(text)
+    assert isinstance(game, PgnGame)
+    assert game.moves == ("e7e8q", "g7f6", "e8e2")
+    assert game.sans == ("e8=Q", "Kf6", "Qe2")
+    assert game.fen == "8/4P1k1/8/8/8/8/8/4K3 w - - 0 1"
+
+
+def test_checks_and_mate_suffixes_are_canonical() -> None:
+    [game] = games_of(GAME.format(white="A").replace("Qxf7#", "Qxf7"))  # the file forgot the '#'
+    assert isinstance(game, PgnGame)
+    assert game.sans[-1] == "Qxf7#"
+
+
+def test_bad_game_in_the_middle_is_reported_and_reading_goes_on() -> None:
+    bad = GAME.format(white="Bad").replace("Qh5", "Qh6")
+    text = "\n".join([GAME.format(white="First"), bad, GAME.format(white="After")])
+    games = games_of(text)
+    assert [type(g).__name__ for g in games] == ["PgnGame", "SkippedGame", "PgnGame"]
+    skipped = games[1]
+    assert isinstance(skipped, SkippedGame)
+    assert skipped.line == 11
+    assert "Qh6" in skipped.reason and "move 2." in skipped.reason
+    assert games[2].headers["White"] == "After"
+
+
+def test_ambiguous_san_is_skipped() -> None:
+    text = '[White "A"]\n[Black "B"]\n[FEN "4k3/8/8/8/8/8/8/1N1NK3 w - - 0 1"]\n\n1. Nc3 *\n'
+    [game] = games_of(text)
+    assert isinstance(game, SkippedGame) and "ambiguous" in game.reason
+
+
+def test_variants_skipped_with_reason() -> None:
+    variant = GAME.format(white="V").replace('[Result "1-0"]', '[Result "1-0"]\n[Variant "Chess960"]')
+    standard = GAME.format(white="S").replace('[Result "1-0"]', '[Result "1-0"]\n[Variant "Standard"]')
+    games = games_of(variant + "\n" + standard)
+    assert isinstance(games[0], SkippedGame) and "Chess960" in games[0].reason
+    assert isinstance(games[1], PgnGame)
+
+
+def test_games_without_moves_and_garbage() -> None:
+    text = 'this is not PGN at all\n\n[White "Empty"]\n[Black "B"]\n\n*\n\n' + GAME.format(white="Real")
+    games = games_of(text)
+    assert [g.line for g in games] == [1, 3, 8]
+    assert isinstance(games[0], SkippedGame)
+    assert isinstance(games[1], SkippedGame) and games[1].reason == "no moves"
+    assert isinstance(games[2], PgnGame)
+
+
+def test_headers_only_game_followed_by_a_game() -> None:
+    text = '[White "OnlyTags"]\n[Black "B"]\n\n' + GAME.format(white="Real")
+    games = games_of(text)
+    assert [type(g).__name__ for g in games] == ["SkippedGame", "PgnGame"]
+
+
+def test_fen_start_standard_game_kept() -> None:
+    fen = "r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R w KQkq - 2 3"
+    text = f'[White "A"]\n[Black "B"]\n[SetUp "1"]\n[FEN "{fen}"]\n\n3. Bb5 a6 *\n'
+    [game] = games_of(text)
+    assert isinstance(game, PgnGame) and game.fen == fen and game.moves == ("f1b5", "a7a6")
+
+
+def test_dedup_key_ignores_spacing_and_case() -> None:
+    a = dedup_key({"White": "Carlsen,M", "Black": "x"}, None, ["e2e4"])
+    b = dedup_key({"White": " carlsen,m ", "Black": "X"}, None, ["e2e4"])
+    c = dedup_key({"White": "Carlsen,M", "Black": "x"}, None, ["d2d4"])
+    assert a == b != c
+
+
+def test_chunks_parse_in_batches_like_one_by_one() -> None:
+    with PgnSource.open(DATA / "jowen93-200.pgn.xz") as source:
+        chunks = list(source.chunks())
+    assert parse_chunks(chunks[:20]) == [parse_chunk(c) for c in chunks[:20]]
+
+
+# ------------------------------------------------------------------------------------------------
+# property tests: mutated and truncated PGN never raises; every game is accounted for
+
+_SAMPLE = lzma.open(DATA / "masters-100.pgn.xz").read()[:6000]
+_NOISE = st.sampled_from([b"{", b"}", b"(", b")", b"[", b"]", b"\n", b"\r\n", b"\n\n", b"e8Q", b"Nf9", b"1-0",
+                          b"\xff", b"\xef\xbb\xbf", b";", b"%", b"$", b"--", b"O-O-O", b"\"", b"\x00"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cut=st.integers(0, len(_SAMPLE)), edits=st.lists(st.tuples(st.integers(0, len(_SAMPLE)), _NOISE),
+                                                        max_size=6))
+def test_mutated_and_truncated_pgn_never_raises(cut: int, edits: list[tuple[int, bytes]]) -> None:
+    data = bytearray(_SAMPLE[:cut])
+    for position, noise in edits:
+        data[position:position] = noise
+    games = list(read_games(io.BytesIO(bytes(data))))
+    for game in games:
+        assert isinstance(game, (PgnGame, SkippedGame))
+        assert game.line >= 1
+        if isinstance(game, SkippedGame):
+            assert game.reason
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_raise(data: bytes) -> None:
+    for game in read_games(io.BytesIO(data)):
+        assert isinstance(game, (PgnGame, SkippedGame))
+
+
+def test_chunk_with_arbitrary_text_never_raises() -> None:
+    for text in ["", "(", ")", "{", "1.", "[", '[White "x"', "1. e4 (((", "1. e4 ) ) e5", "1. -- e5"]:
+        assert isinstance(parse_chunk(Chunk(1, text)), (PgnGame, SkippedGame))

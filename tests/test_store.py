@@ -1,0 +1,190 @@
+"""The store: WAL, schema version, players and aliases, live games, dedup, export, crash safety."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import chess
+import pytest
+
+from kibitz.engine.pgn import PgnGame, read_games
+from kibitz.engine.store import SCHEMA_VERSION, Store, default_home
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with Store.open(tmp_path / "home") as opened:
+        yield opened  # type: ignore[misc]
+
+
+def slice_games(name: str = "jowen93-200.pgn.xz") -> list[PgnGame]:
+    return [g for g in read_games(DATA / name) if isinstance(g, PgnGame)]
+
+
+def test_wal_foreign_keys_and_schema_version(store: Store) -> None:
+    db = sqlite3.connect(store.path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.close()
+    assert store.path == store.home / "kibitz.sqlite3"
+
+
+def test_reopening_keeps_data_and_refuses_newer_schema(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        store.add_player("Ann")
+    with Store.open(tmp_path) as store:
+        assert [p.name for p in store.players()] == ["Ann"]
+    db = sqlite3.connect(tmp_path / "kibitz.sqlite3")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(RuntimeError):
+        Store.open(tmp_path)
+
+
+def test_default_home_follows_kibitz_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIBITZ_HOME", str(tmp_path / "k"))
+    assert default_home() == tmp_path / "k"
+    with Store.open() as store:
+        assert store.home == tmp_path / "k"
+
+
+def test_players_and_aliases(store: Store) -> None:
+    dad = store.add_player("  Dad ")
+    assert dad.name == "Dad"
+    store.add_alias(dad.id, "Saubhi65")
+    store.add_alias(dad.id, "saubhagya")
+    store.add_alias(dad.id, "SAUBHI65")  # already his: no-op
+    assert store.find_player("saubhi65 ") == store.find_player("DAD") == store.player(dad.id)
+    assert store.player(dad.id).aliases == ("Saubhi65", "saubhagya")
+    with pytest.raises(ValueError):
+        store.add_player("dad")
+    kid = store.add_player("Kid")
+    with pytest.raises(ValueError):
+        store.add_alias(kid.id, "Saubhagya")
+    assert store.find_player("nobody") is None
+    assert [p.name for p in store.players()] == ["Dad", "Kid"]
+
+
+def test_live_game_moves_takeback_and_finish(store: Store) -> None:
+    a, b = store.add_player("A"), store.add_player("B")
+    game_id = store.start_game(a.id, b.id, event="evening")
+    for ply, (uci, san) in enumerate([("e2e4", "e4"), ("e7e5", "e5"), ("g1f3", "Nf3")]):
+        store.add_move(game_id, ply, uci, san)
+    with pytest.raises(ValueError):
+        store.add_move(game_id, 5, "b8c6", "Nc6")
+    store.truncate_moves(game_id, 2)
+    store.add_move(game_id, 2, "f1c4", "Bc4")
+    record = store.game(game_id)
+    assert record.moves == ("e2e4", "e7e5", "f1c4") and record.result == "*" and record.source == "app"
+    assert store.sans(game_id) == ("e4", "e5", "Bc4")
+    assert [g.id for g in store.unfinished_games()] == [game_id]
+    store.finish_game(game_id, "1/2-1/2", "agreement")
+    assert store.unfinished_games() == []
+    assert store.game(game_id).termination == "agreement"
+    with pytest.raises(ValueError):
+        store.finish_game(game_id, "2-0", "nonsense")
+    assert store.game_count(a.id) == store.game_count(b.id) == 1
+
+
+def test_unfinished_games_newest_first_and_delete(store: Store) -> None:
+    a, b = store.add_player("A"), store.add_player("B")
+    first = store.start_game(a.id, b.id)
+    second = store.start_game(b.id, a.id, fen="4k3/8/8/8/8/8/8/4K2R w K - 0 1")
+    assert [g.id for g in store.unfinished_games()] == [second, first]
+    assert store.game(second).fen == "4k3/8/8/8/8/8/8/4K2R w K - 0 1"
+    store.delete_game(second)
+    assert [g.id for g in store.unfinished_games()] == [first]
+    with pytest.raises(KeyError):
+        store.game(second)
+
+
+def test_import_dedup_and_player_linking(store: Store) -> None:
+    games = slice_games()
+    player = store.add_player("jowen93")
+    assert store.import_games(games[:50]) == (50, 0)
+    assert store.import_games(games) == (150, 50)
+    assert store.import_games(games) == (0, 200)
+    assert store.game_count(player.id) == 200
+    oldest_first = [g.date for g in store.games_of_player(player.id)]
+    assert oldest_first == sorted(oldest_first)
+
+
+def test_alias_added_later_relinks_imported_games(store: Store) -> None:
+    store.import_games(slice_games())
+    person = store.add_player("Jo")
+    assert store.game_count(person.id) == 0
+    store.add_alias(person.id, "JOWEN93")
+    assert store.game_count(person.id) == 200
+    later = store.add_player("Anonymous")  # a new player picks up existing games under its name
+    assert store.game_count(later.id) > 0
+
+
+def test_export_round_trip(store: Store, tmp_path: Path) -> None:
+    games = slice_games("saubhi65-clock-40.pgn.xz")[:10]
+    store.import_games(games)
+    a, b = store.add_player("A"), store.add_player("B")
+    live = store.start_game(a.id, b.id, fen="4k3/8/8/8/8/8/8/4K2R w K - 0 1")
+    store.add_move(live, 0, "e1g1", "O-O")
+    ids = store.game_ids()
+    out = tmp_path / "out.pgn"
+    assert store.export_pgn(ids, out) == 11
+    back = list(read_games(out))
+    assert [g.moves for g in back] == [store.game(i).moves for i in ids]  # type: ignore[union-attr]
+    assert [g.key for g in back[:10]] == [g.key for g in games]  # type: ignore[union-attr]
+    assert back[-1].fen == "4k3/8/8/8/8/8/8/4K2R w K - 0 1"  # type: ignore[union-attr]
+    assert store.import_games(back[:10]) == (0, 10)  # type: ignore[arg-type]
+
+
+def test_models(store: Store, tmp_path: Path) -> None:
+    player = store.add_player("A")
+    assert store.latest_model(player.id) is None
+    store.record_model(player.id, tmp_path / "m1.onnx", 10, {"top1": 0.3})
+    store.record_model(player.id, tmp_path / "m2.onnx", 12, {"top1": 0.4})
+    model = store.latest_model(player.id)
+    assert model is not None and model.path == tmp_path / "m2.onnx" and model.meta == {"top1": 0.4}
+    since = time.time()
+    other = store.add_player("B")
+    store.start_game(player.id, other.id)
+    assert store.games_changed_since(player.id, since) == 1
+    assert store.games_changed_since(player.id, time.time() + 1) == 0
+
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from kibitz.engine.store import Store
+    store = Store.open(Path(sys.argv[1]))
+    a, b = store.add_player("A"), store.add_player("B")
+    game = store.start_game(a.id, b.id)
+    moves = ["e2e4", "e7e5", "g1f3", "b8c6", "f1b5", "a7a6", "b5a4", "g8f6", "e1g1", "f8e7"]
+    for ply, uci in enumerate(moves):
+        store.add_move(game, ply, uci, uci)
+        print(ply, flush=True)
+    time.sleep(60)  # mid-game: the parent kills us here
+""")
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_moves_survive_sigkill_mid_game(tmp_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    committed = [child.stdout.readline() for _ in range(7)]  # wait until 7 moves are committed
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=10)
+    assert committed[-1].strip() == "6"
+    with Store.open(tmp_path) as store:
+        [game] = store.unfinished_games()
+        assert len(game.moves) >= 7
+        assert game.moves[:7] == ("e2e4", "e7e5", "g1f3", "b8c6", "f1b5", "a7a6", "b5a4")
+        board = chess.Board()
+        for uci in game.moves:
+            board.push_uci(uci)
