@@ -190,8 +190,9 @@ class PgnSource:
 
         A tag line (``[``) starts a new game when the current one already has movetext, or when a
         blank line separated it from the previous tags (a game with headers only). Tag-looking lines
-        inside a ``{...}`` comment do not split. Blank lines are dropped from the chunk text, so
-        python-chess never ends a game early at a blank line inside its movetext.
+        inside a ``{...}`` comment do not split. Blank and ``%`` lines become ``;`` (comment) lines,
+        so python-chess never ends a game early at a blank line inside its movetext and line
+        numbers inside the chunk still match the file.
         """
         lines: list[bytes] = []
         start = 0
@@ -206,8 +207,9 @@ class PgnSource:
             line = raw.rstrip(b"\r\n")
             stripped = line.strip()
             if not stripped:
-                if lines and not in_movetext:
-                    blank_after_tags = True
+                if lines:
+                    blank_after_tags = blank_after_tags or not in_movetext
+                    lines.append(b";")  # keeps line numbers; a blank line would end the game early
                 continue
             if not in_comment and stripped.startswith(b"["):
                 if lines and (in_movetext or blank_after_tags):
@@ -221,6 +223,7 @@ class PgnSource:
             if not lines:
                 start = number
             if stripped.startswith(b"%") and not in_comment:
+                lines.append(b";")  # an escaped line
                 continue
             in_movetext = True
             lines.append(line)
@@ -315,6 +318,8 @@ class _MainlineVisitor(chess.pgn.BaseVisitor["ParsedGame | None"]):
 
 def _describe(error: Exception) -> str:
     text = str(error).strip() or type(error).__name__
+    if text.startswith(("illegal san", "ambiguous san", "invalid san")):
+        text = text.split(" in ", 1)[0]  # python-chess appends the FEN; the move number says where
     return text[:200]
 
 
@@ -362,7 +367,7 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
     sans: list[str] = []
     depth = 0
     movetext_result = None
-    for token in _TOKEN.findall(text, position):
+    for number, token in enumerate(_TOKEN.findall(text, position)):
         first = token[0]
         if first == "{" or first == ";" or first == "$" or first == "?" or first == "!":
             continue
@@ -381,9 +386,12 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
             continue
         if first.isdigit() and not token.startswith("0-0") and _MOVE_NUMBER.fullmatch(token):
             continue
-        move = board.parse_san(token)
+        try:
+            move = board.parse_san(token)
+        except ValueError as error:
+            return _bad_token(chunk, headers, position, number, len(moves), _describe(error))
         if not move:
-            return None
+            return _bad_token(chunk, headers, position, number, len(moves), f"null move {token!r}")
         if _CANONICAL_TOKEN.fullmatch(token):
             san = token.rstrip("+#")
             board.push(move)
@@ -402,6 +410,15 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
     moves_tuple = tuple(moves)
     return PgnGame(chunk.line, headers, start_fen, moves_tuple, tuple(sans), result,
                    dedup_key(headers, start_fen, moves_tuple))
+
+
+def _bad_token(chunk: Chunk, headers: dict[str, str], position: int, number: int, ply: int,
+               why: str) -> SkippedGame:
+    """The skipped game for the ``number``-th movetext token, with the line it is on."""
+    match = next(m for i, m in enumerate(_TOKEN.finditer(chunk.text, position)) if i == number)
+    line = chunk.line + chunk.text.count("\n", 0, match.start())
+    move = f"move {ply // 2 + 1}{'.' if ply % 2 == 0 else '...'}"
+    return SkippedGame(chunk.line, f"bad move text: {why} at {move} (line {line})", headers)
 
 
 def _parse_with_visitor(chunk: Chunk) -> ParsedGame:

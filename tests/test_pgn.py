@@ -134,8 +134,16 @@ def test_bad_game_in_the_middle_is_reported_and_reading_goes_on() -> None:
     skipped = games[1]
     assert isinstance(skipped, SkippedGame)
     assert skipped.line == 11
-    assert "Qh6" in skipped.reason and "move 2." in skipped.reason
+    assert "Qh6" in skipped.reason and "move 2." in skipped.reason and "(line 19)" in skipped.reason
     assert games[2].headers["White"] == "After"
+
+
+def test_garbage_token_is_not_silently_dropped() -> None:
+    """python-chess's tokenizer skips text it does not know; that would truncate the game quietly."""
+    text = '[White "A"]\n[Black "B"]\n\n1. e4 e5\n\n2. Nf3 Nc6 3. Bc4 Qxd9 Nf6 *\n'
+    [game] = games_of(text)
+    assert isinstance(game, SkippedGame)
+    assert "Qxd9" in game.reason and "move 3..." in game.reason and "(line 6)" in game.reason
 
 
 def test_ambiguous_san_is_skipped() -> None:
