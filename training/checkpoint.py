@@ -1,0 +1,64 @@
+"""Checkpoints that describe themselves: weights, config, versions and progress in one dict.
+
+Written atomically (temporary file + rename), so an interrupted run never leaves half a file and
+``--resume`` always finds the last complete one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from kibitz.engine import features, moves
+from kibitz.training.model import ModelConfig, StepModel
+
+CHECKPOINT_NAME = "checkpoint.pt"
+
+
+def versions() -> dict[str, str]:
+    return {
+        "vocab_version": moves.VOCAB_VERSION,
+        "vocab_hash": moves.VOCAB_HASH,
+        "feature_version": features.FEATURE_VERSION,
+        "feature_hash": features.FEATURE_HASH,
+    }
+
+
+def save_checkpoint(
+    path: Path,
+    model: StepModel,
+    *,
+    optimizer: torch.optim.Optimizer | None = None,
+    progress: dict[str, Any] | None = None,
+    info: dict[str, Any] | None = None,
+) -> None:
+    state = {
+        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "config": model.cfg.to_dict(),
+        "versions": versions(),
+        "progress": progress or {},
+        "info": info or {},
+    }
+    if optimizer is not None:
+        state["optimizer"] = optimizer.state_dict()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path, device: str | torch.device = "cpu") -> tuple[StepModel, dict[str, Any]]:
+    """Rebuild the model from a checkpoint; refuses one made for another vocabulary or encoder.
+
+    :raises ValueError: when the checkpoint's versions differ from this code's.
+    """
+    state = torch.load(path, map_location=device, weights_only=True)
+    found = state.get("versions", {})
+    if found != versions():
+        raise ValueError(f"{path} was made for {found}, this code uses {versions()}")
+    model = StepModel(ModelConfig(**state["config"])).to(device)
+    model.load_state_dict(state["model"])
+    return model, state
