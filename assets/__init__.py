@@ -1,1 +1,1 @@
-"""kibitz.assets"""
+"""Bundled resources: the base model (``base/``) and the piece images (``pieces/``)."""

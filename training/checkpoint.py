@@ -34,9 +34,16 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer | None = None,
     progress: dict[str, Any] | None = None,
     info: dict[str, Any] | None = None,
+    half: bool = False,
 ) -> None:
+    """Write a checkpoint; ``half`` stores float weights as float16 (half the size, for shipping)."""
+
+    def stored(tensor: torch.Tensor) -> torch.Tensor:
+        tensor = tensor.detach().cpu()
+        return tensor.half() if half and tensor.is_floating_point() else tensor
+
     state = {
-        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "model": {k: stored(v) for k, v in model.state_dict().items()},
         "config": model.cfg.to_dict(),
         "versions": versions(),
         "progress": progress or {},
@@ -60,5 +67,5 @@ def load_checkpoint(path: Path, device: str | torch.device = "cpu") -> tuple[Ste
     if found != versions():
         raise ValueError(f"{path} was made for {found}, this code uses {versions()}")
     model = StepModel(ModelConfig(**state["config"])).to(device)
-    model.load_state_dict(state["model"])
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state["model"].items()})
     return model, state

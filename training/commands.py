@@ -80,7 +80,8 @@ def pretrain_command(args: argparse.Namespace) -> int:
     if not args.no_export:
         from kibitz.training.export import export_model
 
-        export_model(model, args.out, player=None, games_trained=len(chosen), info=info)
+        export_model(model, args.out, player=None, games_trained=len(chosen), info=info,
+                     parity_games=corpus.games(chosen[val[:3]]))
     reporter.finished(True, f"base model written to {args.out}")
     return 0
 

@@ -1,0 +1,110 @@
+"""Accuracy on players the base model never saw: base vs personal vs baselines, side by side.
+
+For each held-out player (training/splits.py) the games are sorted by date: the newest 10% are
+the test set, the 10% before them validation, the rest training. The base model and the personal
+model fine-tuned on training + validation (early stopping and the install decision on validation)
+are scored on the test games through onnxruntime, exactly as the app runs them; the baselines
+beside them are uniform over legal moves and the player's own most frequent move in the position
+(from training + validation games).
+
+    python bench/accuracy_bench.py [--corpus cache/corpus-all.npz] [--players NAME ...] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import chess
+import torch
+
+from kibitz.engine.models import base_model_dir
+from kibitz.engine.predictor import open_model
+from kibitz.training.corpus import Corpus, build_corpus
+from kibitz.training.evaluate import evaluate_games, move_frequencies
+from kibitz.training.personal import FinetuneSettings, _export, finetune, load_base
+from kibitz.training.progress import Reporter
+from kibitz.training.splits import HELD_OUT_PLAYERS, games_with, normalize_name, time_split
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def load_corpus(path: Path | None) -> Corpus:
+    if path and path.exists():
+        return Corpus.load(path)
+    files = sorted((DATA / "online").glob("*.pgn.xz")) + [DATA / "masters.pgn.xz"]
+    corpus = build_corpus(files, workers=2)
+    if path:
+        corpus.save(path)
+    return corpus
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=Path("cache/corpus-all.npz"))
+    parser.add_argument("--players", nargs="*", default=list(HELD_OUT_PLAYERS))
+    parser.add_argument("--no-personal", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    corpus = load_corpus(args.corpus)
+    base_predictor = open_model(base_model_dir())
+    base = load_base(None)
+    rows = []
+    for player in args.players:
+        spellings = {normalize_name(n) for n in HELD_OUT_PLAYERS.get(player, (player,))}
+        indices = games_with(corpus, spellings)
+        split = time_split(indices, corpus.date)
+
+        def with_colour(idx):
+            out = []
+            for i in idx:
+                colour = chess.WHITE if normalize_name(str(corpus.white[i])) in spellings else chess.BLACK
+                out.append((corpus.game(int(i)), colour, str(corpus.date[i])))
+            return out
+
+        history_games = with_colour([*split.train, *split.validation])
+        test_games = with_colour(split.test)
+        history = move_frequencies([(g, c) for g, c, _ in history_games])
+        test = [(g, c) for g, c, _ in test_games]
+        t = time.monotonic()
+        base_eval = evaluate_games(base_predictor, test, history=history).as_dict(player)
+        row = {"player": player, "train_games": len(split.train), "val_games": len(split.validation),
+               "test_games": len(split.test), "base": base_eval, "eval_seconds": time.monotonic() - t}
+        if not args.no_personal:
+            result = finetune(base, history_games, FinetuneSettings(), Reporter("none"), player=player)
+            with tempfile.TemporaryDirectory() as tmp:
+                _export(result, history_games, Path(tmp) / "m", player)
+                personal = open_model(Path(tmp) / "m")
+                row["personal"] = evaluate_games(personal, test).as_dict(player)
+            row["finetune"] = {"seconds": result.seconds, "epochs": result.epochs,
+                               "installed": result.improved, "val_nll": [result.base_val_nll, result.val_nll]}
+        rows.append(row)
+        print_row(row, header=len(rows) == 1)
+        sys.stdout.flush()
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+def print_row(row: dict, *, header: bool) -> None:
+    if header:
+        print(f"{'player':<13} {'test':>5} | {'uniform':>7} {'freq':>7} | {'base':>7} {'top3':>6} {'nll':>5} "
+              f"{'ply11+':>6} | {'personal':>8} {'top3':>6} {'nll':>5} {'delta':>6} {'inst':>4} {'ft s':>5}")
+    b = row["base"]
+    u, f = b["baselines"]["uniform"], b["baselines"]["frequency"]
+    line = (f"{row['player']:<13} {row['test_games']:>5} | {u['top1']:7.1%} {f['top1']:7.1%} | {b['top1']:7.1%} "
+            f"{b['top3']:6.1%} {b['nll']:5.2f} {b['plies_11_plus']['top1']:6.1%} |")
+    if "personal" in row:
+        p, ft = row["personal"], row["finetune"]
+        line += (f" {p['top1']:8.1%} {p['top3']:6.1%} {p['nll']:5.2f} {100 * (p['top1'] - b['top1']):+6.1f}"
+                 f" {'yes' if ft['installed'] else 'no':>4} {ft['seconds']:5.0f}")
+    print(line)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

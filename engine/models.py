@@ -1,0 +1,138 @@
+"""Where model files live, what their metadata says, and whether this code can use them.
+
+A model folder holds ``model.onnx`` (the single-step graph) and ``model.json`` (who it is for,
+vocabulary and feature versions, training data, figures, and the ONNX file's sha256 - so a
+half-replaced or damaged file is recognised, never loaded). The base model ships in the package
+(``kibitz.assets/base``); personal models live under ``<home>/models/<player id>/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+from kibitz.engine import features, moves
+
+MODEL_FILE: Final = "model.onnx"
+META_FILE: Final = "model.json"
+FORMAT_VERSION: Final = 1
+
+
+class ModelError(Exception):
+    """A model folder that cannot be used; the message says why, for people."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """``model.json`` of a usable model folder."""
+
+    folder: Path
+    kind: str  # "base" | "personal"
+    player: str | None
+    hidden: int
+    games_trained: int
+    meta: dict[str, Any] = field(repr=False)
+
+    @property
+    def onnx_path(self) -> Path:
+        return self.folder / MODEL_FILE
+
+
+def base_model_dir() -> Path:
+    """The bundled base model's folder (inside the installed package)."""
+    return Path(str(resources.files("kibitz.assets") / "base"))
+
+
+def player_model_dir(home: Path, player_id: int) -> Path:
+    return home / "models" / str(player_id)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def expected_versions() -> dict[str, str]:
+    return {
+        "vocab_version": moves.VOCAB_VERSION,
+        "vocab_hash": moves.VOCAB_HASH,
+        "feature_version": features.FEATURE_VERSION,
+        "feature_hash": features.FEATURE_HASH,
+    }
+
+
+def load_model_info(folder: Path) -> ModelInfo:
+    """Read and check a model folder.
+
+    :raises ModelError: missing files, unreadable metadata, another vocabulary or encoder, or an
+        ONNX file that is not the one the metadata describes.
+    """
+    meta_path, onnx_path = folder / META_FILE, folder / MODEL_FILE
+    if not meta_path.is_file() or not onnx_path.is_file():
+        raise ModelError(f"no model in {folder}")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as error:
+        raise ModelError(f"{meta_path} is unreadable ({error})") from error
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{folder} has model format {meta.get('format_version')!r}, expected {FORMAT_VERSION}")
+    for key, value in expected_versions().items():
+        if meta.get(key) != value:
+            raise ModelError(
+                f"{folder} was trained for {key} {meta.get(key)!r}, this kibitz uses {value!r}; retrain it"
+            )
+    try:
+        digest = sha256_file(onnx_path)
+    except OSError as error:
+        raise ModelError(f"{onnx_path} is unreadable ({error})") from error
+    if digest != meta.get("onnx_sha256"):
+        raise ModelError(f"{onnx_path} is damaged or incomplete (checksum differs from {META_FILE})")
+    try:
+        return ModelInfo(
+            folder=folder,
+            kind=str(meta["kind"]),
+            player=meta.get("player"),
+            hidden=int(meta["config"]["hidden"]),
+            games_trained=int(meta.get("games_trained", 0)),
+            meta=meta,
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelError(f"{meta_path} lacks {error}") from error
+
+
+def write_model_folder(folder: Path, onnx_bytes: bytes, meta: dict[str, Any], extra: dict[str, Path] | None = None) -> None:
+    """Write a model folder so that a reader never sees half of it.
+
+    Everything goes to a sibling temporary folder first, which then replaces ``folder``; the
+    metadata carries the ONNX checksum, so even a torn replacement is detected by the reader.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.with_name(folder.name + ".incoming")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    (staging / MODEL_FILE).write_bytes(onnx_bytes)
+    meta = {**meta, "format_version": FORMAT_VERSION, **expected_versions(),
+            "onnx_sha256": hashlib.sha256(onnx_bytes).hexdigest()}
+    (staging / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+    for name, source in (extra or {}).items():
+        shutil.copyfile(source, staging / name)
+    for path in staging.iterdir():
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+    old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(staging, folder)
+    shutil.rmtree(old, ignore_errors=True)

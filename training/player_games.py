@@ -1,0 +1,63 @@
+"""A player's games, found by name (and the store's aliases) in PGN files or in the store."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import chess
+
+from kibitz.engine.store import DB_NAME, Store, default_home, name_key
+from kibitz.training.corpus import build_corpus
+from kibitz.training.sequences import GameInput
+from kibitz.training.splits import sort_key_date
+
+PlayerGame = tuple[GameInput, chess.Color, str]  # game, the player's colour, date
+
+
+def known_names(name: str, home: Path | None) -> set[str]:
+    """``name`` plus the aliases the store knows for that person (the store is not created)."""
+    home = home or default_home()
+    names = {name_key(name)}
+    if (home / DB_NAME).exists():
+        with Store.open(home) as store:
+            player = store.find_player(name)
+            if player is not None:
+                names |= {name_key(n) for n in (player.name, *player.aliases)}
+    return names
+
+
+def player_games_from_files(
+    name: str, paths: Sequence[Path], *, home: Path | None = None, required: bool = True
+) -> list[PlayerGame]:
+    """Every game in ``paths`` that ``name`` (or an alias) played, oldest first.
+
+    :raises LookupError: when ``required`` and no game has that player, naming who is there.
+    """
+    names = known_names(name, home)
+    corpus = build_corpus(list(paths))
+    games: list[PlayerGame] = []
+    for i in range(len(corpus)):
+        white, black = name_key(str(corpus.white[i])), name_key(str(corpus.black[i]))
+        if white in names or black in names:
+            colour = chess.WHITE if white in names else chess.BLACK
+            games.append((corpus.game(i), colour, str(corpus.date[i])))
+    if required and not games:
+        seen = Counter([*corpus.white, *corpus.black]).most_common(5)
+        listing = ", ".join(f"{n} ({c})" for n, c in seen) or "none"
+        raise LookupError(f"no game of player {name!r} in the given files; most frequent names: {listing}")
+    games.sort(key=lambda g: sort_key_date(g[2]))
+    return games
+
+
+def player_games_from_store(store: Store, player_id: int) -> list[PlayerGame]:
+    """The player's stored games (imported and played in the app), oldest first."""
+    out: list[PlayerGame] = []
+    for record in store.games_of_player(player_id):
+        if not record.moves:
+            continue
+        colour = chess.WHITE if record.white_id == player_id else chess.BLACK
+        moves = [chess.Move.from_uci(u) for u in record.moves]
+        out.append((GameInput(moves, record.fen), colour, record.date))
+    return out
