@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -112,27 +111,29 @@ def load_model_info(folder: Path) -> ModelInfo:
 
 
 def write_model_folder(folder: Path, onnx_bytes: bytes, meta: dict[str, Any], extra: dict[str, Path] | None = None) -> None:
-    """Write a model folder so that a reader never sees half of it.
+    """Write a model into ``folder`` so that a reader never loads half of it.
 
-    Everything goes to a sibling temporary folder first, which then replaces ``folder``; the
-    metadata carries the ONNX checksum, so even a torn replacement is detected by the reader.
+    Each file is written beside its final name and renamed into place, the metadata last; since
+    the metadata carries the ONNX checksum, a reader that comes between two renames sees a
+    mismatch and refuses the folder rather than loading a mixture. Other files in ``folder``
+    (a training checkpoint, say) are left alone.
     """
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = folder.with_name(folder.name + ".incoming")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    (staging / MODEL_FILE).write_bytes(onnx_bytes)
+    folder.mkdir(parents=True, exist_ok=True)
     meta = {**meta, "format_version": FORMAT_VERSION, **expected_versions(),
             "onnx_sha256": hashlib.sha256(onnx_bytes).hexdigest()}
-    (staging / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
-    for name, source in (extra or {}).items():
-        shutil.copyfile(source, staging / name)
-    for path in staging.iterdir():
-        with open(path, "rb") as handle:
+    staged: list[tuple[Path, Path]] = []
+
+    def stage(name: str, data: bytes) -> None:
+        tmp = folder / f".{name}.incoming"
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
             os.fsync(handle.fileno())
-    old = folder.with_name(folder.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(staging, folder)
-    shutil.rmtree(old, ignore_errors=True)
+        staged.append((tmp, folder / name))
+
+    stage(MODEL_FILE, onnx_bytes)
+    for name, source in (extra or {}).items():
+        stage(name, Path(source).read_bytes())
+    stage(META_FILE, json.dumps(meta, indent=2, sort_keys=True).encode("utf-8"))
+    for tmp, final in staged:
+        os.replace(tmp, final)

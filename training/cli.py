@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channels", type=int, default=64)
     p.add_argument("--blocks", type=int, default=6)
     p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--embed", type=int, default=256)
     p.add_argument("--batch-positions", type=int, default=4096)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--device", default="auto")

@@ -55,7 +55,7 @@ def pretrain_command(args: argparse.Namespace) -> int:
     )
     settings = PretrainSettings(
         out=args.out,
-        config=ModelConfig(channels=args.channels, blocks=args.blocks, hidden=args.hidden),
+        config=ModelConfig(channels=args.channels, blocks=args.blocks, embed=args.embed, hidden=args.hidden),
         epochs=args.epochs,
         time_budget_s=args.time_budget,
         positions_per_batch=args.batch_positions,

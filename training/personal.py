@@ -36,7 +36,7 @@ class FinetuneSettings:
     lr: float = 1e-4
     max_epochs: int = 12
     patience: int = 2
-    games_per_batch: int = 32
+    positions_per_batch: int = 4096
     validation_fraction: float = 0.1
     time_budget_s: float = 240.0
 
@@ -131,9 +131,8 @@ def finetune(
     for epoch in range(settings.max_epochs):
         model.train()
         model.encoder.eval()  # frozen, and its batch-norm statistics too
-        order = rng.permutation(train_games)
-        for start in range(0, len(order), settings.games_per_batch):
-            loss, _, n = _loss(model, z_cache, batcher, order[start : start + settings.games_per_batch])
+        for games_batch in batcher.epoch(train_games, settings.positions_per_batch, rng):
+            loss, _, n = _loss(model, z_cache, batcher, games_batch)
             optimizer.zero_grad(set_to_none=True)
             (loss / max(n, 1)).backward()
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)

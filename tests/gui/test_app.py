@@ -36,4 +36,5 @@ def test_many_void_qt_calls_do_not_exhaust_none() -> None:
     before = sys.getrefcount(None)
     for _ in range(200_000):
         color.setAlphaF(0.5)
-    assert sys.getrefcount(None) > 0 and (sys.version_info >= (3, 12) or before > 200_000)
+    # Either this PySide6 keeps None's count, or the work-around gave None a count it cannot exhaust.
+    assert sys.getrefcount(None) >= before - 1000 or before > 200_000

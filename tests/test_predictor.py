@@ -1,0 +1,150 @@
+"""The live predictor: bundled base model, fallbacks that never crash, replay and symmetry."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import chess
+import numpy as np
+import pytest
+
+from kibitz.engine import models, predictor as predictor_module
+from kibitz.engine.models import ModelError, base_model_dir, load_model_info
+from kibitz.engine.predictor import ModelPredictor, NullPredictor, open_model, open_predictor
+from kibitz.engine.store import Store
+
+SICILIAN = ["e4", "c5", "Nf3", "d6", "d4", "cxd4", "Nxd4", "Nf6", "Nc3", "a6"]
+
+
+def play(board: chess.Board, sans: list[str]) -> chess.Board:
+    for san in sans:
+        board.push_san(san)
+    return board
+
+
+@pytest.fixture
+def base_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "base"
+    shutil.copytree(base_model_dir(), folder)
+    return folder
+
+
+def test_bundled_base_model_predicts_legal_moves_that_sum_to_one() -> None:
+    p = open_predictor(None, None)
+    assert p.status.kind == "base"
+    board = chess.Board()
+    p.reset(board)
+    for san in SICILIAN:
+        legal, probs = p.probabilities()
+        assert set(legal) == set(board.legal_moves)
+        assert abs(probs.sum() - 1) < 1e-9 and (probs >= 0).all()
+        top = p.top_moves(5)
+        assert [t.probability for t in top] == sorted((t.probability for t in top), reverse=True)
+        move = board.parse_san(san)
+        p.push(move)
+        board.push(move)
+    # A strong opening prior: 1.e4 and 1.d4 lead for the base model.
+    p.reset()
+    assert {t.san for t in p.top_moves(2)} == {"e4", "d4"}
+
+
+def test_takeback_replay_gives_the_same_prediction_as_playing_on() -> None:
+    p = open_predictor(None, None)
+    board = play(chess.Board(), SICILIAN)
+    p.reset()
+    for move in board.move_stack:
+        p.push(move)
+    incremental = p.top_moves(5)
+    board.pop()
+    p.reset(board)  # takeback: replay from the start
+    p.push(chess.Move.from_uci("a7a6"))
+    assert [(t.move, round(t.probability, 6)) for t in p.top_moves(5)] == [
+        (t.move, round(t.probability, 6)) for t in incremental
+    ]
+
+
+def test_a_position_and_its_colour_mirrored_twin_get_mirrored_predictions() -> None:
+    board = play(chess.Board(), SICILIAN[:5])  # Black to move
+    twin = board.mirror()  # White to move, colours swapped
+    p = open_predictor(None, None)
+    p.reset(chess.Board(board.fen()))
+    q = open_predictor(None, None)
+    q.reset(chess.Board(twin.fen()))
+    mirrored = [(chess.Move(chess.square_mirror(t.move.from_square), chess.square_mirror(t.move.to_square)),
+                 t.probability) for t in p.top_moves(5)]
+    assert [t.move for t in q.top_moves(5)] == [m for m, _ in mirrored]
+    assert np.allclose([t.probability for t in q.top_moves(5)], [pr for _, pr in mirrored], atol=1e-6)
+
+
+def test_predictions_follow_a_game_from_a_fen_start() -> None:
+    start = chess.Board("8/P6k/8/8/8/8/6K1/8 w - - 0 1")
+    p = open_predictor(None, None)
+    p.reset(start)
+    top = p.top_moves(10)
+    assert top and all(start.is_legal(t.move) for t in top)
+    assert any(t.move.promotion for t in top)
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda f: (f / "model.onnx").write_bytes((f / "model.onnx").read_bytes()[:1000]), "damaged or incomplete"),
+        (lambda f: (f / "model.json").write_text("{not json"), "unreadable"),
+        (lambda f: (f / "model.onnx").unlink(), "no model"),
+        (lambda f: (f / "model.json").write_text(json.dumps(
+            {**json.loads((f / "model.json").read_text()), "vocab_hash": "0000"})), "retrain it"),
+    ],
+)
+def test_a_damaged_model_is_refused_with_a_reason(base_copy: Path, damage, message: str) -> None:
+    damage(base_copy)
+    with pytest.raises(ModelError, match=message):
+        load_model_info(base_copy)
+
+
+def test_an_onnx_file_that_onnxruntime_cannot_load_is_a_model_error(base_copy: Path) -> None:
+    garbage = b"this is not an onnx graph"
+    meta = json.loads((base_copy / "model.json").read_text())
+    models.write_model_folder(base_copy, garbage, meta)
+    with pytest.raises(ModelError, match="cannot be loaded"):
+        open_model(base_copy)
+
+
+def test_broken_personal_model_falls_back_to_base_and_says_why(store: Store, base_copy: Path) -> None:
+    player = store.add_player("Ada")
+    (base_copy / "model.onnx").write_bytes(b"\0" * 10)
+    store.record_model(player.id, base_copy, 100, {"installed": True})
+    p = open_predictor(player, store)
+    assert p.status.kind == "base"
+    assert "personal model unusable" in p.status.description
+    assert p.top_moves(3)
+
+
+def test_rejected_personal_model_keeps_base_and_says_so(store: Store) -> None:
+    player = store.add_player("Ben")
+    store.record_model(player.id, Path("/nowhere"), 40, {"installed": False,
+                       "reason": "a personal model trained on 40 games did not beat the base model"})
+    p = open_predictor(player, store)
+    assert p.status.kind == "base" and "did not beat the base" in p.status.description
+
+
+def test_no_usable_model_at_all_gives_a_null_predictor(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(predictor_module, "base_model_dir", lambda: tmp_path / "missing")
+    p = open_predictor(None, None)
+    assert isinstance(p, NullPredictor) and p.status.kind == "none"
+    assert "no predictions" in p.status.description
+    p.reset(chess.Board())
+    p.push(chess.Move.from_uci("e2e4"))
+    assert p.top_moves() == []
+
+
+def test_personal_model_is_preferred_when_usable(store: Store, base_copy: Path) -> None:
+    player = store.add_player("Cy")
+    meta = json.loads((base_copy / "model.json").read_text())
+    models.write_model_folder(base_copy, (base_copy / "model.onnx").read_bytes(),
+                              {**meta, "kind": "personal", "player": "Cy", "games_trained": 1234})
+    store.record_model(player.id, base_copy, 1234, {"installed": True})
+    p = open_predictor(player, store)
+    assert isinstance(p, ModelPredictor)
+    assert p.status.kind == "personal" and "1,234 games" in p.status.description
