@@ -113,6 +113,7 @@ def pretrain(
     rng = np.random.default_rng(settings.seed + int(progress["epoch"]))
     reporter.stage("pretrain", int(planned), unit="pos")
     reporter.advance(int(progress["positions"]))
+    reported = int(progress["positions"])
     started = time.monotonic() - float(progress["elapsed_s"])
     last_save = time.monotonic()
     fraction = 0.0
@@ -123,37 +124,43 @@ def pretrain(
                         progress=progress,
                         info={**(info or {}), **(figures or {})})
 
-    while fraction < 1.0:
-        for games in batcher.epoch(train_games, settings.positions_per_batch, rng):
-            elapsed = time.monotonic() - started
-            fraction = progress["positions"] / planned
-            if settings.time_budget_s:
-                fraction = max(fraction, elapsed / settings.time_budget_s)
-            if fraction >= 1.0:
-                break
-            for group in optimizer.param_groups:
-                group["lr"] = lr_at(fraction, settings)
-            loss, hits, n = sequence_loss(model, batcher, games, amp=amp)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            progress["positions"] += int(batcher.game_lengths[games].sum())
-            progress["steps"] += 1
-            if progress["steps"] % 20 == 0:
-                reporter.advance(
-                    int(batcher.game_lengths[games].sum()) * 20,
-                    loss=f"{loss.item():.3f}", top1=f"{int(hits) / max(n, 1):.3f}",
-                )
-            if time.monotonic() - last_save > settings.checkpoint_every_s:
-                figures = validate(model, batcher, val_games, amp=amp)
-                reporter.info(f"step {progress['steps']} positions {progress['positions']} {figures}")
-                checkpoint(figures)
-                last_save = time.monotonic()
-        else:
-            progress["epoch"] += 1
-            continue
-        break
+    try:
+        while fraction < 1.0:
+            for games in batcher.epoch(train_games, settings.positions_per_batch, rng):
+                elapsed = time.monotonic() - started
+                fraction = progress["positions"] / planned
+                if settings.time_budget_s:
+                    fraction = max(fraction, elapsed / settings.time_budget_s)
+                if fraction >= 1.0:
+                    break
+                for group in optimizer.param_groups:
+                    group["lr"] = lr_at(fraction, settings)
+                loss, hits, n = sequence_loss(model, batcher, games, amp=amp)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                progress["positions"] += int(batcher.game_lengths[games].sum())
+                progress["steps"] += 1
+                if progress["steps"] % 20 == 0:
+                    reporter.advance(
+                        progress["positions"] - reported,
+                        loss=f"{loss.item():.3f}", top1=f"{int(hits) / max(n, 1):.3f}",
+                    )
+                    reported = progress["positions"]
+                if time.monotonic() - last_save > settings.checkpoint_every_s:
+                    figures = validate(model, batcher, val_games, amp=amp)
+                    reporter.info(f"step {progress['steps']} positions {progress['positions']} {figures}")
+                    checkpoint(figures)
+                    last_save = time.monotonic()
+            else:
+                progress["epoch"] += 1
+                continue
+            break
+    except KeyboardInterrupt:
+        checkpoint()  # Ctrl-C: keep every step taken so far; --resume continues from here
+        reporter.close()
+        raise
     figures = validate(model, batcher, val_games, amp=amp)
     reporter.info(f"finished: {progress} {figures}")
     checkpoint(figures)
