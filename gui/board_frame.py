@@ -22,9 +22,12 @@ class BoardFrame(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 240)
 
+    def labels_height(self) -> int:
+        """Height taken by the names and gaps above and below the board."""
+        return self.top.sizeHint().height() + self.bottom.sizeHint().height() + 2 * GAP
+
     def sizeHint(self) -> QSize:  # noqa: N802
-        labels = self.top.sizeHint().height() + self.bottom.sizeHint().height() + 2 * GAP
-        return QSize(560, 560 + labels)
+        return QSize(560, 560 + self.labels_height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -32,7 +35,7 @@ class BoardFrame(QWidget):
 
     def relayout(self) -> None:
         top_h, bottom_h = self.top.sizeHint().height(), self.bottom.sizeHint().height()
-        side = max(64, min(self.width(), self.height() - top_h - bottom_h - 2 * GAP))
+        side = max(64, min(self.width(), self.height() - self.labels_height()))
         side -= side % 8
         left = (self.width() - side) // 2
         y = max(0, (self.height() - (side + top_h + bottom_h + 2 * GAP)) // 2)

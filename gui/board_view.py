@@ -223,7 +223,7 @@ class BoardView(QWidget):
 
     def _paint_squares(self, painter: QPainter, g: BoardGeometry) -> None:
         font = QFont(self.font())
-        font.setPixelSize(max(7, int(g.square_size * 0.17)))
+        font.setPixelSize(max(8, int(g.square_size * 0.17)))
         font.setBold(True)
         painter.setFont(font)
         highlighted = set(self._last_move or ())

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import chess
-from PySide6.QtCore import Qt, QThreadPool, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 COLOR_NAMES = {chess.WHITE: "White", chess.BLACK: "Black"}
 SIDE_PANEL_WIDTH = 270
+SIDE_PANEL_MIN_WIDTH = 190
+BOARD_SIDE_ROOM = 16  # px the board frame may be wider than the board, each side
 
 
 class MainWindow(QMainWindow):
@@ -117,16 +119,18 @@ class MainWindow(QMainWindow):
         right.addWidget(self.prediction_panel)
         right.addWidget(self.move_list, 1)
         right.addLayout(buttons)
-        side = QWidget()
-        side.setLayout(right)
-        side.setMinimumWidth(180)
-        side.setMaximumWidth(SIDE_PANEL_WIDTH)
-        side.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.side = QWidget()
+        self.side.setLayout(right)
+        self.side.setFixedWidth(SIDE_PANEL_WIDTH)
+        self.side.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
 
         central = QWidget()
-        layout = QHBoxLayout(central)
-        layout.addWidget(self.board_frame, 1)
-        layout.addWidget(side)
+        self.central_layout = QHBoxLayout(central)
+        self.central_layout.addStretch(0)
+        self.central_layout.addWidget(self.board_frame, 1)
+        self.central_layout.addWidget(self.side)
+        self.central_layout.addStretch(0)
+        central.installEventFilter(self)
         self.setCentralWidget(central)
 
         self.training_label = plain_label()
@@ -135,6 +139,27 @@ class MainWindow(QMainWindow):
         self.training_bar.hide()
         self.statusBar().addPermanentWidget(self.training_label)
         self.statusBar().addPermanentWidget(self.training_bar)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.centralWidget() and event.type() == QEvent.Type.Resize:
+            self._fit_side_panel()
+        return super().eventFilter(watched, event)
+
+    def _fit_side_panel(self) -> None:
+        """Give the board all the width its height allows, the side panel the rest (190-270 px).
+
+        In a small window the board would otherwise shrink to make room for a full-width panel;
+        in a wide one, board and panel stay together in the middle instead of drifting apart.
+        """
+        central = self.centralWidget()
+        margins = self.central_layout.contentsMargins()
+        inner_w = central.width() - margins.left() - margins.right() - 3 * self.central_layout.spacing()
+        inner_h = central.height() - margins.top() - margins.bottom()
+        board = max(self.board_frame.minimumWidth(), inner_h - self.board_frame.labels_height())
+        width = max(SIDE_PANEL_MIN_WIDTH, min(SIDE_PANEL_WIDTH, inner_w - board))
+        if self.side.minimumWidth() != width or self.side.maximumWidth() != width:
+            self.side.setFixedWidth(width)
+        self.board_frame.setMaximumWidth(board + 2 * BOARD_SIDE_ROOM)
 
     def _button(self, text: str, slot: Callable[[], Any]) -> QPushButton:
         button = QPushButton(text)

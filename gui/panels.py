@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QGridLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -16,7 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from kibitz.gui.dialogs import plain_label
+from kibitz.gui.overlay import PREDICTION_COLOR, percent_label
 from kibitz.gui.protocols import PredictionLike
+
+TOP_ROWS = 5
 
 
 class MoveListPanel(QTableWidget):
@@ -28,6 +34,9 @@ class MoveListPanel(QTableWidget):
         super().__init__(0, 2, parent)
         self.setHorizontalHeaderLabels(["White", "Black"])
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        rows = self.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)  # more moves fit in a small window
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrow keys belong to the window
@@ -69,6 +78,34 @@ class MoveListPanel(QTableWidget):
             self.ply_clicked.emit(ply)
 
 
+class ProbabilityBar(QWidget):
+    """A thin horizontal bar, as long as the probability, in the arrows' colour."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.value = 0.0
+        self.setMinimumWidth(24)
+        self.setFixedHeight(8)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_value(self, value: float) -> None:
+        value = min(1.0, max(0.0, value))
+        if value != self.value:
+            self.value = value
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        if self.value <= 0:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(PREDICTION_COLOR))
+        width = max(2.0, self.width() * self.value)
+        painter.drawRoundedRect(QRectF(0, 0, width, self.height()), 2, 2)
+        painter.end()
+
+
 class PredictionPanel(QWidget):
     """The side to move's five most likely moves with percentages, and where they come from."""
 
@@ -78,31 +115,65 @@ class PredictionPanel(QWidget):
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
-        self.rows = [plain_label() for _ in range(5)]
+        self.title.setWordWrap(True)
+        self.sans = [plain_label() for _ in range(TOP_ROWS)]
+        self.percents = [plain_label() for _ in range(TOP_ROWS)]
+        self.bars = [ProbabilityBar() for _ in range(TOP_ROWS)]
+        bold = QFont(self.sans[0].font())
+        bold.setBold(True)
+        self.sans[0].setFont(bold)
+        self.percents[0].setFont(bold)
         self.status = plain_label()
         self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: palette(mid)")
+        small = QFont(self.status.font())
+        small.setPointSizeF(small.pointSizeF() * 0.92)
+        self.status.setFont(small)
+        # Secondary, but legible: two thirds of the way from the background to the text colour
+        # (palette(mid) was about 2:1 contrast on the window background).
+        palette = self.status.palette()
+        text, window = palette.color(QPalette.ColorRole.WindowText), palette.color(QPalette.ColorRole.Window)
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(
+            *(round(t * 0.72 + w * 0.28) for t, w in zip(text.getRgb()[:3], window.getRgb()[:3]))))
+        self.status.setPalette(palette)
+        rows = QGridLayout()
+        rows.setContentsMargins(8, 0, 4, 0)
+        rows.setHorizontalSpacing(10)
+        rows.setVerticalSpacing(2)
+        digits = self.percents[0].fontMetrics().horizontalAdvance("100%") + 2
+        for index, (san, percent, bar) in enumerate(zip(self.sans, self.percents, self.bars)):
+            percent.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            percent.setMinimumWidth(digits)
+            rows.addWidget(san, index, 0)
+            rows.addWidget(percent, index, 1)
+            rows.addWidget(bar, index, 2)
+        rows.setColumnMinimumWidth(0, self.sans[0].fontMetrics().horizontalAdvance("Qxf7+") + 4)
+        rows.setColumnStretch(2, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(3)
         layout.addWidget(self.title)
-        for row in self.rows:
-            row.setIndent(8)
-            layout.addWidget(row)
+        layout.addLayout(rows)
         layout.addWidget(self.status)
 
     def show_predictions(self, name: str, predictions: Sequence[PredictionLike], description: str,
                          *, note: str = "") -> None:
         self.title.setText(f"Likely moves for {name}")
-        for index, label in enumerate(self.rows):
+        for index, (san, percent, bar) in enumerate(zip(self.sans, self.percents, self.bars)):
             if index < len(predictions):
                 p = predictions[index]
-                label.setText(f"{p.san}  {p.probability * 100:.0f}%")
+                san.setText(p.san)
+                percent.setText(percent_label(p.probability))
+                bar.set_value(p.probability)
             else:
-                label.setText("—" if index == 0 and not predictions else "")
+                san.setText("—" if index == 0 and not predictions else "")
+                percent.setText("")
+                bar.set_value(0.0)
         self.status.setText(description + (f"\n{note}" if note else ""))
 
     def texts(self) -> list[str]:
-        return [label.text() for label in self.rows if label.text() and label.text() != "—"]
+        """The rows as shown, ``"e4  50%"``."""
+        return [f"{san.text()}  {percent.text()}" for san, percent in zip(self.sans, self.percents)
+                if san.text() and san.text() != "—"]
 
 
 def player_label() -> QLabel:

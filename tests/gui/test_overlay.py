@@ -9,7 +9,8 @@ import pytest
 
 from conftest import wait_predictions
 from gui_helpers import FakeStatus, click_move
-from kibitz.gui.overlay import compute_shapes
+from kibitz.gui.geometry import BoardGeometry
+from kibitz.gui.overlay import arrow_endpoints, compute_shapes, label_boxes
 from kibitz.gui.predictions import LOADING
 from kibitz.gui.settings import AppSettings, OverlayMode
 
@@ -44,6 +45,29 @@ def test_shapes_are_plain_data_and_converging_arrows_are_shortened() -> None:
     assert compute_shapes(moves) == shapes  # pure
     promotions = compute_shapes([(chess.Move.from_uci("e7e8q"), 0.3), (chess.Move.from_uci("e7e8n"), 0.2)])
     assert len(promotions) == 1 and promotions[0].label == "50%"
+
+
+def test_a_confident_prediction_is_not_drawn_with_a_fan_of_tiny_arrows() -> None:
+    moves = [(chess.Move.from_uci(u), p) for u, p in [("c5d4", 0.965), ("g8f6", 0.029), ("b8c6", 0.002)]]
+    assert _squares(compute_shapes(moves)) == ["c5d4", "g8f6"]
+    assert _squares(compute_shapes([(chess.Move.from_uci("e2e4"), 0.001)])) == ["e2e4"]  # the top one stays
+
+
+@pytest.mark.parametrize("flipped", [False, True])
+def test_arrows_leave_the_moving_piece_visible_and_labels_apart(flipped: bool) -> None:
+    geometry = BoardGeometry.fit(400, 400, flipped=flipped)
+    s = geometry.square_size
+    moves = [(chess.Move.from_uci(u), p) for u, p in [("g1f3", 0.4), ("a7a6", 0.3), ("d2f3", 0.2)]]
+    shapes = compute_shapes(moves)
+    for shape in shapes:
+        start, end = arrow_endpoints(shape, geometry)
+        origin = geometry.square_center(shape.orig)
+        assert abs(start.x() - origin.x()) + abs(start.y() - origin.y()) >= 0.3 * s  # starts off the piece
+        assert geometry.square_rect(shape.dest).contains(end)
+        assert (end - start).manhattanLength() >= 0.4 * s  # even the one-square push is a visible arrow
+    boxes = label_boxes(shapes, geometry, [(0.6 * s, 0.3 * s)] * len(shapes))
+    assert all(geometry.rect.contains(box) for box in boxes)
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
 
 
 def test_overlay_modes_and_remembered_setting(qtbot: Any, make_window: Any, qsettings: Any) -> None:
