@@ -27,15 +27,19 @@ def select_games(
     *,
     exclude_players: Sequence[str],
     weights: Sequence[tuple[str, int]],
+    include_players: Sequence[str] = (),
     val_fraction: float = 0.01,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(games to encode, training indices into them with repeats, validation indices).
 
-    Games of excluded players are dropped entirely; a random ``val_fraction`` of the rest is kept
+    Only games of ``include_players`` are kept when given; games of excluded players are dropped; a random ``val_fraction`` of the rest is kept
     for validation loss; training games from files matching a weight pattern are repeated.
     """
     keep = np.ones(len(corpus), dtype=bool)
+    if include_players:
+        keep[:] = False
+        keep[games_with(corpus, include_players)] = True
     if exclude_players:
         keep[games_with(corpus, exclude_players)] = False
     keep &= np.diff(corpus.move_offsets) > 0

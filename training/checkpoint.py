@@ -12,19 +12,10 @@ from typing import Any
 
 import torch
 
-from kibitz.engine import features, moves
+from kibitz.engine.models import expected_versions as versions
 from kibitz.training.model import ModelConfig, StepModel
 
 CHECKPOINT_NAME = "checkpoint.pt"
-
-
-def versions() -> dict[str, str]:
-    return {
-        "vocab_version": moves.VOCAB_VERSION,
-        "vocab_hash": moves.VOCAB_HASH,
-        "feature_version": features.FEATURE_VERSION,
-        "feature_hash": features.FEATURE_HASH,
-    }
 
 
 def save_checkpoint(

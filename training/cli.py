@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=float, default=1.0)
     p.add_argument("--time-budget", type=float, help="stop after this many seconds of training")
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--init", type=Path,
+                   help="start from this model folder's weights (e.g. adapt the base to some players)")
+    p.add_argument("--include-player", action="append", default=[],
+                   help="train only on games of these players (repeatable; default: everyone)")
     p.add_argument("--exclude-player", action="append", default=[],
                    help="leave this player's games out (repeatable)")
     p.add_argument("--exclude-held-out", action="store_true",

@@ -44,7 +44,8 @@ def pretrain_command(args: argparse.Namespace) -> int:
     if args.exclude_held_out:
         excluded += [name for names in HELD_OUT_PLAYERS.values() for name in names]
     chosen, train, val = select_games(
-        corpus, exclude_players=excluded, weights=parse_weights(args.weight)
+        corpus, exclude_players=excluded, weights=parse_weights(args.weight),
+        include_players=args.include_player,
     )
     started = time.monotonic()
     positions = encode_games(corpus.games(chosen), workers=args.workers)
@@ -61,6 +62,7 @@ def pretrain_command(args: argparse.Namespace) -> int:
         positions_per_batch=args.batch_positions,
         lr=args.lr,
         resume=args.resume,
+        init=args.init / WEIGHTS_NAME if args.init else None,
         device=_device(args.device),
         checkpoint_every_s=args.checkpoint_every,
         slim_checkpoints=args.slim_checkpoints,
@@ -73,6 +75,8 @@ def pretrain_command(args: argparse.Namespace) -> int:
         "weights": args.weight,
         "sources": sorted({str(s) for s in corpus.source[chosen]}),
         "filters": "all plies of every game, both colours; games longer than 400 plies cut",
+        "included_players": args.include_player,
+        "initialised_from": str(args.init) if args.init else None,
     }
     model = pretrain(positions, train, val, settings, reporter, info=info)
     save_checkpoint(args.out / WEIGHTS_NAME, model.float().cpu(),

@@ -36,6 +36,7 @@ class PretrainSettings:
     checkpoint_every_s: float = 300.0
     slim_checkpoints: bool = False
     resume: bool = False
+    init: Path | None = None  # weights to start from (ignored when resuming)
     device: str = "cpu"
     seed: int = 0
 
@@ -99,6 +100,10 @@ def pretrain(
         model, state = load_checkpoint(path, device)
         progress.update(state["progress"])
         reporter.info(f"resuming from {path}: {progress}")
+    elif settings.init is not None:
+        model, _ = load_checkpoint(settings.init, device)
+        state = {}
+        reporter.info(f"starting from the weights in {settings.init}")
     else:
         model = StepModel(settings.config).to(device)
         state = {}
@@ -162,7 +167,7 @@ def pretrain(
         reporter.close()
         raise
     figures = validate(model, batcher, val_games, amp=amp)
-    reporter.info(f"finished: {progress} {figures}")
     checkpoint(figures)
+    reporter.info(f"finished: {progress} {figures}")
     reporter.close()
     return model
