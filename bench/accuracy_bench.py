@@ -48,12 +48,16 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=Path("cache/corpus-all.npz"))
     parser.add_argument("--players", nargs="*", default=list(HELD_OUT_PLAYERS))
     parser.add_argument("--no-personal", action="store_true")
+    parser.add_argument("--model", type=Path, help="base model folder (default: the bundled one)")
+    parser.add_argument("--split", choices=["test", "validation"], default="test",
+                        help="score on the newest 10%% (test) or the 10%% before them (validation, "
+                             "for choosing between models without touching the test games)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     torch.set_num_threads(2)
     corpus = load_corpus(args.corpus)
-    base_predictor = open_model(base_model_dir())
-    base = load_base(None)
+    base_predictor = open_model(args.model or base_model_dir())
+    base = load_base(args.model)
     rows = []
     for player in args.players:
         spellings = {normalize_name(n) for n in HELD_OUT_PLAYERS.get(player, (player,))}
@@ -67,14 +71,17 @@ def main() -> int:
                 out.append((corpus.game(int(i)), colour, str(corpus.date[i])))
             return out
 
-        history_games = with_colour([*split.train, *split.validation])
-        test_games = with_colour(split.test)
+        if args.split == "validation":
+            history_games, test_games = with_colour(split.train), with_colour(split.validation)
+        else:
+            history_games = with_colour([*split.train, *split.validation])
+            test_games = with_colour(split.test)
         history = move_frequencies([(g, c) for g, c, _ in history_games])
         test = [(g, c) for g, c, _ in test_games]
         t = time.monotonic()
         base_eval = evaluate_games(base_predictor, test, history=history).as_dict(player)
         row = {"player": player, "train_games": len(split.train), "val_games": len(split.validation),
-               "test_games": len(split.test), "base": base_eval, "eval_seconds": time.monotonic() - t}
+               "test_games": len(test_games), "split": args.split, "base": base_eval, "eval_seconds": time.monotonic() - t}
         if not args.no_personal:
             result = finetune(base, history_games, FinetuneSettings(), Reporter("none"), player=player)
             with tempfile.TemporaryDirectory() as tmp:

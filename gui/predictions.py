@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import chess
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from kibitz.engine.predictor import NullPredictor, open_predictor
 from kibitz.gui.protocols import GamePredictorLike, PlayerLike, PredictionLike, StoreLike
 from kibitz.gui.workers import Worker
 
@@ -21,34 +21,8 @@ LOADING = "loading model…"
 TOP_K = 5
 
 
-@dataclass(frozen=True)
-class Status:
-    kind: str
-    description: str
-
-
-class UnavailablePredictor:
-    """Predicts nothing and says why (the GUI's own stand-in when the engine can't be reached)."""
-
-    def __init__(self, reason: str) -> None:
-        self.status = Status("none", reason)
-
-    def reset(self, board: chess.Board | None = None) -> None:
-        pass
-
-    def push(self, move: chess.Move) -> None:
-        pass
-
-    def top_moves(self, k: int = 5) -> list[PredictionLike]:
-        return []
-
-
 def default_predictor_factory(player: PlayerLike | None, store: StoreLike | None) -> GamePredictorLike:
-    """``kibitz.engine.predictor.open_predictor``, or a predictor saying why it is missing."""
-    try:
-        from kibitz.engine.predictor import open_predictor
-    except ImportError as error:
-        return UnavailablePredictor(f"no predictor available ({error})")
+    """The engine's predictor for ``player``: personal, else base, else one that says why not."""
     return open_predictor(player, store)  # type: ignore[arg-type]
 
 
@@ -64,7 +38,7 @@ def load_predictors(
                 predictors[color] = factory(player, store)
             except Exception as error:  # the factory should not raise; the board must work anyway
                 log.exception("opening a predictor failed")
-                predictors[color] = UnavailablePredictor(f"model failed to load: {error}")
+                predictors[color] = NullPredictor(f"model failed to load: {error}")
         return predictors
     finally:
         if store is not None:
@@ -125,7 +99,7 @@ class PredictionService(QObject):
 
     def _load_failed(self, token: int, message: str) -> None:
         if token == self._token:
-            self._loaded(token, {c: UnavailablePredictor(f"model failed to load: {message}")
+            self._loaded(token, {c: NullPredictor(f"model failed to load: {message}")
                                  for c in (chess.WHITE, chess.BLACK)})
 
     def wait(self, msecs: int = 30000) -> bool:
@@ -141,7 +115,7 @@ class PredictionService(QObject):
                 predictor.push(move)
             except Exception as error:
                 log.exception("predictor push failed")
-                self._predictors[color] = UnavailablePredictor(f"model stopped: {error}")
+                self._predictors[color] = NullPredictor(f"model stopped: {error}")
         self._refresh()
 
     def reset(self, board: chess.Board, *, over: bool = False) -> None:
@@ -153,7 +127,7 @@ class PredictionService(QObject):
                 predictor.reset(board.copy())
             except Exception as error:
                 log.exception("predictor reset failed")
-                self._predictors[color] = UnavailablePredictor(f"model stopped: {error}")
+                self._predictors[color] = NullPredictor(f"model stopped: {error}")
         self._refresh()
 
     def set_over(self, over: bool) -> None:
@@ -169,7 +143,7 @@ class PredictionService(QObject):
                 self.current = list(predictor.top_moves(TOP_K))
             except Exception as error:
                 log.exception("prediction failed")
-                self._predictors[self._board.turn] = UnavailablePredictor(f"model stopped: {error}")
+                self._predictors[self._board.turn] = NullPredictor(f"model stopped: {error}")
         self.predictions_changed.emit()
 
     # -- what the panel shows -------------------------------------------------------------------

@@ -118,12 +118,12 @@ def test_loading_is_shown_then_the_description(qtbot: Any, make_window: Any) -> 
 
 @pytest.mark.parametrize("failure", ["raises", "none"])
 def test_missing_or_broken_model_leaves_a_working_board(qtbot: Any, make_window: Any, failure: str) -> None:
-    from kibitz.gui.predictions import UnavailablePredictor
+    from kibitz.engine.predictor import NullPredictor
 
     def factory(player: Any, store: Any) -> Any:
         if failure == "raises":
             raise OSError("model.onnx is truncated")
-        return UnavailablePredictor("no model: assets/base/model.onnx is missing")
+        return NullPredictor("no model: assets/base/model.onnx is missing")
 
     window = make_window(predictor_factory=factory)
     window.startup()
