@@ -52,6 +52,7 @@ class FinetuneResult:
     train_games: int
     val_games: int
     seconds: float
+    positions: int = 0
 
     @property
     def improved(self) -> bool:
@@ -151,7 +152,7 @@ def finetune(
     if best_state is not None:
         model.load_state_dict(best_state)
     return FinetuneResult(model.eval(), base_nll, best_nll, base_top1, best_top1, epochs,
-                          len(train_games), n_val, time.monotonic() - started)
+                          len(train_games), n_val, time.monotonic() - started, positions.num_positions)
 
 
 def load_base(folder: Path | None) -> StepModel:
@@ -170,6 +171,7 @@ def _export(result: FinetuneResult, games: list[PlayerGame], out: Path, player: 
     }
     info = {"kind": "personal", "epochs": result.epochs, "train_games": result.train_games,
             "validation_games": result.val_games, "seconds": round(result.seconds, 1),
+            "positions": result.positions,
             "method": "encoder frozen; GRU, previous-move embedding and head fine-tuned on the player's moves",
             "filters": "every ply of the player's games; opponent plies as context only"}
     export_model(result.model, out, player=player, games_trained=result.train_games + result.val_games,
