@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -286,8 +287,14 @@ class MainWindow(QMainWindow):
     def _move_attempted(self, from_square: int, to_square: int) -> None:
         if self.session is None or self.view_ply is not None:
             return
-        if self.session.attempt_move(from_square, to_square) is None:
-            self.refresh()  # refused or cancelled: put the piece back
+        try:
+            played = self.session.attempt_move(from_square, to_square)
+        except (sqlite3.Error, OSError) as error:  # a full disk, a vanished folder...
+            played = None
+            self.dialogs.inform("Move not saved", "The move could not be saved, so it was not played "
+                                f"(nothing else is lost): {error}. Free some disk space and play it again.")
+        if played is None:
+            self.refresh()  # refused, cancelled or not saved: put the piece back
 
     def _move_played(self, move: chess.Move) -> None:
         assert self.session is not None

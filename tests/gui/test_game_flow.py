@@ -153,3 +153,26 @@ def test_results_are_detected(qtbot: Any) -> None:
         session.play(chess.Move.from_uci(uci))
     assert store.finished == ("1/2-1/2", "threefold repetition")
     assert session.legal_destinations() == {}
+
+
+def test_a_move_the_store_cannot_save_is_not_played_and_says_why(
+        qtbot: Any, make_window: Any, store: Any, dialogs: ScriptedDialogs, monkeypatch: Any) -> None:
+    import sqlite3
+
+    window = make_window()
+    window.startup()
+    wait_predictions(qtbot, window)
+    _play(qtbot, window, "e2e4")
+
+    def disk_full(*args: Any) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    saving = store.add_move
+    monkeypatch.setattr(store, "add_move", disk_full)
+    click_move(qtbot, window.board, "e7e5")
+    assert window.session.sans == ["e4"]  # the board still matches what is saved
+    assert window.board.pieces().get(chess.E7) == chess.Piece(chess.PAWN, chess.BLACK)
+    assert dialogs.informed and "disk is full" in dialogs.informed[-1][1]
+    monkeypatch.setattr(store, "add_move", saving)
+    _play(qtbot, window, "e7e5")  # once there is room again, play goes on
+    assert store.game(window.session.game_id).moves == ("e2e4", "e7e5")
