@@ -1,7 +1,7 @@
 """The parts of the engine the GUI talks to, as structural types (see docs/contracts.md).
 
-Spelled out here so the GUI's tests can hand in fakes, and so the GUI needs nothing from the
-engine at import time beyond python-chess.
+Spelled out here so the GUI's tests can hand in fakes (a fake predictor, a store double); the
+stored game records are the engine's own type.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 import chess
 
+from kibitz.engine.store import GameRecord
+
 
 class PlayerLike(Protocol):
     id: int
@@ -19,17 +21,8 @@ class PlayerLike(Protocol):
     aliases: tuple[str, ...]
 
 
-class GameRecordLike(Protocol):
-    id: int
-    white: str
-    black: str
-    white_id: int | None
-    black_id: int | None
-    event: str | None
-    result: str
-    fen: str | None
-    moves: tuple[str, ...]
-    created_at: float
+#: Records come from the engine's store as they are; the GUI needs no looser type for them.
+GameRecordLike = GameRecord
 
 
 class StoreLike(Protocol):
