@@ -25,10 +25,6 @@ class Batch:
     scored: torch.Tensor  # bool [B, T]: plies whose loss counts
     position: torch.Tensor  # int64 [B, T]: row in Positions (-1 for padding)
 
-    @property
-    def num_scored(self) -> int:
-        return int(self.scored.sum())
-
 
 class GameBatcher:
     """Serves batches of games from ``positions`` on ``device``.
@@ -50,10 +46,6 @@ class GameBatcher:
         self.legal = torch.from_numpy(positions.legal.astype(np.int64)).to(device)
         self.game_starts = positions.game_offsets[:-1]
         self.game_lengths = np.diff(positions.game_offsets)
-
-    @property
-    def num_games(self) -> int:
-        return int(self.game_lengths.shape[0])
 
     def batch(self, games: np.ndarray) -> Batch:
         lengths = self.game_lengths[games]

@@ -15,7 +15,8 @@ import torch
 from kibitz.engine.models import expected_versions as versions
 from kibitz.training.model import ModelConfig, StepModel
 
-CHECKPOINT_NAME = "checkpoint.pt"
+CHECKPOINT_NAME = "checkpoint.pt"  # resumable training state, optimizer included
+WEIGHTS_FILE = "weights.pt"  # a model's weights alone, for fine-tuning or exporting later
 
 
 def save_checkpoint(

@@ -9,15 +9,13 @@ import time
 import torch
 
 from kibitz.training.base_data import parse_weights, select_games
-from kibitz.training.checkpoint import save_checkpoint
+from kibitz.training.checkpoint import WEIGHTS_FILE, save_checkpoint
 from kibitz.training.corpus import Corpus, build_corpus
 from kibitz.training.model import ModelConfig
 from kibitz.training.pretrain import PretrainSettings, pretrain
 from kibitz.training.progress import Reporter
 from kibitz.training.sequences import encode_games
 from kibitz.training.splits import HELD_OUT_PLAYERS
-
-WEIGHTS_NAME = "weights.pt"
 
 
 def _device(name: str) -> str:
@@ -61,7 +59,7 @@ def pretrain_command(args: argparse.Namespace) -> int:
         positions_per_batch=args.batch_positions,
         lr=args.lr,
         resume=args.resume,
-        init=args.init / WEIGHTS_NAME if args.init else None,
+        init=args.init / WEIGHTS_FILE if args.init else None,
         device=_device(args.device),
         checkpoint_every_s=args.checkpoint_every,
         slim_checkpoints=args.slim_checkpoints,
@@ -78,9 +76,9 @@ def pretrain_command(args: argparse.Namespace) -> int:
         "initialised_from": str(args.init) if args.init else None,
     }
     model = pretrain(positions, train, val, settings, reporter, info=info)
-    save_checkpoint(args.out / WEIGHTS_NAME, model.float().cpu(),
-                    progress={}, info=info)
-    if not args.no_export:
+    if args.no_export:
+        save_checkpoint(args.out / WEIGHTS_FILE, model.float().cpu(), info=info)
+    else:  # the export writes the weights beside the ONNX file
         from kibitz.training.export import export_model
 
         export_model(model, args.out, player=None, games_trained=len(chosen), info=info,

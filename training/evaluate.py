@@ -70,7 +70,7 @@ def move_frequencies(games: Sequence[tuple[GameInput, chess.Color]]) -> dict[str
     """How often the player chose each move in each position of ``games``."""
     table: dict[str, Counter[str]] = defaultdict(Counter)
     for game, colour in games:
-        board = chess.Board(game.fen) if game.fen else chess.Board()
+        board = game.start_board()
         for move in game.moves:
             if board.turn == colour:
                 table[position_key(board)][move.uci()] += 1
@@ -110,7 +110,7 @@ def evaluate_games(
     result = Evaluation()
     history = history or {}
     for game, colour in games:
-        start = chess.Board(game.fen) if game.fen else chess.Board()
+        start = game.start_board()
         predictor.reset(start)
         result.games += 1
         board = start.copy()

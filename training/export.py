@@ -22,12 +22,11 @@ import torch
 from kibitz.engine import features as feat
 from kibitz.engine.models import write_model_folder
 from kibitz.engine.moves import NO_MOVE, move_to_index
-from kibitz.training.checkpoint import save_checkpoint
+from kibitz.training.checkpoint import WEIGHTS_FILE, save_checkpoint
 from kibitz.training.model import StepGraph, StepModel
 from kibitz.training.sequences import GameInput
 
 PARITY_TOLERANCE = 1e-4
-CHECKPOINT_FILE = "weights.pt"
 
 
 def onnx_bytes(model: StepModel) -> bytes:
@@ -52,14 +51,12 @@ def onnx_bytes(model: StepModel) -> bytes:
 
 def parity_error(model: StepModel, graph: bytes, games: Sequence[GameInput], max_plies: int = 120) -> float:
     """Largest |torch - onnxruntime| over logits and states, replaying ``games`` ply by ply."""
-    import chess
-
     session = ort.InferenceSession(graph, providers=["CPUExecutionProvider"])
     model = model.eval().cpu()
     worst = 0.0
     with torch.no_grad():
         for game in games:
-            board = chess.Board(game.fen) if game.fen else chess.Board()
+            board = game.start_board()
             h = np.zeros((1, model.cfg.hidden), np.float32)
             prev = NO_MOVE
             for move in list(game.moves)[:max_plies]:
@@ -110,7 +107,7 @@ def export_model(
         "outputs": {"logits": ["batch", "vocab"], "h_next": ["batch", model.cfg.hidden]},
     }
     with tempfile.TemporaryDirectory() as tmp:
-        weights = Path(tmp) / CHECKPOINT_FILE
+        weights = Path(tmp) / WEIGHTS_FILE
         save_checkpoint(weights, model, info=info, half=True)
-        write_model_folder(out, graph, meta, extra={CHECKPOINT_FILE: weights})
+        write_model_folder(out, graph, meta, extra={WEIGHTS_FILE: weights})
     return meta

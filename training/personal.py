@@ -21,8 +21,8 @@ import torch.nn.functional as F
 
 from kibitz.engine.models import base_model_dir, player_model_dir
 from kibitz.training.batches import GameBatcher, masked_logits
-from kibitz.training.checkpoint import load_checkpoint
-from kibitz.training.export import CHECKPOINT_FILE, export_model
+from kibitz.training.checkpoint import WEIGHTS_FILE, load_checkpoint
+from kibitz.training.export import export_model
 from kibitz.training.model import StepModel
 from kibitz.training.player_games import PlayerGame, player_games_from_files, player_games_from_store
 from kibitz.training.progress import Reporter
@@ -157,7 +157,7 @@ def finetune(
 
 def load_base(folder: Path | None) -> StepModel:
     folder = folder or base_model_dir()
-    path = folder / CHECKPOINT_FILE
+    path = folder / WEIGHTS_FILE
     if not path.is_file():
         raise FileNotFoundError(f"no base model checkpoint at {path}")
     model, _ = load_checkpoint(path)

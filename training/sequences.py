@@ -39,6 +39,9 @@ class GameInput:
     moves: Sequence[chess.Move]
     fen: str | None = None
 
+    def start_board(self) -> chess.Board:
+        return chess.Board(self.fen) if self.fen else chess.Board()
+
 
 @dataclass
 class Positions:
@@ -56,17 +59,10 @@ class Positions:
     def num_positions(self) -> int:
         return int(self.target.shape[0])
 
-    @property
-    def num_games(self) -> int:
-        return int(self.game_offsets.shape[0] - 1)
-
-    def legal_count(self) -> np.ndarray:
-        return np.diff(self.legal_offsets)
-
 
 def encode_game(game: GameInput) -> tuple[np.ndarray, ...]:
     """Replay one game; returns (features, target, prev, white_to_move, legal_counts, legal)."""
-    board = chess.Board(game.fen) if game.fen else chess.Board()
+    board = game.start_board()
     plies = min(len(game.moves), MAX_PLIES)
     features = np.zeros((plies, feat.FEATURE_SIZE), dtype=np.uint8)
     target = np.zeros(plies, dtype=np.int16)
