@@ -19,16 +19,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import chess
 import torch
 
 from kibitz.engine.models import base_model_dir
 from kibitz.engine.predictor import open_model
 from kibitz.training.corpus import Corpus, build_corpus
 from kibitz.training.evaluate import evaluate_games, move_frequencies
-from kibitz.training.personal import FinetuneSettings, _export, finetune, load_base
+from kibitz.training.personal import FinetuneSettings, export_personal, finetune, load_base
+from kibitz.training.player_games import player_games_in
 from kibitz.training.progress import Reporter
-from kibitz.training.splits import HELD_OUT_PLAYERS, games_with, normalize_name, time_split
+from kibitz.training.splits import HELD_OUT_PLAYERS, time_split
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -60,22 +60,11 @@ def main() -> int:
     base = load_base(args.model)
     rows = []
     for player in args.players:
-        spellings = {normalize_name(n) for n in HELD_OUT_PLAYERS.get(player, (player,))}
-        indices = games_with(corpus, spellings)
-        split = time_split(indices, corpus.date)
-
-        def with_colour(idx):
-            out = []
-            for i in idx:
-                colour = chess.WHITE if normalize_name(str(corpus.white[i])) in spellings else chess.BLACK
-                out.append((corpus.game(int(i)), colour, str(corpus.date[i])))
-            return out
-
+        split = time_split(player_games_in(corpus, HELD_OUT_PLAYERS.get(player, (player,))))
         if args.split == "validation":
-            history_games, test_games = with_colour(split.train), with_colour(split.validation)
+            history_games, test_games = split.train, split.validation
         else:
-            history_games = with_colour([*split.train, *split.validation])
-            test_games = with_colour(split.test)
+            history_games, test_games = [*split.train, *split.validation], split.test
         history = move_frequencies([(g, c) for g, c, _ in history_games])
         test = [(g, c) for g, c, _ in test_games]
         t = time.monotonic()
@@ -85,7 +74,7 @@ def main() -> int:
         if not args.no_personal:
             result = finetune(base, history_games, FinetuneSettings(), Reporter("none"), player=player)
             with tempfile.TemporaryDirectory() as tmp:
-                _export(result, history_games, Path(tmp) / "m", player)
+                export_personal(result, history_games, Path(tmp) / "m", player)
                 personal = open_model(Path(tmp) / "m")
                 row["personal"] = evaluate_games(personal, test).as_dict(player)
             row["finetune"] = {"seconds": result.seconds, "epochs": result.epochs,

@@ -164,7 +164,7 @@ def load_base(folder: Path | None) -> StepModel:
     return model
 
 
-def _export(result: FinetuneResult, games: list[PlayerGame], out: Path, player: str) -> None:
+def export_personal(result: FinetuneResult, games: list[PlayerGame], out: Path, player: str) -> None:
     figures = {
         "validation_nll": result.val_nll, "validation_top1": result.val_top1,
         "base_validation_nll": result.base_val_nll, "base_validation_top1": result.base_val_top1,
@@ -188,7 +188,7 @@ def finetune_from_files(args: argparse.Namespace) -> int:
     games = player_games_from_files(args.player, args.pgn, home=args.home)
     settings = FinetuneSettings(max_epochs=args.max_epochs, **({"lr": args.lr} if args.lr else {}))
     result = finetune(load_base(args.base), games, settings, reporter, player=args.player)
-    _export(result, games, args.out, args.player)
+    export_personal(result, games, args.out, args.player)
     verdict = "beats" if result.improved else "does NOT beat"
     reporter.finished(True, f"{_describe(result, args.player)}; it {verdict} the base model; written to {args.out}")
     return 0
@@ -227,7 +227,7 @@ def retrain_changed(args: argparse.Namespace) -> int:
             result = finetune(base, games, FinetuneSettings(), reporter, player=player.name)
             folder = player_model_dir(store.home, player.id)
             if result.improved:
-                _export(result, games, folder, player.name)
+                export_personal(result, games, folder, player.name)
                 store.record_model(player.id, folder, len(games), {"installed": True})
                 message = f"{_describe(result, player.name)}: installed"
             else:

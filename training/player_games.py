@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import chess
 
 from kibitz.engine.store import DB_NAME, Store, default_home, name_key
-from kibitz.training.corpus import build_corpus
+from kibitz.training.corpus import Corpus, build_corpus
 from kibitz.training.sequences import GameInput
 from kibitz.training.splits import sort_key_date
 
@@ -35,18 +35,24 @@ def player_games_from_files(
 
     :raises LookupError: when ``required`` and no game has that player, naming who is there.
     """
-    names = known_names(name, home)
     corpus = build_corpus(list(paths))
-    games: list[PlayerGame] = []
-    for i in range(len(corpus)):
-        white, black = name_key(str(corpus.white[i])), name_key(str(corpus.black[i]))
-        if white in names or black in names:
-            colour = chess.WHITE if white in names else chess.BLACK
-            games.append((corpus.game(i), colour, str(corpus.date[i])))
+    games = player_games_in(corpus, known_names(name, home))
     if required and not games:
         seen = Counter([*corpus.white, *corpus.black]).most_common(5)
         listing = ", ".join(f"{n} ({c})" for n, c in seen) or "none"
         raise LookupError(f"no game of player {name!r} in the given files; most frequent names: {listing}")
+    return games
+
+
+def player_games_in(corpus: Corpus, names: Iterable[str]) -> list[PlayerGame]:
+    """The games of ``corpus`` played under any of ``names``, oldest first (ties keep file order)."""
+    keys = {name_key(n) for n in names}
+    games: list[PlayerGame] = []
+    for i in range(len(corpus)):
+        white, black = name_key(str(corpus.white[i])), name_key(str(corpus.black[i]))
+        if white in keys or black in keys:
+            colour = chess.WHITE if white in keys else chess.BLACK
+            games.append((corpus.game(i), colour, str(corpus.date[i])))
     games.sort(key=lambda g: sort_key_date(g[2]))
     return games
 

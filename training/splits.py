@@ -7,12 +7,16 @@ set, the ~10% before them validation (early stopping, the install decision), the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 
+from kibitz.engine.store import name_key
 from kibitz.training.corpus import Corpus
+
+T = TypeVar("T")
 
 #: Players (with every PGN spelling) never seen by the shipped base model, for honest evaluation.
 #: Three online amateurs - the closest to kibitz's users - and three masters.
@@ -26,15 +30,11 @@ HELD_OUT_PLAYERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def normalize_name(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
 def games_with(corpus: Corpus, names: Iterable[str]) -> np.ndarray:
     """Indices of the games in which any of ``names`` played (either colour)."""
-    wanted = {normalize_name(n) for n in names}
-    white = np.array([normalize_name(n) in wanted for n in corpus.white])
-    black = np.array([normalize_name(n) in wanted for n in corpus.black])
+    wanted = {name_key(n) for n in names}
+    white = np.array([name_key(n) in wanted for n in corpus.white])
+    black = np.array([name_key(n) in wanted for n in corpus.black])
     return np.flatnonzero(white | black)
 
 
@@ -44,16 +44,15 @@ def sort_key_date(date: str) -> str:
 
 
 @dataclass(frozen=True)
-class TimeSplit:
-    train: np.ndarray
-    validation: np.ndarray
-    test: np.ndarray
+class TimeSplit(Generic[T]):
+    train: list[T]
+    validation: list[T]
+    test: list[T]
 
 
-def time_split(indices: np.ndarray, dates: np.ndarray, *, fraction: float = 0.1) -> TimeSplit:
-    """Split ``indices`` by date (ties by index): oldest -> train, then validation, newest -> test."""
-    keys = [(sort_key_date(str(dates[i])), int(i)) for i in indices]
-    ordered = np.array([i for _, i in sorted(keys)], dtype=np.int64)
+def time_split(ordered: Sequence[T], *, fraction: float = 0.1) -> TimeSplit[T]:
+    """Split games already sorted oldest first: oldest -> train, then validation, newest -> test."""
+    ordered = list(ordered)
     n = len(ordered)
     n_test = max(1, round(n * fraction)) if n >= 3 else 0
     n_val = max(1, round(n * fraction)) if n >= 3 else 0
