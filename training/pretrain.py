@@ -86,6 +86,8 @@ def pretrain(
     info: dict | None = None,
 ) -> StepModel:
     """Train (or resume) a base model; ``train_games`` may repeat games to weight them."""
+    if len(train_games) == 0:
+        raise ValueError("no training games left after the filters")
     device = torch.device(settings.device)
     amp = device.type == "cuda"
     torch.manual_seed(settings.seed)
@@ -158,10 +160,8 @@ def pretrain(
                     reporter.info(f"step {progress['steps']} positions {progress['positions']} {figures}")
                     checkpoint(figures)
                     last_save = time.monotonic()
-            else:
+            else:  # the epoch ran out before the plan did: start another one
                 progress["epoch"] += 1
-                continue
-            break
     except KeyboardInterrupt:
         checkpoint()  # Ctrl-C: keep every step taken so far; --resume continues from here
         reporter.close()
