@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Pretrain the base model on a lent GPU machine (see training/MODEL_CARD in assets/base).
+# Pretrain the base model on a lent GPU machine (how the shipped one was made: assets/base/MODEL_CARD.md).
 # Usage (on the device, repo root): bash scripts/device_pretrain.sh SECONDS OUT_DIR
 # Needs: cache/corpus-all.npz (kibitz-train pretrain --save-corpus) and a copy of the pure-Python
 # package python-chess in .whl/chess (the device has torch and numpy, no python-chess, no network).
