@@ -1,51 +1,96 @@
-"""The feature encoder on real positions: colour symmetry, castling, en passant, shape and dtype."""
+"""The 112-plane encoder on real positions: colour symmetry, history, repetitions, castling."""
 
 from __future__ import annotations
 
 import chess
 import numpy as np
 
-from kibitz.engine.features import (CASTLING_OFFSET, EN_PASSANT_OFFSET, FEATURE_SIZE, HALFMOVE_OFFSET, encode,
-                                    encode_into)
-from test_moves import real_positions
+from kibitz.engine.features import FEATURE_SHAPE, PositionHistory, encode
+from test_moves import real_games
+
+BLACK_TO_MOVE = 108
 
 
 def test_shape_and_dtype() -> None:
-    vector = encode(chess.Board())
-    assert vector.shape == (FEATURE_SIZE,)
-    assert vector.dtype == np.float32
+    planes = encode(chess.Board())
+    assert planes.shape == FEATURE_SHAPE
+    assert planes.dtype == np.float32
 
 
 def test_start_position() -> None:
-    vector = encode(chess.Board())
-    assert vector[:8].tolist() == [4, 2, 3, 5, 6, 3, 2, 4]  # mover's back rank, pieces 1..6
-    assert vector[56:64].tolist() == [10, 8, 9, 11, 12, 9, 8, 10]  # opponent's back rank, 7..12
-    assert vector[CASTLING_OFFSET:CASTLING_OFFSET + 4].tolist() == [1, 1, 1, 1]
-    assert vector[EN_PASSANT_OFFSET] == 0 and vector[HALFMOVE_OFFSET] == 0
+    planes = encode(chess.Board())
+    assert planes[0, 1].tolist() == [1] * 8  # our pawns on rank 2
+    assert planes[5, 0].tolist() == [0, 0, 0, 0, 1, 0, 0, 0]  # our king on e1
+    assert planes[6, 6].tolist() == [1] * 8  # their pawns on rank 7
+    assert planes[13:104].sum() == 0  # no history before the standard start
+    assert planes[104:108].min() == 1 and planes[108].max() == 0
+    assert planes[109].max() == 0 and planes[110].max() == 0 and planes[111].min() == 1
 
 
-def test_colour_mirrored_twins_encode_identically() -> None:
-    boards = real_positions(5000)
-    assert len(boards) >= 3000
-    for board in boards:
-        assert np.array_equal(encode(board), encode(board.mirror())), board.fen()
+def test_black_sees_the_board_from_its_side() -> None:
+    board = chess.Board()
+    board.push_san("e4")
+    planes = encode(board)
+    assert planes[BLACK_TO_MOVE].min() == 1
+    assert planes[0, 1].tolist() == [1] * 8  # Black's own pawns, mirrored onto rank 2
+    assert planes[6, 4].tolist() == [0, 0, 0, 0, 1, 0, 0, 0]  # White's pawn on e4, mirrored onto e5
+    # History step 1 (before 1.e4), still seen from Black's side: White's pawn back on e2 -> e7.
+    assert planes[13 + 6, 6].tolist() == [1] * 8
+
+
+def test_colour_mirrored_games_encode_identically() -> None:
+    """A game and the same game with colours swapped give the same planes, but for the turn plane."""
+    games = real_games(20)
+    checked = 0
+    for moves in games:
+        original = PositionHistory(chess.Board())
+        mirrored_board = chess.Board().mirror()
+        # The colour-mirrored twin of the start position is Black to move; encode it as a FEN game
+        # would not be the same history, so compare from ply 1 on, pushing mirrored moves.
+        mirrored = PositionHistory(mirrored_board)
+        mirrored._from_fen = False  # the twin of a standard start has no history before it either
+        for move in moves[:60]:
+            a, b = original.planes(), mirrored.planes()
+            a[BLACK_TO_MOVE] = b[BLACK_TO_MOVE] = 0
+            assert np.array_equal(a, b), original.board.fen()
+            original.push(move)
+            mirrored.push(chess.Move(chess.square_mirror(move.from_square), chess.square_mirror(move.to_square),
+                                     move.promotion))
+            checked += 1
+    assert checked > 500
+
+
+def test_incremental_history_matches_encoding_from_scratch() -> None:
+    moves = real_games(1)[0][:30]
+    board = chess.Board()
+    history = PositionHistory(board)
+    for move in moves:
+        board.push(move)
+        history.push(move)
+        assert np.array_equal(history.planes(), encode(board))
+
+
+def test_repetition_planes() -> None:
+    board = chess.Board()
+    for san in ["Nf3", "Nf6", "Ng1", "Ng8"]:
+        board.push_san(san)
+    planes = encode(board)  # the start position again
+    assert planes[12].min() == 1
+    assert planes[13 + 12].max() == 0  # the position before it was new
 
 
 def test_castling_rights_from_the_movers_side() -> None:
-    board = chess.Board("r3k2r/8/8/8/8/8/8/R3K2R b Kq - 0 1")
-    castling = encode(board)[CASTLING_OFFSET:CASTLING_OFFSET + 4].tolist()
-    assert castling == [0, 1, 1, 0]  # Black (mover) keeps queen side, White (opponent) king side
+    planes = encode(chess.Board("r3k2r/8/8/8/8/8/8/R3K2R b Kq - 0 1"))
+    assert [planes[p].max() for p in range(104, 108)] == [1, 0, 0, 1]
 
 
-def test_en_passant_only_when_capturable() -> None:
-    capturable = chess.Board("4k3/8/8/3pP3/8/8/8/4K3 w - d6 0 1")
-    assert encode(capturable)[EN_PASSANT_OFFSET] == chess.square_file(chess.D6) + 1
-    no_capturer = chess.Board("4k3/8/8/3p4/8/8/8/4K3 w - d6 0 1")
-    assert encode(no_capturer)[EN_PASSANT_OFFSET] == 0
+def test_raw_halfmove_clock() -> None:
+    planes = encode(chess.Board("4k3/8/8/8/8/8/8/4K3 w - - 37 80"))
+    assert planes[109].min() == 37
 
 
-def test_halfmove_clock_capped_and_uint8_target() -> None:
-    board = chess.Board("4k3/8/8/8/8/8/8/4K3 w - - 300 200")
-    out = np.zeros(FEATURE_SIZE, dtype=np.uint8)
-    encode_into(board, out)
-    assert out[HALFMOVE_OFFSET] == 255
+def test_fen_game_repeats_its_first_position() -> None:
+    board = chess.Board("4k3/8/8/8/8/8/4P3/4K3 w - - 0 1")
+    planes = encode(board)
+    for step in range(8):
+        assert planes[13 * step + 0, 1, 4] == 1  # our e2 pawn in every history step
