@@ -24,8 +24,11 @@ import torch
 from kibitz.engine.models import base_model_dir
 from kibitz.engine.predictor import open_model
 from kibitz.training.corpus import Corpus, build_corpus
-from kibitz.training.evaluate import evaluate_games, move_frequencies
-from kibitz.training.personal import FinetuneSettings, export_personal, finetune, load_base
+from kibitz.engine.models import load_model_info
+from kibitz.engine.predictor import AdapterSession
+from kibitz.engine.scoring import choose_band
+from kibitz.training.evaluate import evaluate_games, move_frequencies, scored_games
+from kibitz.training.personal import finetune
 from kibitz.training.player_games import player_games_in
 from kibitz.training.progress import Reporter
 from kibitz.training.splits import HELD_OUT_PLAYERS, time_split
@@ -56,8 +59,8 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(2)
     corpus = load_corpus(args.corpus)
-    base_predictor = open_model(args.model or base_model_dir())
-    base = load_base(args.model)
+    base_folder = args.model or base_model_dir()
+    base = AdapterSession(load_model_info(base_folder))
     rows = []
     for player in args.players:
         split = time_split(player_games_in(corpus, HELD_OUT_PLAYERS.get(player, (player,))))
@@ -65,20 +68,25 @@ def main() -> int:
             history_games, test_games = split.train, split.validation
         else:
             history_games, test_games = [*split.train, *split.validation], split.test
-        history = move_frequencies([(g, c) for g, c, _ in history_games])
+        history = [(g, c) for g, c, _ in history_games]
         test = [(g, c) for g, c, _ in test_games]
         t = time.monotonic()
-        base_eval = evaluate_games(base_predictor, test, history=history).as_dict(player)
+        # Maia-1's best band chosen on the test games themselves: an oracle no app could use.
+        oracle_band, oracle_nll = choose_band(scored_games(test), max_positions=10**9)
+        oracle = evaluate_games(base, oracle_band, test).as_dict(player)["baselines"]["prior"]
+        band, _ = choose_band(scored_games(history))  # as the app's retraining chooses it
+        base_eval = evaluate_games(base, band, test, history=move_frequencies(history)).as_dict(player)
         row = {"player": player, "train_games": len(split.train), "val_games": len(split.validation),
-               "test_games": len(test_games), "split": args.split, "base": base_eval, "eval_seconds": time.monotonic() - t}
+               "test_games": len(test_games), "split": args.split, "base": base_eval, "band": band,
+               "oracle": {**oracle, "band": oracle_band}, "eval_seconds": time.monotonic() - t}
         if not args.no_personal:
-            result = finetune(base, history_games, FinetuneSettings(), Reporter("none"), player=player)
             with tempfile.TemporaryDirectory() as tmp:
-                export_personal(result, history_games, Path(tmp) / "m", player)
-                personal = open_model(Path(tmp) / "m")
-                row["personal"] = evaluate_games(personal, test).as_dict(player)
-            row["finetune"] = {"seconds": result.seconds, "epochs": result.epochs,
-                               "installed": result.improved, "val_nll": [result.base_val_nll, result.val_nll]}
+                result = finetune(history_games, Path(tmp) / "m", Reporter("none"), player=player, base=base_folder)
+                info = load_model_info(Path(tmp) / "m")
+                personal = evaluate_games(AdapterSession(info), info.band, test).as_dict(player)
+            row["personal"] = personal if result.improved else base_eval
+            row["finetune"] = {"seconds": result.seconds, "epochs": result.epochs, "installed": result.improved,
+                               "val_nll": [result.current["nll"], result.candidate["nll"]], "candidate": personal}
         rows.append(row)
         print_row(row, header=len(rows) == 1)
         sys.stdout.flush()
@@ -89,11 +97,13 @@ def main() -> int:
 
 def print_row(row: dict, *, header: bool) -> None:
     if header:
-        print(f"{'player':<13} {'test':>5} | {'uniform':>7} {'freq':>7} | {'base':>7} {'top3':>6} {'nll':>5} "
+        print(f"{'player':<13} {'test':>5} | {'uniform':>7} {'freq':>7} {'maia*':>7} {'band':>4} | {'base':>7} {'top3':>6} {'nll':>5} "
               f"{'ply11+':>6} | {'personal':>8} {'top3':>6} {'nll':>5} {'delta':>6} {'inst':>4} {'ft s':>5}")
     b = row["base"]
     u, f = b["baselines"]["uniform"], b["baselines"]["frequency"]
-    line = (f"{row['player']:<13} {row['test_games']:>5} | {u['top1']:7.1%} {f['top1']:7.1%} | {b['top1']:7.1%} "
+    o = row["oracle"]
+    line = (f"{row['player']:<13} {row['test_games']:>5} | {u['top1']:7.1%} {f['top1']:7.1%} {o['top1']:7.1%} "
+            f"{o['band']:>4} | {b['top1']:7.1%} "
             f"{b['top3']:6.1%} {b['nll']:5.2f} {b['plies_11_plus']['top1']:6.1%} |")
     if "personal" in row:
         p, ft = row["personal"], row["finetune"]

@@ -36,9 +36,9 @@ def main() -> None:
     args = parser.parse_args()
     games = [g for g in read_games(SAMPLE) if isinstance(g, PgnGame)][: args.games]
     predictor = open_model(base_model_dir())
-    session = predictor.session
+    adapter, prior = predictor.adapter, predictor.prior
     full, encode, legal, step = [], [], [], []
-    h0 = np.zeros((1, session.hidden), np.float32)
+    h0 = np.zeros((1, adapter.hidden), np.float32)
     for game in games:
         predictor.reset()
         board = chess.Board()
@@ -46,11 +46,12 @@ def main() -> None:
             t0 = time.perf_counter()
             predictor.top_moves(5)  # features + ORT step + legal mask + softmax + SAN of five
             t1 = time.perf_counter()
-            x = features.encode(board)
+            x = features.encode(board)[None]
             t2 = time.perf_counter()
             legal_move_indices(board)
             t3 = time.perf_counter()
-            session.step(x, 0, h0)
+            policy, tower = prior.run(x)
+            adapter.step(tower, policy, np.zeros(1, np.int64), h0)
             t4 = time.perf_counter()
             full.append(t1 - t0)
             encode.append(t2 - t1)
@@ -62,7 +63,7 @@ def main() -> None:
     print(f"{len(full)} positions from {len(games)} real games, one thread")
     print(f"{'':<34} {'median ms':>10} {'p99 ms':>8} {'mean ms':>8}")
     for name, samples in [("full prediction (top five)", full), ("  feature encoder alone", encode),
-                          ("  legal-move indices alone", legal), ("  onnxruntime step alone", step)]:
+                          ("  legal-move indices alone", legal), ("  onnxruntime prior + adapter alone", step)]:
         med, p99, mean = percentiles(samples)
         print(f"{name:<34} {med:10.3f} {p99:8.3f} {mean:8.3f}")
 

@@ -1,9 +1,12 @@
 """Where model files live, what their metadata says, and whether this code can use them.
 
-A model folder holds ``model.onnx`` (the single-step graph) and ``model.json`` (who it is for,
+A model folder holds ``model.onnx`` (the adapter's single-step graph, which reads the Maia-1
+prior's outputs) and ``model.json`` (who it is for, the prior band it was trained over,
 vocabulary and feature versions, training data, figures, and the ONNX file's sha256 - so a
-half-replaced or damaged file is recognised, never loaded). The base model ships in the package
-(``kibitz.assets/base``); personal models live under ``<home>/models/<player id>/``.
+half-replaced or damaged file is recognised, never loaded). The prior graphs are shared by every
+model and ship in ``kibitz.assets/maia`` (see :mod:`kibitz.engine.priors`). The base adapter ships
+in ``kibitz.assets/base``; personal models live under ``<home>/models/<player id>/<version>/``,
+a new folder per training run, so a retrain that is not better leaves the installed one alone.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from kibitz.engine import features, moves
 
 MODEL_FILE: Final = "model.onnx"
 META_FILE: Final = "model.json"
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2
+MAX_HIDDEN: Final = 4096  # a larger recurrent state is a damaged file, not a model
 
 
 class ModelError(Exception):
@@ -36,6 +40,7 @@ class ModelInfo:
     player: str | None
     hidden: int
     games_trained: int
+    band: int | None  # the prior band a personal model was trained over (None: any, for the base)
     meta: dict[str, Any] = field(repr=False)
 
     @property
@@ -49,7 +54,16 @@ def base_model_dir() -> Path:
 
 
 def player_model_dir(home: Path, player_id: int) -> Path:
+    """The folder holding every version of a player's personal models."""
     return home / "models" / str(player_id)
+
+
+def new_model_version_dir(home: Path, player_id: int) -> Path:
+    """A fresh folder for one training run's model (named by UTC time, never reused)."""
+    import datetime as dt
+
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    return player_model_dir(home, player_id) / stamp
 
 
 def sha256_file(path: Path) -> str:
@@ -98,16 +112,22 @@ def load_model_info(folder: Path) -> ModelInfo:
     if digest != meta.get("onnx_sha256"):
         raise ModelError(f"{onnx_path} is damaged or incomplete (checksum differs from {META_FILE})")
     try:
-        return ModelInfo(
+        hidden = int(meta["config"]["hidden"])
+        band = meta.get("band")
+        info = ModelInfo(
             folder=folder,
             kind=str(meta["kind"]),
             player=meta.get("player"),
-            hidden=int(meta["config"]["hidden"]),
+            hidden=hidden,
             games_trained=int(meta.get("games_trained", 0)),
+            band=None if band is None else int(band),
             meta=meta,
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ModelError(f"{meta_path} lacks {error}") from error
+    if not 0 < hidden <= MAX_HIDDEN:
+        raise ModelError(f"{meta_path} gives a recurrent state of {hidden} values; the file is damaged")
+    return info
 
 
 def write_model_folder(folder: Path, onnx_bytes: bytes, meta: dict[str, Any], extra: dict[str, Path] | None = None) -> None:

@@ -1,18 +1,21 @@
 """Live move prediction for one player through one game, with onnxruntime (no torch).
 
-A predictor follows the game ply by ply - both sides' moves - carrying the model's hidden state,
-and on request gives the most likely next moves in the current position, illegal moves masked
-out. Takebacks and loaded positions replay the game from its first position.
+A predictor follows the game ply by ply - both sides' moves - keeping the position history the
+prior's input planes need and the adapter's hidden state, and on request gives the most likely
+next moves in the current position, illegal moves masked out. Per ply, the Maia-1 prior of the
+player's band reads the planes (policy logits and tower output), then the player's adapter reads
+those, the previous move and its state (final logits and the next state). Takebacks and loaded
+positions replay the game from its first position.
 
 ``open_predictor`` never raises for a missing or broken model: it falls back from the player's
-personal model to the bundled base model, and from there to a ``NullPredictor`` whose status says
-why, so the board keeps working.
+personal model to the bundled base adapter, and from there to a ``NullPredictor`` whose status
+says why, so the board keeps working.
 
 >>> import chess
->>> predictor = open_predictor(None, None)   # the bundled base model
+>>> predictor = open_predictor(None, None)   # the bundled base adapter over the 1500 prior
 >>> predictor.reset(chess.Board())
->>> [p.san for p in predictor.top_moves(3)]  # doctest: +SKIP
-['e4', 'd4', 'Nf3']
+>>> [p.san for p in predictor.top_moves(2)]  # doctest: +SKIP
+['e4', 'd4']
 """
 
 from __future__ import annotations
@@ -25,14 +28,17 @@ from typing import TYPE_CHECKING, Protocol
 import chess
 import numpy as np
 
-from kibitz.engine import features
+from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
 from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
-from kibitz.engine.moves import NO_MOVE, legal_move_indices, move_to_index
+from kibitz.engine.moves import NO_MOVE, VOCAB_SIZE, legal_move_indices, move_to_index
+from kibitz.engine.priors import DEFAULT_BAND, TOWER_SHAPE, PriorError, PriorSession, prior_session
 
 if TYPE_CHECKING:
     from kibitz.engine.store import Player, Store
 
 log = logging.getLogger(__name__)
+
+ADAPTER_INPUTS = {"tower": ["batch", *TOWER_SHAPE], "prior": ["batch", VOCAB_SIZE], "prev_move": ["batch"]}
 
 
 @dataclass(frozen=True)
@@ -49,12 +55,16 @@ class ModelStatus:
     kind: str  # "personal" | "base" | "none"
     description: str
     games_trained: int = 0
+    band: int | None = None
 
 
-class StepSession:
-    """One ONNX step model: (features, prev_move, h) -> (logits, h_next), one thread.
+class AdapterSession:
+    """One adapter step graph: (tower, prior, prev_move, h) -> (logits, h_next), one thread.
 
-    :raises ModelError: when onnxruntime cannot load the file or its inputs are not the contract's.
+    The graph's real input and output shapes are checked against the contract and the metadata
+    here, so a model whose metadata disagrees with its graph is refused at load, not at first use.
+
+    :raises ModelError: when onnxruntime cannot load the file or its shapes are not the contract's.
     """
 
     def __init__(self, info: ModelInfo) -> None:
@@ -62,7 +72,7 @@ class StepSession:
             import onnxruntime as ort
 
             options = ort.SessionOptions()
-            # One thread: a second one made p99 latency 20x worse for this tiny graph.
+            # One thread: a second one made p99 latency far worse for this small graph.
             options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
@@ -71,21 +81,30 @@ class StepSession:
             )
         except Exception as error:  # onnxruntime raises its own (Fail, InvalidGraph, ...) types
             raise ModelError(f"{info.onnx_path} cannot be loaded ({error})") from error
-        names = sorted(i.name for i in self._session.get_inputs())
-        if names != ["features", "h", "prev_move"]:
-            raise ModelError(f"{info.onnx_path} has inputs {names}, not (features, prev_move, h)")
         self.hidden = info.hidden
+        expected = {**ADAPTER_INPUTS, "h": ["batch", info.hidden]}
+        found = {i.name: i.shape for i in self._session.get_inputs()}
+        outputs = {o.name: o.shape for o in self._session.get_outputs()}
+        problems = [name for name in expected if name not in found or not _fits(found[name], expected[name])]
+        if set(found) != set(expected) or problems:
+            raise ModelError(f"{info.onnx_path} has inputs {found}, not {expected}")
+        if not (_fits(outputs.get("logits"), ["batch", VOCAB_SIZE]) and _fits(outputs.get("h_next"), ["batch", info.hidden])):
+            raise ModelError(f"{info.onnx_path} has outputs {outputs}, not logits [batch, {VOCAB_SIZE}] "
+                             f"and h_next [batch, {info.hidden}]")
 
-    def step(self, feats: np.ndarray, prev_move: int, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def step(self, tower: np.ndarray, prior: np.ndarray, prev_move: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One ply for a batch of games (``prev_move`` int64 ``[N]``)."""
         logits, h_next = self._session.run(
-            None,
-            {
-                "features": feats[None, :],
-                "prev_move": np.array([prev_move], dtype=np.int64),
-                "h": h,
-            },
+            ["logits", "h_next"], {"tower": tower, "prior": prior, "prev_move": prev_move, "h": h}
         )
-        return logits[0], h_next
+        return logits, h_next
+
+
+def _fits(shape: list | None, expected: list) -> bool:
+    """Whether an ONNX shape (ints for fixed sizes, strings or None for free ones) is ``expected``."""
+    if shape is None or len(shape) != len(expected):
+        return False
+    return all(isinstance(want, str) or got == want for got, want in zip(shape, expected))
 
 
 class GamePredictor(Protocol):
@@ -97,18 +116,20 @@ class GamePredictor(Protocol):
 
 
 class ModelPredictor:
-    """Follows one game with a step model; the state after each ply is computed once."""
+    """Follows one game with a prior and an adapter; the state after each ply is computed once."""
 
-    def __init__(self, session: StepSession, status: ModelStatus) -> None:
-        self.session = session
+    def __init__(self, adapter: AdapterSession, prior: PriorSession, status: ModelStatus) -> None:
+        self.adapter = adapter
+        self.prior = prior
         self.status = status
+        self._planes = np.zeros((1, *FEATURE_SHAPE), dtype=np.float32)
         self.reset()
 
     def reset(self, board: chess.Board | None = None) -> None:
         """Start over at ``board``'s first position and replay its moves (None: a new game)."""
         board = board or chess.Board()
-        self._board = board.root()
-        self._h = np.zeros((1, self.session.hidden), dtype=np.float32)
+        self._history = PositionHistory(board.root())
+        self._h = np.zeros((1, self.adapter.hidden), dtype=np.float32)
         self._prev = NO_MOVE
         self._logits: np.ndarray | None = None
         for move in board.move_stack:
@@ -116,26 +137,27 @@ class ModelPredictor:
 
     @property
     def board(self) -> chess.Board:
-        return self._board
+        return self._history.board
 
     def _current_logits(self) -> np.ndarray:
         if self._logits is None:
-            self._logits, self._h_next = self.session.step(
-                features.encode(self._board), self._prev, self._h
-            )
+            self._history.planes_into(self._planes[0])
+            policy, tower = self.prior.run(self._planes)
+            logits, self._h_next = self.adapter.step(tower, policy, np.array([self._prev], dtype=np.int64), self._h)
+            self._logits = logits[0]
         return self._logits
 
     def push(self, move: chess.Move) -> None:
         """Advance by one ply (either side's) played in the current position."""
         self._current_logits()
         self._h = self._h_next
-        self._prev = move_to_index(move, self._board.turn)
-        self._board.push(move)
+        self._prev = move_to_index(move, self.board)
+        self._history.push(move)
         self._logits = None
 
     def probabilities(self) -> tuple[list[chess.Move], np.ndarray]:
         """Legal moves of the current position and their probabilities (softmax over legal only)."""
-        indices, legal = legal_move_indices(self._board)
+        indices, legal = legal_move_indices(self.board)
         if not legal:
             return [], np.zeros(0, dtype=np.float64)
         scores = self._current_logits()[indices].astype(np.float64)
@@ -146,7 +168,7 @@ class ModelPredictor:
     def top_moves(self, k: int = 5) -> list[Prediction]:
         legal, probs = self.probabilities()
         order = np.argsort(-probs, kind="stable")[:k]
-        return [Prediction(legal[i], self._board.san(legal[i]), float(probs[i])) for i in order]
+        return [Prediction(legal[i], self.board.san(legal[i]), float(probs[i])) for i in order]
 
 
 class NullPredictor:
@@ -165,28 +187,48 @@ class NullPredictor:
         return []
 
 
-def open_model(folder: Path, *, description: str | None = None) -> ModelPredictor:
-    """A predictor for the model in ``folder``.
+def describe(info: ModelInfo, band: int) -> str:
+    """The panel's words for a model: "Maia 1500 prior + personal model, 1,234 games"."""
+    if info.kind == "personal":
+        return f"Maia {band} prior + personal model, {info.games_trained:,} games"
+    return f"Maia {band} prior + base adapter (many players' games)"
 
-    :raises ModelError: when the folder holds no usable model.
+
+def open_model(folder: Path, *, band: int | None = None, description: str | None = None) -> ModelPredictor:
+    """A predictor for the model in ``folder`` over the prior of ``band`` (default: the band the
+    model was trained over, else the default band).
+
+    :raises ModelError: when the folder holds no usable model or the prior cannot be run.
     """
     info = load_model_info(folder)
-    if description is None:
-        if info.kind == "personal":
-            description = f"personal model, trained on {info.games_trained:,} games"
-        else:
-            description = "base model (trained on many players' games)"
-    return ModelPredictor(StepSession(info), ModelStatus(info.kind, description, info.games_trained))
+    band = band or info.band or DEFAULT_BAND
+    try:
+        prior = prior_session(band)
+    except PriorError as error:
+        raise ModelError(str(error)) from error
+    status = ModelStatus(info.kind, description or describe(info, band), info.games_trained, band)
+    return ModelPredictor(AdapterSession(info), prior, status)
+
+
+def player_band(player: Player, store: Store) -> int:
+    """The prior band for ``player``: the one their games chose at the last retrain, else the
+    level given in the player dialog, else the default."""
+    record = store.latest_model(player.id)
+    if record is not None and record.meta.get("band"):
+        return int(record.meta["band"])
+    return int(getattr(player, "level", None) or DEFAULT_BAND)
 
 
 def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:
-    """The best usable predictor for ``player``: personal model, else base model, else none.
+    """The best usable predictor for ``player``: personal model, else base adapter, else none.
 
     Never raises for a missing or broken model; the status says what was chosen and why. The
     store is only read during this call.
     """
     problems: list[str] = []
+    band = DEFAULT_BAND
     if player is not None and store is not None:
+        band = player_band(player, store)
         record = store.latest_model(player.id)
         if record is not None and record.meta.get("installed") is False:
             problems.append(str(record.meta.get("reason", "the personal model did not beat the base")))
@@ -197,13 +239,12 @@ def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:
                 log.warning("personal model of %s unusable: %s", player.name, error)
                 problems.append(f"personal model unusable: {error}")
     try:
-        predictor = open_model(base_model_dir())
+        predictor = open_model(base_model_dir(), band=band)
     except ModelError as error:
         log.warning("base model unusable: %s", error)
         return NullPredictor("; ".join([*problems, f"no predictions: {error}"]))
     if problems:
         status = predictor.status
-        predictor.status = ModelStatus(
-            status.kind, f"{status.description} - {problems[0]}", status.games_trained
-        )
+        predictor.status = ModelStatus(status.kind, f"{status.description} - {problems[0]}",
+                                       status.games_trained, status.band)
     return predictor

@@ -1,4 +1,4 @@
-"""Evaluation arithmetic on hand-made cases."""
+"""Evaluation: the arithmetic on hand-made cases, and the served graphs on small real cases."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import chess
 import numpy as np
 import pytest
 
-from kibitz.engine.predictor import ModelStatus
-from kibitz.training.evaluate import Score, evaluate_games, move_frequencies, rank_hits
-from kibitz.training.sequences import GameInput
+from kibitz.engine.models import base_model_dir, load_model_info
+from kibitz.engine.predictor import AdapterSession, open_model
+from kibitz.engine.scoring import Score, ScoredGame, choose_band, prior_plies, rank_hits
+from kibitz.training.corpus import GameInput
+from kibitz.training.evaluate import evaluate_games, move_frequencies
 
 
 def test_rank_hits_counts_ranks_and_ties_in_expectation() -> None:
@@ -30,66 +32,76 @@ def test_score_summary_averages() -> None:
     assert s.summary() == {"positions": 2, "top1": 0.5, "top3": 1.0, "nll": 1.0}
 
 
-class ScriptedPredictor:
-    """Puts all probability on a fixed move per position, else uniform."""
-
-    status = ModelStatus("base", "scripted")
-
-    def __init__(self, favourite: dict[str, str]) -> None:
-        self.favourite = favourite
-        self.board = chess.Board()
-
-    def reset(self, board: chess.Board | None = None) -> None:
-        self.board = (board or chess.Board()).copy()
-
-    def push(self, move: chess.Move) -> None:
-        self.board.push(move)
-
-    def probabilities(self):
-        legal = list(self.board.legal_moves)
-        fav = self.favourite.get(self.board.epd())
-        if fav is None:
-            return legal, np.full(len(legal), 1 / len(legal))
-        probs = np.array([0.9 if m.uci() == fav else 0.1 / (len(legal) - 1) for m in legal])
-        return legal, probs
+@pytest.fixture(scope="module")
+def base_adapter() -> AdapterSession:
+    return AdapterSession(load_model_info(base_model_dir()))
 
 
-def test_only_the_players_moves_count_and_forced_moves_are_skipped() -> None:
+def test_only_the_players_moves_count_and_forced_moves_are_skipped(base_adapter: AdapterSession) -> None:
     moves = [chess.Move.from_uci(u) for u in ["e2e4", "e7e5", "d1h5", "e8e7", "h5e5"]]
-    game = GameInput(moves)
-    board = chess.Board()
-    favourites = {board.epd(): "e2e4"}  # right
-    board.push(moves[0])
-    board.push(moves[1])
-    favourites[board.epd()] = "g1f3"  # wrong: 2.Qh5 was played
-    board.push(moves[2])
-    board.push(moves[3])
-    n_last = board.legal_moves.count()  # 3.Qxe5+ is scored against a uniform guess
-    result = evaluate_games(ScriptedPredictor(favourites), [(game, chess.WHITE)])
+    result = evaluate_games(base_adapter, 1500, [(GameInput(moves), chess.WHITE)])
     assert result.overall.positions == 3  # White's plies 1, 3 and 5
     assert result.phases["1-10"].positions == 3 and result.later.positions == 0
-    summary = result.overall.summary()
-    assert summary["top1"] == pytest.approx((1 + 0 + 1 / n_last) / 3)
-    n_second = 29  # legal moves after 1.e4 e5
-    expected_nll = (-math.log(0.9) - math.log(0.1 / (n_second - 1)) + math.log(n_last)) / 3
-    assert summary["nll"] == pytest.approx(expected_nll)
+    black = evaluate_games(base_adapter, 1500, [(GameInput(moves), chess.BLACK)])
+    assert black.overall.positions == 2
 
 
-def test_a_forced_move_is_not_scored() -> None:
+def test_a_forced_move_is_not_scored(base_adapter: AdapterSession) -> None:
     # The rook on g1 checks the king on h1, whose only move is to take it.
     start = chess.Board("7k/8/8/8/8/8/5PPP/6rK w - - 0 1")
     assert start.is_check() and len(list(start.legal_moves)) == 1
     game = GameInput([next(iter(start.legal_moves))], fen=start.fen())
-    result = evaluate_games(ScriptedPredictor({}), [(game, chess.WHITE)])
+    result = evaluate_games(base_adapter, 1500, [(game, chess.WHITE)])
     assert result.overall.positions == 0
 
 
-def test_frequency_baseline_uses_the_players_own_choices() -> None:
+def test_batched_scoring_matches_the_live_predictor(base_adapter: AdapterSession) -> None:
+    """Evaluation scores many games at once; the app steps one ply at a time: same numbers."""
+    sans = "e4 c5 Nf3 d6 d4 cxd4 Nxd4 Nf6 Nc3 a6 Be2 e5 Nb3 Be7 O-O O-O".split()
+    board = chess.Board()
+    moves = [board.push_san(san) for san in sans]
+    short = moves[:7]
+    games = [ScoredGame(chess.Board(), moves, chess.WHITE), ScoredGame(chess.Board(), short, chess.BLACK)]
+    from kibitz.engine.scoring import model_plies
+
+    batched = list(model_plies(base_adapter, 1600, games))
+    live = open_model(base_model_dir(), band=1600)
+    for ply_score in batched:
+        game = games[ply_score.game]
+        live.reset(chess.Board())
+        for move in game.moves[: ply_score.ply]:
+            live.push(move)
+        legal, probs = live.probabilities()
+        assert legal == ply_score.moves
+        assert np.allclose(probs, ply_score.probabilities, atol=1e-5)
+
+
+def test_the_untrained_base_scores_as_the_prior_alone(base_adapter: AdapterSession) -> None:
+    if load_model_info(base_model_dir()).meta["training"].get("untrained") is not True:
+        pytest.skip("the bundled base adapter is trained")
+    board = chess.Board()
+    moves = [board.push_san(s) for s in "d4 d5 c4 e6 Nc3 Nf6 Bg5 Be7".split()]
+    result = evaluate_games(base_adapter, 1500, [(GameInput(moves), chess.WHITE)])
+    assert result.overall.summary() == pytest.approx(result.prior.summary())
+
+
+def test_choose_band_prefers_the_band_that_predicts_the_moves_best() -> None:
+    board = chess.Board()
+    moves = [board.push_san(s) for s in "e4 e5 Nf3 Nc6 Bc4 Bc5 O-O Nf6 d3 d6".split()]
+    games = [ScoredGame(chess.Board(), moves, chess.WHITE)]
+    band, nll = choose_band(games)
+    assert set(nll) == set(range(1100, 2000, 100))
+    assert nll[band] == min(nll.values())
+    expected = {b: float(np.mean([p.nll for p in prior_plies(b, games)])) for b in nll}
+    assert nll == pytest.approx(expected)
+
+
+def test_frequency_baseline_uses_the_players_own_choices(base_adapter: AdapterSession) -> None:
     e4 = GameInput([chess.Move.from_uci("e2e4")])
     d4 = GameInput([chess.Move.from_uci("d2d4")])
     history = move_frequencies([(e4, chess.WHITE), (e4, chess.WHITE), (d4, chess.WHITE), (e4, chess.BLACK)])
     assert history[chess.Board().epd()] == {"e2e4": 2, "d2d4": 1}
-    result = evaluate_games(ScriptedPredictor({}), [(e4, chess.WHITE), (d4, chess.WHITE)], history=history)
+    result = evaluate_games(base_adapter, 1500, [(e4, chess.WHITE), (d4, chess.WHITE)], history=history)
     freq = result.frequency.summary()
     assert freq["top1"] == 0.5  # right about e4, wrong about d4
     assert freq["top3"] == 1.0

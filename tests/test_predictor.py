@@ -65,19 +65,6 @@ def test_takeback_replay_gives_the_same_prediction_as_playing_on() -> None:
     ]
 
 
-def test_a_position_and_its_colour_mirrored_twin_get_mirrored_predictions() -> None:
-    board = play(chess.Board(), SICILIAN[:5])  # Black to move
-    twin = board.mirror()  # White to move, colours swapped
-    p = open_predictor(None, None)
-    p.reset(chess.Board(board.fen()))
-    q = open_predictor(None, None)
-    q.reset(chess.Board(twin.fen()))
-    mirrored = [(chess.Move(chess.square_mirror(t.move.from_square), chess.square_mirror(t.move.to_square)),
-                 t.probability) for t in p.top_moves(5)]
-    assert [t.move for t in q.top_moves(5)] == [m for m, _ in mirrored]
-    assert np.allclose([t.probability for t in q.top_moves(5)], [pr for _, pr in mirrored], atol=1e-6)
-
-
 def test_predictions_follow_a_game_from_a_fen_start() -> None:
     start = chess.Board("8/P6k/8/8/8/8/6K1/8 w - - 0 1")
     p = open_predictor(None, None)
@@ -148,3 +135,30 @@ def test_personal_model_is_preferred_when_usable(store: Store, base_copy: Path) 
     p = open_predictor(player, store)
     assert isinstance(p, ModelPredictor)
     assert p.status.kind == "personal" and "1,234 games" in p.status.description
+
+
+@pytest.mark.parametrize("hidden, message", [(64, "has inputs"), (-5, "damaged"), (10**9, "damaged")])
+def test_metadata_that_disagrees_with_the_graph_is_refused_at_load(base_copy: Path, hidden: int, message: str) -> None:
+    meta = json.loads((base_copy / "model.json").read_text())
+    meta["config"]["hidden"] = hidden
+    models.write_model_folder(base_copy, (base_copy / "model.onnx").read_bytes(), meta)
+    with pytest.raises(ModelError, match=message):
+        open_model(base_copy)
+
+
+def test_a_personal_model_is_served_over_its_own_band(store: Store, base_copy: Path) -> None:
+    player = store.add_player("Di")
+    meta = json.loads((base_copy / "model.json").read_text())
+    models.write_model_folder(base_copy, (base_copy / "model.onnx").read_bytes(),
+                              {**meta, "kind": "personal", "player": "Di", "games_trained": 50, "band": 1800})
+    store.record_model(player.id, base_copy, 50, {"installed": True, "band": 1800})
+    p = open_predictor(player, store)
+    assert p.status.band == 1800 and p.status.description.startswith("Maia 1800 prior + personal model")
+
+
+def test_a_player_without_a_model_gets_the_band_their_games_chose(store: Store) -> None:
+    player = store.add_player("Ed")
+    assert open_predictor(player, store).status.band == 1500  # nothing known yet: the default level
+    store.record_model(player.id, Path("/nowhere"), 40, {"installed": False, "band": 1200, "reason": "not better"})
+    status = open_predictor(player, store).status
+    assert status.kind == "base" and status.band == 1200 and "Maia 1200 prior" in status.description

@@ -1,4 +1,4 @@
-"""The training pipeline end to end on real games, with tiny models (seconds, not minutes)."""
+"""The training pipeline end to end on real games: prior cache, adapter, export, fine-tune, evaluate."""
 
 from __future__ import annotations
 
@@ -13,87 +13,163 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from kibitz.engine.models import load_model_info  # noqa: E402
-from kibitz.engine.predictor import open_model  # noqa: E402
+from kibitz.engine.features import PositionHistory  # noqa: E402
+from kibitz.engine.models import base_model_dir, load_model_info  # noqa: E402
+from kibitz.engine.moves import NO_MOVE, move_to_index  # noqa: E402
+from kibitz.engine.priors import prior_session  # noqa: E402
 from kibitz.engine.store import Store  # noqa: E402
 from kibitz.training import cli  # noqa: E402
 from kibitz.training.corpus import build_corpus  # noqa: E402
-from kibitz.training.export import PARITY_TOLERANCE, export_model  # noqa: E402
-from kibitz.training.model import ModelConfig, StepModel  # noqa: E402
-from kibitz.training.sequences import encode_games  # noqa: E402
+from kibitz.training.export import export_model  # noqa: E402
+from kibitz.training.model import Adapter, AdapterConfig  # noqa: E402
+from kibitz.training.prior_cache import CacheGame, PriorCache, build_cache  # noqa: E402
+from kibitz.training.train import TrainSettings, evaluate_cache, make_batch, train_adapter  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 JOWEN = DATA / "jowen93-200.pgn.xz"
-TINY = ["--channels", "8", "--blocks", "1", "--embed", "32", "--hidden", "32"]
+MASTERS = DATA / "masters-100.pgn.xz"
+
+
+def prior_view(moves: list[chess.Move], band: int = 1500) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The prior's policy and tower for every ply of a game, and the previous moves."""
+    history = PositionHistory(chess.Board())
+    planes, prev, previous = [], [], NO_MOVE
+    for move in moves:
+        planes.append(history.planes())
+        prev.append(previous)
+        previous = move_to_index(move, history.board)
+        history.push(move)
+    policy, tower = prior_session(band).run_batched(np.stack(planes))
+    return policy, tower, np.array(prev, np.int64)
+
+
+@pytest.fixture(scope="module")
+def jowen_games() -> list:
+    corpus = build_corpus([JOWEN])
+    return [corpus.game(i) for i in range(len(corpus))]
+
+
+def test_an_untrained_adapter_is_the_prior_exactly(jowen_games: list) -> None:
+    policy, tower, prev = prior_view(list(jowen_games[0].moves)[:20])
+    model = Adapter(AdapterConfig()).eval()
+    h = model.initial_state(1)
+    with torch.no_grad():
+        for ply in range(len(prev)):
+            logits, h = model.step(torch.from_numpy(tower[ply : ply + 1]), torch.from_numpy(policy[ply : ply + 1]),
+                                   torch.from_numpy(prev[ply : ply + 1]), h)
+            assert torch.equal(logits[0], torch.from_numpy(policy[ply]))
+
+
+def test_whole_game_and_step_forms_agree_on_a_real_game(jowen_games: list) -> None:
+    policy, tower, prev = prior_view(list(jowen_games[1].moves)[:40])
+    torch.manual_seed(0)
+    model = Adapter(AdapterConfig(hidden=32)).eval()
+    torch.nn.init.normal_(model.head.weight, std=0.05)  # a trained head is not zero
+    with torch.no_grad():
+        z, out, _ = model(torch.from_numpy(tower)[None], torch.from_numpy(prev)[None])
+        delta, log_scale = model._head(z[0], out[0])
+        whole = model._combine(torch.from_numpy(policy), delta, log_scale)
+        h = model.initial_state(1)
+        for ply in range(len(prev)):
+            logits, h = model.step(torch.from_numpy(tower[ply : ply + 1]), torch.from_numpy(policy[ply : ply + 1]),
+                                   torch.from_numpy(prev[ply : ply + 1]), h)
+            assert torch.allclose(logits[0], whole[ply], atol=1e-4)
+
+
+def test_the_prior_cache_resumes_an_interrupted_build(tmp_path: Path, jowen_games: list) -> None:
+    games = [CacheGame(g, 1500 if i % 2 else 1700) for i, g in enumerate(jowen_games[:30])]
+
+    class Stop(Exception):
+        pass
+
+    def interrupt(done: int, total: int) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        build_cache(games, tmp_path / "resumed", progress=interrupt)
+    resumed = build_cache(games, tmp_path / "resumed")
+    fresh = build_cache(games, tmp_path / "fresh")
+    for name in ("tower", "prior_legal", "legal", "target", "prev_move", "scored", "game_offsets"):
+        assert np.array_equal(getattr(resumed, name), getattr(fresh, name)), name
+    # The cached prior logits are the served prior's, at the legal moves of each ply.
+    policy, _, _ = prior_view(list(jowen_games[1].moves)[:300])
+    lo, hi = fresh.legal_offsets[fresh.game_offsets[1]], fresh.legal_offsets[fresh.game_offsets[1] + 1]
+    assert np.allclose(fresh.prior_legal[lo:hi], policy[0, fresh.legal[lo:hi]], atol=2e-2)
+
+
+def test_training_lowers_the_loss_and_keeps_the_best_state(tmp_path: Path, jowen_games: list) -> None:
+    cache = build_cache([CacheGame(g, 1700, (chess.WHITE,)) for g in jowen_games[:60]], tmp_path / "c")
+    model = Adapter(AdapterConfig(hidden=32))
+    result = train_adapter(model, cache, np.arange(50), np.arange(50, 60),
+                           TrainSettings(lr=3e-3, games_per_batch=8, max_epochs=3, patience=10))
+    assert result.start.positions > 100
+    # The best state is what comes back, and it is never worse than the start on validation.
+    assert evaluate_cache(model, cache, np.arange(50, 60)).nll == pytest.approx(result.best.nll, abs=1e-5)
+    assert result.best.nll <= result.start.nll
+    assert evaluate_cache(model, cache, np.arange(50)).nll < result.start.nll + 0.01
+    batch = make_batch(cache, np.arange(3))
+    assert batch.scored.sum() == len(batch.target)  # White's plies only
 
 
 @pytest.fixture(scope="module")
 def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("base")
-    code = cli.main(["pretrain", "--pgn", str(DATA / "masters-100.pgn.xz"), "--out", str(out),
-                     "--epochs", "1", "--batch-positions", "2048", "--progress", "none", *TINY])
+    code = cli.main(["pretrain", "--pgn", str(MASTERS), "--out", str(out), "--positions", "3000",
+                     "--epochs", "1", "--progress", "none"])
     assert code == 0
     return out
 
 
-def test_pretrain_writes_a_self_describing_model(tiny_base: Path) -> None:
+def test_pretrain_writes_a_self_describing_model_and_resumes(tiny_base: Path) -> None:
     info = load_model_info(tiny_base)
-    assert info.kind == "base" and info.hidden == 32
-    assert info.meta["parity_max_abs_error"] <= PARITY_TOLERANCE
-    assert info.meta["training"]["games"] > 90
-    assert (tiny_base / "weights.pt").is_file()
-    predictor = open_model(tiny_base)
-    board = chess.Board()
-    predictor.reset(board)
-    top = predictor.top_moves(5)
-    assert len(top) == 5 and all(board.is_legal(p.move) for p in top)
-    assert abs(sum(p.probability for p in predictor.top_moves(50)) - 1) < 1e-6
-
-
-def test_pretrain_resume_continues_from_the_checkpoint(tiny_base: Path, tmp_path: Path) -> None:
-    out = tmp_path / "resumed"
-    shutil.copytree(tiny_base, out)
-    shutil.copyfile(tiny_base / "checkpoint.pt", out / "checkpoint.pt")
-    before = torch.load(out / "checkpoint.pt", weights_only=True)["progress"]["positions"]
-    code = cli.main(["pretrain", "--pgn", str(DATA / "masters-100.pgn.xz"), "--out", str(out), "--epochs", "2",
-                     "--resume", "--batch-positions", "2048", "--progress", "none", *TINY])
-    assert code == 0
-    after = torch.load(out / "checkpoint.pt", weights_only=True)["progress"]["positions"]
-    assert after > before  # it continued (a second epoch) rather than starting again
+    assert info.kind == "base" and info.band is None
+    training = info.meta["training"]
+    assert 2500 <= training["positions"] <= 3500 and training["validation"]["prior_nll"] > 0
+    assert (tiny_base / "weights.pt").is_file() and (tiny_base / "checkpoint.pt").is_file()
+    assert PriorCache.open(tiny_base / "cache").num_positions == training["positions"]
+    # Run again with --resume: the cache is complete and training continues from the checkpoint.
+    assert cli.main(["pretrain", "--pgn", str(MASTERS), "--out", str(tiny_base), "--positions", "3000",
+                     "--epochs", "1", "--resume", "--progress", "none"]) == 0
 
 
 def test_finetune_and_evaluate_a_player(tiny_base: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "jowen"
-    code = cli.main(["finetune", "--player", "jowen93", "--pgn", str(JOWEN), "--base", str(tiny_base),
-                     "--out", str(out), "--max-epochs", "2", "--progress", "none", "--home", str(tmp_path)])
+    # Options before the subcommand are honoured.
+    code = cli.main(["--progress", "json", "--home", str(tmp_path / "home"), "finetune", "--player", "jowen93",
+                     "--pgn", str(JOWEN), "--base", str(tiny_base), "--out", str(out), "--max-epochs", "1"])
     assert code == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert lines[-1]["event"] == "finished" and lines[-1]["ok"]
     info = load_model_info(out)
-    assert info.kind == "personal" and info.player == "jowen93" and info.games_trained == 200
-    assert "validation_nll" in info.meta["evaluation"]
-    capsys.readouterr()
-    code = cli.main(["evaluate", "--model", str(out), "--player", "JOWEN93", "--pgn", str(JOWEN),
-                     "--history", str(JOWEN), "--json", "--home", str(tmp_path)])
-    assert code == 0
+    assert info.kind == "personal" and info.player == "jowen93" and info.band in range(1100, 2000, 100)
+    served = info.meta["evaluation"]
+    assert served["served"]["positions"] > 100 and "improved" in served
+    assert cli.main(["evaluate", "--model", str(out), "--player", "jowen93", "--pgn", str(JOWEN), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert {"player", "games", "positions", "top1", "top3", "nll", "by_phase", "baselines"} <= report.keys()
-    assert report["games"] == 200 and report["positions"] > 5000
-    assert 0 < report["top1"] <= report["top3"] <= 1
-    assert set(report["by_phase"]) == {"1-10", "11-50", "51+"}
-    assert sum(p["positions"] for p in report["by_phase"].values()) == report["positions"]
-    # Every test game is in the history, so the frequency baseline knows most positions.
-    assert report["baselines"]["frequency"]["top1"] > report["baselines"]["uniform"]["top1"]
+    assert {"top1", "top3", "nll", "positions", "baselines"} <= set(report)
+    assert report["prior"]["band"] == info.band
+    assert {"uniform", "frequency", "prior"} <= set(report["baselines"])
 
 
-def test_unknown_player_is_a_clear_error(tiny_base: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    code = cli.main(["evaluate", "--model", str(tiny_base), "--player", "Nobody", "--pgn", str(JOWEN),
+def test_evaluating_the_base_chooses_the_band_on_the_history(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                             jowen_games: list) -> None:
+    assert cli.main(["evaluate", "--model", str(base_model_dir()), "--player", "jowen93", "--pgn", str(JOWEN),
+                     "--history", str(JOWEN), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    chosen = report["prior"]["chosen_by"]
+    assert len(chosen) == 9 and report["prior"]["band"] == int(min(chosen, key=chosen.get))
+
+
+def test_unknown_player_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    code = cli.main(["evaluate", "--model", str(base_model_dir()), "--player", "Nobody", "--pgn", str(JOWEN),
                      "--home", str(tmp_path)])
     assert code == 2
     assert "no game of player 'Nobody'" in capsys.readouterr().err
 
 
-def test_corrupt_model_is_a_clear_error(tiny_base: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_corrupt_model_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     broken = tmp_path / "broken"
-    shutil.copytree(tiny_base, broken)
+    shutil.copytree(base_model_dir(), broken)
     data = (broken / "model.onnx").read_bytes()
     (broken / "model.onnx").write_bytes(data[: len(data) // 2])
     code = cli.main(["evaluate", "--model", str(broken), "--player", "jowen93", "--pgn", str(JOWEN)])
@@ -101,30 +177,15 @@ def test_corrupt_model_is_a_clear_error(tiny_base: Path, tmp_path: Path, capsys:
     assert "damaged or incomplete" in capsys.readouterr().err
 
 
-def test_export_refuses_a_graph_that_disagrees_with_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_refuses_a_graph_that_disagrees_with_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          jowen_games: list) -> None:
     from kibitz.training import export
 
-    model = StepModel(ModelConfig(channels=8, blocks=1, embed=32, hidden=32))
-    games = build_corpus([JOWEN]).games([0])
     monkeypatch.setattr(export, "parity_error", lambda *a, **k: 0.5)
     with pytest.raises(ValueError, match="differs from torch"):
-        export_model(model, tmp_path / "m", player=None, games_trained=1, parity_games=games)
+        export_model(Adapter(AdapterConfig()), tmp_path / "m", player=None, band=None, games_trained=1,
+                     parity_games=jowen_games[:1])
     assert not (tmp_path / "m").exists()
-
-
-def test_sequence_and_step_forms_agree_on_a_real_game() -> None:
-    model = StepModel(ModelConfig(channels=8, blocks=1, embed=32, hidden=32)).eval()
-    game = build_corpus([JOWEN]).games([3])
-    positions = encode_games(game)
-    feats = torch.from_numpy(positions.features).float()
-    prev = torch.from_numpy(positions.prev_move.astype(np.int64))
-    with torch.no_grad():
-        z = model.encode(feats[None])
-        seq_logits, _ = model.forward_sequence(z, prev[None])
-        h = model.initial_state()
-        for t in range(len(prev)):
-            logits, h = model.forward_step(feats[t : t + 1], prev[t : t + 1], h)
-            assert torch.allclose(logits[0], seq_logits[0, t], atol=1e-4)
 
 
 def test_retrain_from_the_store_reports_json_lines(tmp_path: Path, tiny_base: Path, capsys: pytest.CaptureFixture,
@@ -133,6 +194,7 @@ def test_retrain_from_the_store_reports_json_lines(tmp_path: Path, tiny_base: Pa
     from kibitz.training import personal
 
     monkeypatch.setattr(personal, "base_model_dir", lambda: tiny_base)
+    monkeypatch.setattr(personal, "FINETUNE_SETTINGS", TrainSettings(max_epochs=1, games_per_batch=16))
     home = tmp_path / "home"
     with Store.open(home) as store:
         player = store.add_player("Jo")
@@ -148,6 +210,7 @@ def test_retrain_from_the_store_reports_json_lines(tmp_path: Path, tiny_base: Pa
         record = store.latest_model(store.find_player("Jo").id)
         assert record is not None and record.games_trained == 200
         assert record.meta["installed"] == model_events[0]["installed"]
+        assert record.meta["band"] in range(1100, 2000, 100)
     # Nothing changed since: a second run has nothing to do.
     assert cli.main(["--home", str(home), "--progress", "json"]) == 0
     assert "up to date" in capsys.readouterr().out

@@ -18,7 +18,27 @@ import chess
 import numpy as np
 
 from kibitz.engine.pgn import PgnGame, read_games
-from kibitz.training.sequences import GameInput, pack_move, unpack_move
+
+
+def pack_move(move: chess.Move) -> int:
+    """A move in real coordinates as 16 bits: from | to << 6 | promotion << 12."""
+    return move.from_square | move.to_square << 6 | (move.promotion or 0) << 12
+
+
+def unpack_move(code: int) -> chess.Move:
+    promotion = code >> 12
+    return chess.Move(code & 63, (code >> 6) & 63, promotion or None)
+
+
+@dataclass
+class GameInput:
+    """One game: its start position (None = standard) and its moves in real coordinates."""
+
+    moves: Sequence[chess.Move]
+    fen: str | None = None
+
+    def start_board(self) -> chess.Board:
+        return chess.Board(self.fen) if self.fen else chess.Board()
 
 
 @dataclass
@@ -28,10 +48,12 @@ class Corpus:
     white: np.ndarray  # str [G]
     black: np.ndarray  # str [G]
     date: np.ndarray  # str [G], PGN "YYYY.MM.DD" (may hold ??)
+    white_elo: np.ndarray  # int32 [G], 0 when the PGN gives none
+    black_elo: np.ndarray  # int32 [G]
     source: np.ndarray  # str [G], file name the game came from
     fen: np.ndarray  # str [G], "" for the standard start
     move_offsets: np.ndarray  # int64 [G + 1]
-    moves: np.ndarray  # uint16 [M] packed moves (sequences.pack_move)
+    moves: np.ndarray  # uint16 [M] packed moves (pack_move)
 
     def __len__(self) -> int:
         return int(self.white.shape[0])
@@ -67,11 +89,20 @@ class Corpus:
             white=np.array([g.headers.get("White", "?") for _, g in games], dtype=str),
             black=np.array([g.headers.get("Black", "?") for _, g in games], dtype=str),
             date=np.array([g.headers.get("Date", "????.??.??") for _, g in games], dtype=str),
+            white_elo=np.array([_rating(g.headers.get("WhiteElo")) for _, g in games], dtype=np.int32),
+            black_elo=np.array([_rating(g.headers.get("BlackElo")) for _, g in games], dtype=np.int32),
             source=np.array([s for s, _ in games], dtype=str),
             fen=np.array([g.fen or "" for _, g in games], dtype=str),
             move_offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
             moves=np.concatenate(codes) if codes else np.zeros(0, dtype=np.uint16),
         )
+
+
+def _rating(text: str | None) -> int:
+    try:
+        return max(int(str(text).strip()), 0)
+    except ValueError:
+        return 0
 
 
 def _read_file(path: str) -> list[tuple[str, PgnGame]]:

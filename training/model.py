@@ -1,14 +1,19 @@
-"""The step model: one ply in, a policy over the move vocabulary and the next hidden state out.
+"""The adapter: how *this* person differs from the Maia-1 prior, and what this game has shown.
 
-Shape (see DESIGN.md): the compact features of the position before the move are expanded into
-19 planes (12 piece planes, 4 castling, en passant, fifty-move clock, a plane of ones), read by a
-small residual convolution tower and squeezed into a vector ``z``. The previous move (an index,
-``NO_MOVE`` at ply 0) is embedded. A GRU over the plies of the game - both sides' moves - carries
-what this game and this player have shown so far, and the policy head reads ``z`` and the GRU
-output together, so the board speaks directly and the recurrent state adjusts it.
+Per ply (both sides' moves), the prior's residual-tower output is squeezed by a 1x1 convolution
+and projected to a board vector ``z``; the previous move (an index, ``NO_MOVE`` at ply 0) is
+embedded; a GRU over the plies carries the game. A linear head on ``[z, GRU output]`` gives delta
+logits over the vocabulary and a log-scale for the prior:
 
-Training runs the GRU over whole games (``forward_sequence``); serving runs one ply at a time
-(``forward_step``), written with plain matrix products so the ONNX graph needs no GRU operator.
+    logits = prior_logits * exp(log_scale) + delta
+
+The head starts at zero, so an untrained adapter *is* the prior exactly (a test checks it).
+
+There is one network and one way through it: :meth:`Adapter.forward` runs whole games (training,
+validation) and :meth:`Adapter.step` runs one ply (the exported graph); both share
+``_board_vector`` and ``_combine`` and differ only in running the GRU as torch's fused layer or
+as the same equations spelled out (:func:`gru_cell`, no GRU operator in the ONNX graph). The
+export checks them against each other on real games.
 """
 
 from __future__ import annotations
@@ -19,119 +24,86 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from kibitz.engine import features as feat
 from kibitz.engine.moves import NO_MOVE, VOCAB_SIZE
-
-INPUT_PLANES = 19
+from kibitz.engine.priors import TOWER_SHAPE
 
 
 @dataclass(frozen=True)
-class ModelConfig:
+class AdapterConfig:
     """Everything needed to rebuild the network; stored in every checkpoint and model.json."""
 
-    channels: int = 64
-    blocks: int = 4
-    embed: int = 256
-    hidden: int = 256
+    squeeze: int = 16  # planes the tower is squeezed to
+    board: int = 128  # board vector z
     move_embed: int = 64
+    hidden: int = 256
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
 
 
-def expand_planes(features: torch.Tensor) -> torch.Tensor:
-    """Compact features ``[..., FEATURE_SIZE]`` -> input planes ``[N, 19, 8, 8]`` (float32)."""
-    flat = features.reshape(-1, feat.FEATURE_SIZE).float()
-    codes = flat[:, :64].long()
-    pieces = F.one_hot(codes, feat.PIECE_CODES)[:, :, 1:].float()  # [N, 64, 12]
-    pieces = pieces.transpose(1, 2)  # [N, 12, 64]
-    n = flat.shape[0]
-    castling = flat[:, feat.CASTLING_OFFSET : feat.CASTLING_OFFSET + 4, None].expand(n, 4, 64)
-    ep_file = flat[:, feat.EN_PASSANT_OFFSET].long()  # 0 none, 1..8
-    # The capture square sits on the sixth rank of the mover's frame (squares 40..47).
-    ep_square = torch.where(ep_file > 0, 40 + ep_file - 1, torch.full_like(ep_file, 64))
-    en_passant = F.one_hot(ep_square, 65)[:, :64].float()[:, None, :]
-    clock = (flat[:, feat.HALFMOVE_OFFSET] / 100.0)[:, None, None].expand(n, 1, 64)
-    ones = torch.ones(n, 1, 64, dtype=flat.dtype, device=flat.device)
-    planes = torch.cat([pieces, castling, en_passant, clock, ones], dim=1)
-    return planes.reshape(n, INPUT_PLANES, 8, 8)
-
-
-class ResidualBlock(nn.Module):
-    def __init__(self, channels: int) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(channels)
-        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(channels)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = F.relu(self.bn1(self.conv1(x)))
-        return F.relu(x + self.bn2(self.conv2(y)))
-
-
-class BoardEncoder(nn.Module):
-    """Compact features -> a vector ``z`` per position."""
-
-    def __init__(self, cfg: ModelConfig) -> None:
-        super().__init__()
-        self.stem = nn.Sequential(
-            nn.Conv2d(INPUT_PLANES, cfg.channels, 3, padding=1, bias=False),
-            nn.BatchNorm2d(cfg.channels),
-            nn.ReLU(),
-        )
-        self.tower = nn.Sequential(*[ResidualBlock(cfg.channels) for _ in range(cfg.blocks)])
-        self.squeeze = nn.Sequential(
-            nn.Conv2d(cfg.channels, 32, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU()
-        )
-        self.project = nn.Linear(32 * 64, cfg.embed)
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        x = self.tower(self.stem(expand_planes(features)))
-        return F.relu(self.project(self.squeeze(x).flatten(1)))
-
-
-class StepModel(nn.Module):
-    """Board encoder + previous-move embedding + GRU + policy head."""
-
-    def __init__(self, cfg: ModelConfig) -> None:
+class Adapter(nn.Module):
+    def __init__(self, cfg: AdapterConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.encoder = BoardEncoder(cfg)
+        channels = TOWER_SHAPE[0]
+        self.squeeze = nn.Conv2d(channels, cfg.squeeze, 1)
+        self.project = nn.Linear(cfg.squeeze * 64, cfg.board)
         self.prev_move = nn.Embedding(NO_MOVE + 1, cfg.move_embed)
-        self.gru = nn.GRU(cfg.embed + cfg.move_embed, cfg.hidden, batch_first=True)
-        self.head = nn.Sequential(
-            nn.Linear(cfg.embed + cfg.hidden, cfg.hidden + cfg.embed),
-            nn.ReLU(),
-            nn.Linear(cfg.hidden + cfg.embed, VOCAB_SIZE),
-        )
+        self.gru = nn.GRU(cfg.board + cfg.move_embed, cfg.hidden, batch_first=True)
+        self.head = nn.Linear(cfg.board + cfg.hidden, VOCAB_SIZE + 1)  # delta logits + log-scale
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
 
     def initial_state(self, batch: int = 1) -> torch.Tensor:
         return torch.zeros(batch, self.cfg.hidden)
 
-    # -- training: whole games -------------------------------------------------------------
-    def forward_sequence(
-        self, z: torch.Tensor, prev_moves: torch.Tensor, h0: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Encoded boards ``z [B, T, embed]`` and previous moves ``[B, T]`` -> logits ``[B, T, V]``."""
-        x = torch.cat([z, self.prev_move(prev_moves)], dim=-1)
-        out, h_last = self.gru(x, None if h0 is None else h0[None])
-        return self.head(torch.cat([z, out], dim=-1)), h_last[0]
+    def _board_vector(self, tower: torch.Tensor) -> torch.Tensor:
+        """Tower output ``[N, 64, 8, 8]`` -> ``z [N, board]``."""
+        return F.relu(self.project(F.relu(self.squeeze(tower.float())).flatten(1)))
 
-    def encode(self, features: torch.Tensor) -> torch.Tensor:
-        """Features ``[B, T, F]`` -> ``z [B, T, embed]``."""
-        batch, steps = features.shape[:2]
-        return self.encoder(features).reshape(batch, steps, -1)
+    def _head(self, z: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(delta [N, V], log_scale [N, 1])`` from board vectors and GRU outputs."""
+        both = self.head(torch.cat([z, out], dim=-1))
+        return both[..., :VOCAB_SIZE], both[..., VOCAB_SIZE:]
 
-    # -- serving: one ply ------------------------------------------------------------------
-    def forward_step(
-        self, features: torch.Tensor, prev_move: torch.Tensor, h: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """One ply: features ``[N, F]``, previous move ``[N]`` (int64), state ``[N, H]``."""
-        z = self.encoder(features)
+    @staticmethod
+    def _combine(prior: torch.Tensor, delta: torch.Tensor, log_scale: torch.Tensor) -> torch.Tensor:
+        return prior.float() * torch.exp(log_scale) + delta
+
+    # -- whole games: training and validation ------------------------------------------------
+    def forward(
+        self, tower: torch.Tensor, prev_move: torch.Tensor, h0: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Tower outputs ``[B, T, 64, 8, 8]`` and previous moves ``[B, T]`` of padded games ->
+        (board vectors ``[B, T, board]``, GRU outputs ``[B, T, hidden]``, last state ``[B, hidden]``).
+
+        The head is applied separately (:meth:`scores`) and only to the plies that are scored,
+        which is most of the work saved when only one player's moves count.
+        """
+        batch, steps = prev_move.shape
+        z = self._board_vector(tower.reshape(batch * steps, *TOWER_SHAPE)).reshape(batch, steps, -1)
         x = torch.cat([z, self.prev_move(prev_move)], dim=-1)
-        h_next = gru_cell(x, h, self.gru)
-        return self.head(torch.cat([z, h_next], dim=-1)), h_next
+        out, h_last = self.gru(x, None if h0 is None else h0[None])
+        return z, out, h_last[0]
+
+    def scores(
+        self, z: torch.Tensor, out: torch.Tensor, prior: torch.Tensor, moves: torch.Tensor
+    ) -> torch.Tensor:
+        """Logits of ``moves [N, L]`` (vocabulary indices) given the prior's logits of those
+        same moves ``[N, L]``, for N scored plies with board vectors ``z`` and GRU outputs ``out``."""
+        delta, log_scale = self._head(z, out)
+        return self._combine(prior, delta.gather(1, moves), log_scale)
+
+    # -- one ply: the exported graph -----------------------------------------------------------
+    def step(
+        self, tower: torch.Tensor, prior: torch.Tensor, prev_move: torch.Tensor, h: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One ply: tower ``[N, 64, 8, 8]``, prior logits ``[N, V]``, previous move ``[N]``
+        (int64), state ``[N, H]`` -> (logits ``[N, V]``, next state ``[N, H]``)."""
+        z = self._board_vector(tower)
+        h_next = gru_cell(torch.cat([z, self.prev_move(prev_move)], dim=-1), h, self.gru)
+        delta, log_scale = self._head(z, h_next)
+        return self._combine(prior, delta, log_scale), h_next
 
 
 def gru_cell(x: torch.Tensor, h: torch.Tensor, gru: nn.GRU) -> torch.Tensor:
@@ -147,13 +119,13 @@ def gru_cell(x: torch.Tensor, h: torch.Tensor, gru: nn.GRU) -> torch.Tensor:
 
 
 class StepGraph(nn.Module):
-    """The exported single-step graph: (features, prev_move, h) -> (logits, h_next)."""
+    """What is exported: (tower, prior, prev_move, h) -> (logits, h_next)."""
 
-    def __init__(self, model: StepModel) -> None:
+    def __init__(self, adapter: Adapter) -> None:
         super().__init__()
-        self.model = model
+        self.adapter = adapter
 
     def forward(
-        self, features: torch.Tensor, prev_move: torch.Tensor, h: torch.Tensor
+        self, tower: torch.Tensor, prior: torch.Tensor, prev_move: torch.Tensor, h: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.model.forward_step(features, prev_move, h)
+        return self.adapter.step(tower, prior, prev_move, h)

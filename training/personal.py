@@ -1,196 +1,189 @@
-"""Personal models: fine-tune the base on one player's games, install only if it is better.
+"""Personal adapters: fine-tune the base adapter on one player's games, install only if better.
 
-The board encoder is frozen and its output cached once for the player's positions (the expensive
-part of the network runs once, not every epoch); the previous-move embedding, the GRU and the
-policy head are trained on the player's own moves, with the opponent's moves still flowing
-through the GRU as context. The newest ~10% of the player's games are validation: training stops
-when their NLL stops improving, and the model is installed only when it beats the base model there.
+1. The player's prior band is chosen on their own games (lowest NLL of the bare prior on a
+   bounded sample of the newest; :func:`kibitz.engine.scoring.choose_band`).
+2. The prior's view of every ply of the player's games is cached once (:mod:`prior_cache`);
+   only the player's own moves are scored, the opponent's plies are context for the GRU.
+3. Starting from the base adapter, the whole adapter is trained on the older games; the newest
+   ~10% validate (early stopping on their NLL).
+4. The candidate is exported, then judged *as it will be served* - the fp32 ONNX graphs through
+   onnxruntime - against the model the player has now (their installed personal model, else the
+   base adapter over the same band) on those validation games. It is installed only if its NLL
+   there is lower; otherwise the current model stays, and the figures say so honestly.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import chess
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from kibitz.engine.models import base_model_dir, player_model_dir
-from kibitz.training.batches import GameBatcher, masked_logits
-from kibitz.training.checkpoint import WEIGHTS_FILE, load_checkpoint
+from kibitz.engine.models import (ModelError, ModelInfo, base_model_dir, load_model_info, new_model_version_dir)
+from kibitz.engine.predictor import AdapterSession
+from kibitz.engine.scoring import Score, choose_band, compare_models
+from kibitz.training.evaluate import scored_games
 from kibitz.training.export import export_model
-from kibitz.training.model import StepModel
 from kibitz.training.player_games import PlayerGame, player_games_from_files, player_games_from_store
+from kibitz.training.prior_cache import CacheGame, build_cache
 from kibitz.training.progress import Reporter
-from kibitz.training.sequences import Positions, encode_games
+from kibitz.training.train import WEIGHTS_FILE, TrainSettings, load_weights, train_adapter
 
 MIN_GAMES = 20  # below this a validation set says nothing
-
-
-@dataclass
-class FinetuneSettings:
-    lr: float = 1e-4
-    max_epochs: int = 12
-    patience: int = 2
-    positions_per_batch: int = 4096
-    validation_fraction: float = 0.1
-    time_budget_s: float = 240.0
+VALIDATION_FRACTION = 0.1
+#: Fine-tuning starts from a trained adapter: a smaller step than pretraining, few epochs.
+FINETUNE_SETTINGS = TrainSettings(lr=3e-4, weight_decay=1e-2, games_per_batch=16, max_epochs=4.0,
+                                  evals_per_epoch=2, patience=2, time_budget_s=150.0)
 
 
 @dataclass
 class FinetuneResult:
-    model: StepModel
-    base_val_nll: float
-    val_nll: float
-    base_val_top1: float
-    val_top1: float
-    epochs: int
+    folder: Path  # the exported candidate
+    band: int
+    band_nll: dict[int, float]
+    current: dict[str, float | int]  # the player's current model on the validation games, served
+    candidate: dict[str, float | int]  # the candidate, served
+    current_kind: str  # "base" | "personal"
+    epochs: float
     train_games: int
     val_games: int
     seconds: float
-    positions: int = 0
+    history: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def improved(self) -> bool:
-        return self.val_nll < self.base_val_nll
+        return float(self.candidate["nll"]) < float(self.current["nll"])
+
+    def describe(self, player: str) -> str:
+        return (f"{player}: Maia {self.band} prior; validation NLL {self.current['nll']:.3f} -> "
+                f"{self.candidate['nll']:.3f}, top-1 {self.current['top1']:.1%} -> {self.candidate['top1']:.1%} "
+                f"against the {self.current_kind} model ({self.train_games} training games, "
+                f"{self.epochs:.1f} epochs, {self.seconds:.0f} s)")
 
 
-def _scored_mask(positions: Positions, colours: list[chess.Color]) -> np.ndarray:
-    """True on the plies the player made."""
-    mask = np.zeros(positions.num_positions, dtype=bool)
-    for g, colour in enumerate(colours):
-        lo, hi = positions.game_offsets[g], positions.game_offsets[g + 1]
-        mask[lo:hi] = positions.white_to_move[lo:hi] == (colour == chess.WHITE)
-    return mask
-
-
-@torch.no_grad()
-def _cache_encoder(model: StepModel, positions: Positions) -> torch.Tensor:
-    """z for every position, computed once (bfloat16 matmuls on CPUs that have them: ~4x faster)."""
-    model.eval()
-    out = torch.empty(positions.num_positions, model.cfg.embed)
-    fast = torch.backends.mkldnn.is_available() and "AVX512" in torch.backends.cpu.get_cpu_capability()
-    for start in range(0, positions.num_positions, 2048):
-        x = torch.from_numpy(positions.features[start : start + 2048])
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=fast):
-            out[start : start + 2048] = model.encoder(x).float()
-    return out
-
-
-def _loss(model: StepModel, z_cache: torch.Tensor, batcher: GameBatcher, games: np.ndarray):
-    batch = batcher.batch(games)
-    z = z_cache[batch.position.clamp(min=0)]
-    x = torch.cat([z, model.prev_move(batch.prev_move)], dim=-1)
-    out, _ = model.gru(x)
-    scored = batch.scored
-    logits = model.head(torch.cat([z[scored], out[scored]], dim=-1))
-    logits = masked_logits(logits, batcher.legal_mask(batch.position[scored]))
-    target = batch.target[scored]
-    return F.cross_entropy(logits, target, reduction="sum"), (logits.argmax(-1) == target).sum(), len(target)
-
-
-@torch.no_grad()
-def _validate(model: StepModel, z_cache, batcher, games: np.ndarray) -> tuple[float, float]:
-    model.eval()
-    loss_sum, hits, n = 0.0, 0, 0
-    for start in range(0, len(games), 64):
-        loss, h, count = _loss(model, z_cache, batcher, games[start : start + 64])
-        loss_sum, hits, n = loss_sum + float(loss), hits + int(h), n + count
-    return loss_sum / max(n, 1), hits / max(n, 1)
+def split_validation(games: list[PlayerGame]) -> tuple[list[PlayerGame], list[PlayerGame]]:
+    """Oldest games train, the newest ~10% validate."""
+    n_val = max(1, round(len(games) * VALIDATION_FRACTION))
+    return games[:-n_val], games[-n_val:]
 
 
 def finetune(
-    base: StepModel, games: list[PlayerGame], settings: FinetuneSettings, reporter: Reporter, *, player: str
+    games: list[PlayerGame],
+    out: Path,
+    reporter: Reporter,
+    *,
+    player: str,
+    base: Path | None = None,
+    current: Path | None = None,
+    settings: TrainSettings | None = None,
+    work: Path | None = None,
 ) -> FinetuneResult:
-    """Fine-tune a copy of ``base`` on ``games`` (oldest first); the newest part validates."""
+    """Fine-tune the base adapter in ``base`` (default: the bundled one) on ``games`` (oldest
+    first) and export the candidate to ``out``; ``current`` is the player's installed model it
+    must beat (default: the base).
+
+    :raises ValueError: with fewer than ``MIN_GAMES`` games.
+    """
     started = time.monotonic()
+    settings = settings or FINETUNE_SETTINGS
     if len(games) < MIN_GAMES:
         raise ValueError(f"{player} has {len(games)} games; a personal model needs at least {MIN_GAMES}")
-    model = StepModel(base.cfg)
-    model.load_state_dict(base.state_dict())
-    positions = encode_games([g for g, _, _ in games], workers=2)
-    scored = _scored_mask(positions, [c for _, c, _ in games])
-    batcher = GameBatcher(positions, torch.device("cpu"), scored=scored)
-    n_val = max(1, round(len(games) * settings.validation_fraction))
-    train_games = np.arange(len(games) - n_val)
-    val_games = np.arange(len(games) - n_val, len(games))
-    reporter.info(f"{player}: {len(train_games)} training games, {n_val} validation games, "
-                  f"{positions.num_positions:,} positions")
-    z_cache = _cache_encoder(model, positions)
-    for p in model.encoder.parameters():
-        p.requires_grad_(False)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=settings.lr, weight_decay=0.0)
-    base_nll, base_top1 = _validate(model, z_cache, batcher, val_games)
-    best_nll, best_top1, best_state, bad_epochs, epochs = base_nll, base_top1, None, 0, 0
-    rng = np.random.default_rng(0)
-    reporter.stage("finetune", settings.max_epochs, player=player, unit="epoch")
-    for epoch in range(settings.max_epochs):
-        model.train()
-        model.encoder.eval()  # frozen, and its batch-norm statistics too
-        for games_batch in batcher.epoch(train_games, settings.positions_per_batch, rng):
-            loss, _, n = _loss(model, z_cache, batcher, games_batch)
-            optimizer.zero_grad(set_to_none=True)
-            (loss / max(n, 1)).backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-            optimizer.step()
-        epochs = epoch + 1
-        val_nll, val_top1 = _validate(model, z_cache, batcher, val_games)
-        reporter.advance(1, val_nll=f"{val_nll:.4f}", val_top1=f"{val_top1:.3f}", base_nll=f"{base_nll:.4f}")
-        if val_nll < best_nll - 1e-4:
-            best_nll, best_top1, bad_epochs = val_nll, val_top1, 0
-            best_state = {k: v.clone() for k, v in model.state_dict().items()}
-        else:
-            bad_epochs += 1
-        if bad_epochs >= settings.patience or time.monotonic() - started > settings.time_budget_s:
-            break
-    reporter.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    return FinetuneResult(model.eval(), base_nll, best_nll, base_top1, best_top1, epochs,
-                          len(train_games), n_val, time.monotonic() - started, positions.num_positions)
+    base = base or base_model_dir()
+    train_part, val_part = split_validation(games)
+    reporter.stage("choose prior band", 1, player=player)
+    band, band_nll = choose_band(scored_games([(g, c) for g, c, _ in games]))
+    reporter.advance(1, message=f"Maia {band}")
+    cache_games = [CacheGame(g, band, (c,)) for g, c, _ in games]
+    with tempfile.TemporaryDirectory(dir=work) as tmp:
+        reporter.stage("prior over the player's games", len(cache_games), player=player, unit="game")
+        done = [0]
+
+        def cached(n: int, total: int) -> None:
+            reporter.advance(n - done[0])
+            done[0] = n
+
+        cache = build_cache(cache_games, Path(tmp) / "cache", progress=cached)
+        model = load_weights(base / WEIGHTS_FILE)
+        train_idx = np.arange(len(train_part))
+        val_idx = np.arange(len(train_part), len(games))
+        reporter.stage("fine-tune", int(np.ceil(settings.max_epochs * 10)), player=player, unit="tenth")
+        shown = [0]
+
+        def trained(epoch: float, evaluation: object) -> None:
+            tenth = int(epoch * 10)
+            if tenth > shown[0]:
+                reporter.advance(tenth - shown[0])
+                shown[0] = tenth
+
+        result = train_adapter(model, cache, train_idx, val_idx, settings, progress=trained)
+        del cache
+    reporter.stage("export and judge", 1, player=player)
+    export_model(model, out, player=player, band=band, games_trained=len(games),
+                 parity_games=[g for g, _, _ in val_part[-2:]],
+                 info={"kind": "personal", "train_games": len(train_part), "validation_games": len(val_part),
+                       "epochs": round(result.epochs, 2), "band_nll": band_nll, "history": result.history,
+                       "settings": {k: v for k, v in settings.__dict__.items()},
+                       "method": "base adapter fine-tuned on the player's own moves over their Maia band; "
+                                 "opponent plies as context; early stopping on the newest 10% of games",
+                       "filters": "every ply of the player's games up to ply 300; forced moves not scored"})
+    current_folder = current or base
+    current_info = load_model_info(current_folder)
+    judged = judge([load_model_info(current_folder), load_model_info(out)],
+                   band if current_info.band is None else current_info.band, band, val_part)
+    reporter.advance(1)
+    finished = FinetuneResult(out, band, band_nll, judged[0], judged[1], current_info.kind, result.epochs,
+                              len(train_part), len(val_part), time.monotonic() - started, result.history)
+    _record_judgement(out, finished)
+    return finished
 
 
-def load_base(folder: Path | None) -> StepModel:
-    folder = folder or base_model_dir()
-    path = folder / WEIGHTS_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"no base model checkpoint at {path}")
-    model, _ = load_checkpoint(path)
-    return model
+def judge(infos: list[ModelInfo], current_band: int, candidate_band: int, games: list[PlayerGame]) -> list[dict[str, Any]]:
+    """Served figures (onnxruntime, fp32) of the current model and the candidate on ``games``."""
+    scored = scored_games([(g, c) for g, c, _ in games])
+    sessions = [AdapterSession(info) for info in infos]
+    scores = [Score(), Score()]
+    if current_band == candidate_band:
+        for current, candidate in compare_models(sessions, candidate_band, scored):
+            if len(current.moves) > 1:
+                scores[0].add_ply(current)
+                scores[1].add_ply(candidate)
+    else:  # the band changed: each model over its own prior
+        for i, band in enumerate((current_band, candidate_band)):
+            for (ply,) in compare_models([sessions[i]], band, scored):
+                if len(ply.moves) > 1:
+                    scores[i].add_ply(ply)
+    return [s.summary() for s in scores]
 
 
-def export_personal(result: FinetuneResult, games: list[PlayerGame], out: Path, player: str) -> None:
-    figures = {
-        "validation_nll": result.val_nll, "validation_top1": result.val_top1,
-        "base_validation_nll": result.base_val_nll, "base_validation_top1": result.base_val_top1,
-    }
-    info = {"kind": "personal", "epochs": result.epochs, "train_games": result.train_games,
-            "validation_games": result.val_games, "seconds": round(result.seconds, 1),
-            "positions": result.positions,
-            "method": "encoder frozen; GRU, previous-move embedding and head fine-tuned on the player's moves",
-            "filters": "every ply of the player's games; opponent plies as context only"}
-    export_model(result.model, out, player=player, games_trained=result.train_games + result.val_games,
-                 parity_games=[g for g, _, _ in games[-3:]], info=info, evaluation=figures)
+def _record_judgement(folder: Path, result: FinetuneResult) -> None:
+    """Put the served validation figures into the candidate's model.json (checksum unchanged)."""
+    import json
 
-
-def _describe(result: FinetuneResult, player: str) -> str:
-    return (f"{player}: validation NLL {result.base_val_nll:.3f} -> {result.val_nll:.3f}, top-1 "
-            f"{result.base_val_top1:.1%} -> {result.val_top1:.1%} ({result.epochs} epochs, {result.seconds:.0f} s)")
+    meta_path = folder / "model.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["evaluation"] = {"validation_games": result.val_games, "served": result.candidate,
+                          f"{result.current_kind}_served": result.current, "improved": result.improved}
+    tmp = meta_path.with_name(".model.json.incoming")
+    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.replace(meta_path)
 
 
 def finetune_from_files(args: argparse.Namespace) -> int:
     reporter = Reporter(args.progress)
     games = player_games_from_files(args.player, args.pgn, home=args.home)
-    settings = FinetuneSettings(max_epochs=args.max_epochs, **({"lr": args.lr} if args.lr else {}))
-    result = finetune(load_base(args.base), games, settings, reporter, player=args.player)
-    export_personal(result, games, args.out, args.player)
+    settings = FINETUNE_SETTINGS
+    if args.lr or args.max_epochs:
+        settings = TrainSettings(**{**settings.__dict__, **({"lr": args.lr} if args.lr else {}),
+                                    **({"max_epochs": args.max_epochs} if args.max_epochs else {})})
+    result = finetune(games, args.out, reporter, player=args.player, base=args.base, settings=settings)
     verdict = "beats" if result.improved else "does NOT beat"
-    reporter.finished(True, f"{_describe(result, args.player)}; it {verdict} the base model; written to {args.out}")
+    reporter.finished(True, f"{result.describe(args.player)}; it {verdict} the base model; written to {args.out}")
     return 0
 
 
@@ -199,7 +192,6 @@ def retrain_changed(args: argparse.Namespace) -> int:
     from kibitz.engine.store import Store
 
     reporter = Reporter(args.progress)
-    base = load_base(None)
     with Store.open(args.home) as store:
         if args.player:
             player = store.find_player(args.player)
@@ -217,25 +209,46 @@ def retrain_changed(args: argparse.Namespace) -> int:
         if not todo:
             reporter.finished(True, "every player's model is up to date; nothing to retrain")
             return 0
-        done = []
+        lines = []
         for player in todo:
             games = player_games_from_store(store, player.id)
             if len(games) < MIN_GAMES:
-                reporter.model(player.name, False, f"{player.name}: {len(games)} games, fewer than "
-                               f"{MIN_GAMES}; keeps the base model")
+                message = (f"{player.name}: {len(games)} games, fewer than {MIN_GAMES}; "
+                           "keeps the model they have")
+                reporter.model(player.name, False, message)
+                lines.append(message)
                 continue
-            result = finetune(base, games, FinetuneSettings(), reporter, player=player.name)
-            folder = player_model_dir(store.home, player.id)
+            record = store.latest_model(player.id)
+            current = _installed_folder(record)
+            folder = new_model_version_dir(store.home, player.id)
+            result = finetune(games, folder, reporter, player=player.name, current=current)
             if result.improved:
-                export_personal(result, games, folder, player.name)
-                store.record_model(player.id, folder, len(games), {"installed": True})
-                message = f"{_describe(result, player.name)}: installed"
+                store.record_model(player.id, folder, len(games), {"installed": True, "band": result.band,
+                                                                   "validation": result.candidate})
+                message = f"{result.describe(player.name)}: installed"
             else:
-                store.record_model(player.id, folder, len(games), {
-                    "installed": False,
-                    "reason": f"a personal model trained on {len(games)} games did not beat the base model"})
-                message = f"{_describe(result, player.name)}: not better than the base model, which it keeps"
+                shutil.rmtree(folder, ignore_errors=True)
+                if current is not None:  # the earlier personal model stays, recorded as still current
+                    store.record_model(player.id, current, record.games_trained if record else len(games),
+                                       {**(record.meta if record else {}), "installed": True,
+                                        "kept": f"a retrain on {len(games)} games was not better"})
+                else:
+                    store.record_model(player.id, folder, len(games), {
+                        "installed": False, "band": result.band,
+                        "reason": f"a personal model trained on {len(games)} games did not beat the base model"})
+                message = f"{result.describe(player.name)}: not better, the current model stays"
             reporter.model(player.name, result.improved, message)
-            done.append(player.name)
-    reporter.finished(True, f"retrained {len(done)} player(s): {', '.join(done) or 'none'}")
+            lines.append(message)
+    reporter.finished(True, "\n".join(lines))
     return 0
+
+
+def _installed_folder(record: Any) -> Path | None:
+    """The player's installed, usable personal model folder, if any."""
+    if record is None or record.meta.get("installed") is False:
+        return None
+    try:
+        load_model_info(Path(record.path))
+    except ModelError:
+        return None
+    return Path(record.path)

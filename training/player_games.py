@@ -9,8 +9,8 @@ from pathlib import Path
 import chess
 
 from kibitz.engine.store import DB_NAME, Store, default_home, name_key
-from kibitz.training.corpus import Corpus, build_corpus
-from kibitz.training.sequences import GameInput
+from kibitz.training.corpus import Corpus, GameInput, build_corpus
+
 from kibitz.training.splits import sort_key_date
 
 PlayerGame = tuple[GameInput, chess.Color, str]  # game, the player's colour, date

@@ -1,173 +1,149 @@
-"""Pretraining the base model on many players' games (GPU when there is one, CPU otherwise).
+"""The base adapter: trained on many players' games over the prior band that fits each game.
 
-nanoGPT-style: one settings dataclass, a checkpoint holding weights, optimizer and progress, a
-cosine learning rate over the planned work (epochs, or a wall-clock budget on a lent GPU), and
-a checkpoint every few minutes so an interrupted run resumes where it stopped.
+What it can learn that Maia-1 lacks is the whole game as context (Maia sees eight positions),
+and how the players of our data - online amateurs first - differ from lichess's band averages.
+Games are drawn from the given files with weights per source (the online amateurs weigh most),
+players held out for evaluation are left out entirely, each game is read over the band of its
+players' mean rating (masters over the top band), and the newest-independent 3% validate.
+
+The work is resumable end to end: the prior cache (``<out>/cache``) continues where it stopped,
+and training continues from ``<out>/checkpoint.pt`` with ``resume``.
 """
 
 from __future__ import annotations
 
-import math
-import time
+import fnmatch
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import chess
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from kibitz.training.batches import GameBatcher, masked_logits
-from kibitz.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
-from kibitz.training.model import ModelConfig, StepModel
+from kibitz.engine.priors import band_for_rating
+from kibitz.engine.store import name_key
+from kibitz.training.corpus import Corpus
+from kibitz.training.export import export_model
+from kibitz.training.model import Adapter, AdapterConfig
+from kibitz.training.prior_cache import CacheGame, MAX_PLIES, build_cache
 from kibitz.training.progress import Reporter
-from kibitz.training.sequences import Positions
+from kibitz.training.splits import HELD_OUT_PLAYERS
+from kibitz.training.train import CHECKPOINT_FILE, TrainSettings, train_adapter
+
+#: Share of the position budget per source file pattern (the rest of the files share what is left).
+DEFAULT_SHARES = {"masters*": 0.2, "lichess_bands*": 0.25}
+VALIDATION_FRACTION = 0.03
 
 
-@dataclass
-class PretrainSettings:
-    out: Path
-    config: ModelConfig = field(default_factory=ModelConfig)
-    epochs: float = 1.0
-    time_budget_s: float | None = None
-    positions_per_batch: int = 4096
-    lr: float = 2e-3
-    weight_decay: float = 1e-4
-    warmup_fraction: float = 0.03
-    checkpoint_every_s: float = 300.0
-    slim_checkpoints: bool = False
-    resume: bool = False
-    init: Path | None = None  # weights to start from (ignored when resuming)
-    device: str = "cpu"
+@dataclass(frozen=True)
+class PretrainPlan:
+    """What to train the base adapter on; the command line fills it."""
+
+    positions: int = 600_000
+    shares: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SHARES))
+    exclude_players: tuple[str, ...] = tuple(n for names in HELD_OUT_PLAYERS.values() for n in names)
     seed: int = 0
 
 
-def lr_at(fraction: float, settings: PretrainSettings) -> float:
-    if fraction < settings.warmup_fraction:
-        return settings.lr * max(fraction / settings.warmup_fraction, 0.02)
-    progress = (fraction - settings.warmup_fraction) / (1 - settings.warmup_fraction)
-    return settings.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+def game_band(corpus: Corpus, i: int) -> int:
+    """The band of game ``i``: its players' mean rating (the top band for master games)."""
+    ratings = [r for r in (int(corpus.white_elo[i]), int(corpus.black_elo[i])) if r > 0]
+    if str(corpus.source[i]).startswith("masters"):
+        return band_for_rating(2000)
+    return band_for_rating(sum(ratings) / len(ratings) if ratings else None)
 
 
-def sequence_loss(
-    model: StepModel, batcher: GameBatcher, games: np.ndarray, *, amp: bool
-) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """Mean cross-entropy over scored plies (illegal moves masked), top-1 hits, scored count."""
-    batch = batcher.batch(games)
-    with torch.autocast(batcher.device.type, dtype=torch.bfloat16, enabled=amp):
-        z = model.encode(batch.features)
-        logits, _ = model.forward_sequence(z, batch.prev_move)
-    scored = batch.scored
-    logits = masked_logits(logits[scored], batcher.legal_mask(batch.position[scored]))
-    target = batch.target[scored]
-    loss = F.cross_entropy(logits, target)
-    hits = (logits.argmax(-1) == target).sum()
-    return loss, hits, int(target.shape[0])
+def select_games(corpus: Corpus, plan: PretrainPlan) -> np.ndarray:
+    """Indices of the chosen games (shuffled), about ``plan.positions`` plies in all."""
+    rng = np.random.default_rng(plan.seed)
+    excluded = {name_key(n) for n in plan.exclude_players}
+    usable = np.array([name_key(str(w)) not in excluded and name_key(str(b)) not in excluded and corpus.plies(i) > 0
+                       for i, (w, b) in enumerate(zip(corpus.white, corpus.black))])
+    sources = sorted(set(corpus.source.tolist()))
+    pattern_of = {s: next((p for p in plan.shares if fnmatch.fnmatch(s, p)), None) for s in sources}
+    rest = [s for s in sources if pattern_of[s] is None]
+    present = {p: share for p, share in plan.shares.items() if p in pattern_of.values()}
+    rest_share = max(0.0, 1.0 - sum(present.values())) if rest else 0.0
+    scale = 1.0 / max(1e-9, sum(present.values()) + rest_share)  # shares of absent sources go to the rest
+    chosen: list[np.ndarray] = []
+    for source in sources:
+        pattern = pattern_of[source]
+        if pattern is None:
+            share = scale * rest_share * _plies_in(corpus, usable, source) / max(1, sum(_plies_in(corpus, usable, r) for r in rest))
+        else:
+            matching = [s for s in sources if pattern_of[s] == pattern]
+            share = scale * plan.shares[pattern] * _plies_in(corpus, usable, source) / max(1, sum(_plies_in(corpus, usable, m) for m in matching))
+        candidates = rng.permutation(np.flatnonzero(usable & (corpus.source == source)))
+        plies = np.minimum(np.diff(corpus.move_offsets)[candidates], MAX_PLIES)
+        take = int(np.searchsorted(np.cumsum(plies), share * plan.positions))
+        chosen.append(candidates[:take])
+    return rng.permutation(np.concatenate(chosen)) if chosen else np.zeros(0, np.int64)
 
 
-@torch.no_grad()
-def validate(model: StepModel, batcher: GameBatcher, games: np.ndarray, *, amp: bool) -> dict[str, float]:
-    model.eval()
-    total_loss, total_hits, total = 0.0, 0, 0
-    for start in range(0, len(games), 64):
-        loss, hits, n = sequence_loss(model, batcher, games[start : start + 64], amp=amp)
-        total_loss += float(loss) * n
-        total_hits += int(hits)
-        total += n
-    model.train()
-    return {"val_nll": total_loss / max(total, 1), "val_top1": total_hits / max(total, 1)}
+def _plies_in(corpus: Corpus, usable: np.ndarray, source: str) -> int:
+    index = np.flatnonzero(usable & (corpus.source == source))
+    return int(np.minimum(np.diff(corpus.move_offsets)[index], MAX_PLIES).sum())
 
 
 def pretrain(
-    positions: Positions,
-    train_games: np.ndarray,
-    val_games: np.ndarray,
-    settings: PretrainSettings,
+    corpus: Corpus,
+    out: Path,
+    plan: PretrainPlan,
+    settings: TrainSettings,
     reporter: Reporter,
-    info: dict | None = None,
-) -> StepModel:
-    """Train (or resume) a base model; ``train_games`` may repeat games to weight them."""
-    if len(train_games) == 0:
-        raise ValueError("no training games left after the filters")
-    device = torch.device(settings.device)
-    amp = device.type == "cuda"
-    torch.manual_seed(settings.seed)
-    if amp:
-        torch.backends.cudnn.benchmark = False  # batch shapes vary: benchmarking each costs more
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
-    batcher = GameBatcher(positions, device)
-    path = settings.out / CHECKPOINT_NAME
-    progress = {"positions": 0, "steps": 0, "elapsed_s": 0.0, "epoch": 0}
-    if settings.resume and path.exists():
-        model, state = load_checkpoint(path, device)
-        progress.update(state["progress"])
-        reporter.info(f"resuming from {path}: {progress}")
-    elif settings.init is not None:
-        model, _ = load_checkpoint(settings.init, device)
-        state = {}
-        reporter.info(f"starting from the weights in {settings.init}")
-    else:
-        model = StepModel(settings.config).to(device)
-        state = {}
-    model = model.to(memory_format=torch.channels_last) if amp else model
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay, fused=amp
-    )
-    if "optimizer" in state:
-        optimizer.load_state_dict(state["optimizer"])
-    train_positions = int(batcher.game_lengths[train_games].sum())
-    planned = settings.epochs * train_positions
-    rng = np.random.default_rng(settings.seed + int(progress["epoch"]))
-    reporter.stage("pretrain", int(planned), unit="pos")
-    reporter.advance(int(progress["positions"]))
-    reported = int(progress["positions"])
-    started = time.monotonic() - float(progress["elapsed_s"])
-    last_save = time.monotonic()
-    fraction = 0.0
+    *,
+    config: AdapterConfig = AdapterConfig(),
+    resume: bool = False,
+    export: bool = True,
+) -> Adapter:
+    chosen = select_games(corpus, plan)
+    if len(chosen) < 10:
+        raise ValueError(f"only {len(chosen)} games are left for pretraining after the exclusions")
+    items = [CacheGame(corpus.game(int(i)), game_band(corpus, int(i)), (chess.WHITE, chess.BLACK)) for i in chosen]
+    bands = np.bincount([c.band for c in items], minlength=2000)
+    reporter.info(f"{len(items):,} games chosen; by band: " +
+                  ", ".join(f"{b}: {bands[b]}" for b in range(1100, 2000, 100) if bands[b]))
+    reporter.stage("prior cache", len(items), unit="game")
+    done = [0]
 
-    def checkpoint(figures: dict[str, float] | None = None) -> None:
-        progress["elapsed_s"] = time.monotonic() - started
-        save_checkpoint(path, model, optimizer=None if settings.slim_checkpoints else optimizer,
-                        progress=progress,
-                        info={**(info or {}), **(figures or {})})
+    def cached(n: int, total: int) -> None:
+        reporter.advance(n - done[0])
+        done[0] = n
 
-    try:
-        while fraction < 1.0:
-            for games in batcher.epoch(train_games, settings.positions_per_batch, rng):
-                elapsed = time.monotonic() - started
-                fraction = progress["positions"] / planned
-                if settings.time_budget_s:
-                    fraction = max(fraction, elapsed / settings.time_budget_s)
-                if fraction >= 1.0:
-                    break
-                for group in optimizer.param_groups:
-                    group["lr"] = lr_at(fraction, settings)
-                loss, hits, n = sequence_loss(model, batcher, games, amp=amp)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                progress["positions"] += int(batcher.game_lengths[games].sum())
-                progress["steps"] += 1
-                if progress["steps"] % 20 == 0:
-                    reporter.advance(
-                        progress["positions"] - reported,
-                        loss=f"{loss.item():.3f}", top1=f"{int(hits) / max(n, 1):.3f}",
-                    )
-                    reported = progress["positions"]
-                if time.monotonic() - last_save > settings.checkpoint_every_s:
-                    figures = validate(model, batcher, val_games, amp=amp)
-                    reporter.info(f"step {progress['steps']} positions {progress['positions']} {figures}")
-                    checkpoint(figures)
-                    last_save = time.monotonic()
-            else:  # the epoch ran out before the plan did: start another one
-                progress["epoch"] += 1
-    except KeyboardInterrupt:
-        checkpoint()  # Ctrl-C: keep every step taken so far; --resume continues from here
-        reporter.close()
-        raise
-    figures = validate(model, batcher, val_games, amp=amp)
-    checkpoint(figures)
-    reporter.info(f"finished: {progress} {figures}")
-    reporter.close()
+    sources = {str(s): int(c) for s, c in zip(*np.unique(corpus.source[chosen], return_counts=True))}
+    cache = build_cache(items, out / "cache", progress=cached, description={"sources": sources})
+    n_val = max(1, int(len(items) * VALIDATION_FRACTION))
+    val, train = np.arange(n_val), np.arange(n_val, len(items))
+    model = Adapter(config)
+    reporter.stage("train", int(np.ceil(settings.max_epochs * 100)), unit="%epoch")
+    shown = [0]
+
+    def trained(epoch: float, evaluation: object) -> None:
+        now = int(epoch * 100)
+        if now > shown[0]:
+            reporter.advance(now - shown[0], **({"val_nll": f"{evaluation.nll:.4f}", "val_top1": f"{evaluation.top1:.3f}"}
+                                                 if evaluation is not None else {}))
+            shown[0] = now
+
+    result = train_adapter(model, cache, train, val, settings, checkpoint=out / CHECKPOINT_FILE,
+                           resume=resume, progress=trained)
+    reporter.info(f"validation NLL {result.start.nll:.4f} (prior alone) -> {result.best.nll:.4f}, top-1 "
+                  f"{result.start.top1:.1%} -> {result.best.top1:.1%}, {result.epochs:.2f} epochs, {result.seconds:.0f} s")
+    if export:
+        info = {"kind": "base", "games": len(items), "positions": cache.num_positions, "sources": sources,
+                "excluded_players": list(plan.exclude_players), "shares": plan.shares,
+                "bands": {str(b): int(bands[b]) for b in range(1100, 2000, 100) if bands[b]},
+                "settings": settings.__dict__, "epochs": round(result.epochs, 3), "seconds": round(result.seconds),
+                "history": result.history,
+                "validation": {"prior_nll": result.start.nll, "prior_top1": result.start.top1,
+                               "nll": result.best.nll, "top1": result.best.top1, "positions": result.best.positions},
+                "filters": f"every ply of both colours up to ply {MAX_PLIES}; forced moves not scored in validation"}
+        export_model(model, out, player=None, band=None, games_trained=len(items), info=info,
+                     parity_games=[items[int(i)].game for i in val[:3]])
     return model
+
+
+def export_untrained(out: Path, parity_games: Sequence) -> None:
+    """The adapter before any training: exactly the prior (its head is zero)."""
+    export_model(Adapter(AdapterConfig()), out, player=None, band=None, games_trained=0,
+                 parity_games=parity_games, info={"kind": "base", "untrained": True})

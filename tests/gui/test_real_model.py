@@ -19,7 +19,7 @@ def test_base_model_draws_arrows_for_blacks_moves_after_e4(qtbot: Any, make_wind
     window = make_window(predictor_factory=open_predictor)
     window.startup()
     wait_predictions(qtbot, window)
-    assert "base model" in window.prediction_panel.status.text()
+    assert "Maia 1500 prior + base adapter" in window.prediction_panel.status.text()
     with qtbot.waitSignal(window.session.move_played, timeout=2000):
         click_move(qtbot, window.board, "e2e4")
 
@@ -38,7 +38,7 @@ def test_base_model_draws_arrows_for_blacks_moves_after_e4(qtbot: Any, make_wind
     rows = window.prediction_panel.texts()
     assert [row.split()[0] for row in rows] == [p.san for p in predictions]
     assert "Likely moves for Bob" in window.prediction_panel.title.text()
-    assert "base model" in window.prediction_panel.status.text()
+    assert "Maia 1500 prior + base adapter" in window.prediction_panel.status.text()
 
     before = window.board.paint_count
     window.board.repaint()  # the real shapes paint

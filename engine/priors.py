@@ -1,0 +1,96 @@
+"""The human-move prior: Maia-1's nine rating-band networks, run by onnxruntime.
+
+Each band (1100 ... 1900, 100 points of lichess rating) is one ONNX graph in
+``kibitz.assets/maia`` (converted from the public nets by ``training/maia_export.py``; GPL-3.0,
+licence and attribution beside them). A graph maps lc0's 112 input planes to the band's policy
+logits over the 1,858-move vocabulary and its residual tower's output, which kibitz's adapter
+reads. Sessions are cached per (band, threads): several predictors share one.
+
+>>> sorted(BANDS)[:2]
+[1100, 1200]
+>>> band_for_rating(1547)
+1500
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+
+BANDS: Final = tuple(range(1100, 2000, 100))
+DEFAULT_BAND: Final = 1500
+TOWER_SHAPE: Final = (64, 8, 8)
+
+
+class PriorError(Exception):
+    """A prior graph that is missing or cannot be run; the message says why, for people."""
+
+
+def band_for_rating(rating: float | None) -> int:
+    """The Maia band for a rating: its hundreds, clipped to 1100 ... 1900 (None: the default)."""
+    if rating is None:
+        return DEFAULT_BAND
+    return int(min(max(int(rating) // 100 * 100, BANDS[0]), BANDS[-1]))
+
+
+def prior_dir() -> Path:
+    return Path(str(resources.files("kibitz.assets") / "maia"))
+
+
+def prior_path(band: int) -> Path:
+    if band not in BANDS:
+        raise PriorError(f"there is no Maia-1 band {band}; the bands are {BANDS[0]} to {BANDS[-1]}")
+    return prior_dir() / f"maia-{band}.onnx"
+
+
+class PriorSession:
+    """One band's graph: planes ``[N, 112, 8, 8]`` -> (policy logits ``[N, 1858]``, tower ``[N, 64, 8, 8]``).
+
+    :raises PriorError: when the graph is missing or onnxruntime cannot load it.
+    """
+
+    def __init__(self, band: int, *, threads: int = 1) -> None:
+        path = prior_path(band)
+        if not path.is_file():
+            raise PriorError(f"the Maia-1 prior for band {band} is missing ({path}); reinstall kibitz")
+        try:
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own (Fail, InvalidGraph, ...) types
+            raise PriorError(f"the Maia-1 prior {path} cannot be loaded ({error})") from error
+        self.band = band
+        self.path = path
+        self._lock = threading.Lock()  # one run at a time: sessions are shared between predictors
+
+    def run(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Policy logits and tower output for a batch of planes (float32)."""
+        with self._lock:
+            policy, tower = self._session.run(["policy", "tower"], {"planes": planes.astype(np.float32, copy=False)})
+        return policy, tower
+
+    def run_batched(self, planes: np.ndarray, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`run` over a large array in slices of ``batch`` positions."""
+        policies, towers = [], []
+        for start in range(0, len(planes), batch):
+            policy, tower = self.run(planes[start : start + batch])
+            policies.append(policy)
+            towers.append(tower)
+        if not policies:
+            return np.zeros((0, 1858), np.float32), np.zeros((0, *TOWER_SHAPE), np.float32)
+        return np.concatenate(policies), np.concatenate(towers)
+
+
+@lru_cache(maxsize=32)
+def prior_session(band: int, threads: int = 1) -> PriorSession:
+    """The shared session of ``band`` (created on first use)."""
+    return PriorSession(band, threads=threads)
