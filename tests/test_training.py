@@ -66,9 +66,7 @@ def test_whole_game_and_step_forms_agree_on_a_real_game(jowen_games: list) -> No
     model = Adapter(AdapterConfig(hidden=32)).eval()
     torch.nn.init.normal_(model.head.weight, std=0.05)  # a trained head is not zero
     with torch.no_grad():
-        z, out, _ = model(torch.from_numpy(tower)[None], torch.from_numpy(prev)[None])
-        delta, log_scale = model._head(z[0], out[0])
-        whole = model._combine(torch.from_numpy(policy), delta, log_scale)
+        whole = model.game_logits(torch.from_numpy(tower), torch.from_numpy(policy), torch.from_numpy(prev))
         h = model.initial_state(1)
         for ply in range(len(prev)):
             logits, h = model.step(torch.from_numpy(tower[ply : ply + 1]), torch.from_numpy(policy[ply : ply + 1]),

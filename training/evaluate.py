@@ -29,7 +29,7 @@ import numpy as np
 from kibitz.engine.models import ModelError, load_model_info
 from kibitz.engine.predictor import AdapterSession
 from kibitz.engine.priors import DEFAULT_BAND
-from kibitz.engine.scoring import PlyScore, Score, ScoredGame, choose_band, compare_models, rank_hits
+from kibitz.engine.scoring import Score, ScoredGame, choose_band, compare_models, rank_hits
 from kibitz.training.corpus import GameInput
 
 PHASES: tuple[tuple[str, int, int], ...] = (("1-10", 1, 10), ("11-50", 11, 50), ("51+", 51, 10**9))

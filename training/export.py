@@ -76,9 +76,8 @@ def parity_error(model: Adapter, graph: bytes, band: int, games: Sequence[GameIn
             continue
         policy, tower = prior.run_batched(np.stack(planes))
         prev_moves = np.array(prev, np.int64)
-        z, out, _ = model(torch.from_numpy(tower)[None], torch.from_numpy(prev_moves)[None])
-        delta, log_scale = model._head(z[0], out[0])
-        reference = model._combine(torch.from_numpy(policy), delta, log_scale).numpy()
+        reference = model.game_logits(torch.from_numpy(tower), torch.from_numpy(policy),
+                                      torch.from_numpy(prev_moves)).numpy()
         h = np.zeros((1, model.cfg.hidden), np.float32)
         for ply in range(len(planes)):
             logits, h = session.run(None, {"tower": tower[ply : ply + 1], "prior": policy[ply : ply + 1],

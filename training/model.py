@@ -94,6 +94,13 @@ class Adapter(nn.Module):
         delta, log_scale = self._head(z, out)
         return self._combine(prior, delta.gather(1, moves), log_scale)
 
+    def game_logits(self, tower: torch.Tensor, prior: torch.Tensor, prev_move: torch.Tensor) -> torch.Tensor:
+        """Logits over the whole vocabulary for every ply of one game (tower ``[T, 64, 8, 8]``,
+        prior ``[T, V]``, previous moves ``[T]``): what :meth:`step` gives ply by ply."""
+        z, out, _ = self(tower[None], prev_move[None])
+        delta, log_scale = self._head(z[0], out[0])
+        return self._combine(prior, delta, log_scale)
+
     # -- one ply: the exported graph -----------------------------------------------------------
     def step(
         self, tower: torch.Tensor, prior: torch.Tensor, prev_move: torch.Tensor, h: torch.Tensor

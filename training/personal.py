@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import tempfile
 import time
@@ -128,13 +129,13 @@ def finetune(
                  parity_games=[g for g, _, _ in val_part[-2:]],
                  info={"kind": "personal", "train_games": len(train_part), "validation_games": len(val_part),
                        "epochs": round(result.epochs, 2), "band_nll": band_nll, "history": result.history,
-                       "settings": {k: v for k, v in settings.__dict__.items()},
+                       "settings": dataclasses.asdict(settings),
                        "method": "base adapter fine-tuned on the player's own moves over their Maia band; "
                                  "opponent plies as context; early stopping on the newest 10% of games",
                        "filters": "every ply of the player's games up to ply 300; forced moves not scored"})
     current_folder = current or base
     current_info = load_model_info(current_folder)
-    judged = judge([load_model_info(current_folder), load_model_info(out)],
+    judged = judge([current_info, load_model_info(out)],
                    band if current_info.band is None else current_info.band, band, val_part)
     reporter.advance(1)
     finished = FinetuneResult(out, band, band_nll, judged[0], judged[1], current_info.kind, result.epochs,
@@ -177,10 +178,7 @@ def _record_judgement(folder: Path, result: FinetuneResult) -> None:
 def finetune_from_files(args: argparse.Namespace) -> int:
     reporter = Reporter(args.progress)
     games = player_games_from_files(args.player, args.pgn, home=args.home)
-    settings = FINETUNE_SETTINGS
-    if args.lr or args.max_epochs:
-        settings = TrainSettings(**{**settings.__dict__, **({"lr": args.lr} if args.lr else {}),
-                                    **({"max_epochs": args.max_epochs} if args.max_epochs else {})})
+    settings = dataclasses.replace(FINETUNE_SETTINGS, lr=args.lr, max_epochs=args.max_epochs)
     result = finetune(games, args.out, reporter, player=args.player, base=args.base, settings=settings)
     verdict = "beats" if result.improved else "does NOT beat"
     reporter.finished(True, f"{result.describe(args.player)}; it {verdict} the base model; written to {args.out}")

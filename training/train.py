@@ -170,8 +170,6 @@ def train_adapter(
     eval_every = max(1, batches_per_epoch // settings.evals_per_epoch)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total_steps) / total_steps)))
     step, history = 0, []
-    start_eval = evaluate_cache(model, cache, val_games)
-    best, best_state, bad = start_eval, _copy_state(model), 0
     if resume and checkpoint is not None and checkpoint.is_file():
         state = torch.load(checkpoint, weights_only=False)
         model.load_state_dict(state["model"])
@@ -182,6 +180,9 @@ def train_adapter(
         best_state = state["best_model"]
         start_eval = Evaluation(**state["start"])
         rng = np.random.default_rng(settings.seed + step)
+    else:
+        start_eval = evaluate_cache(model, cache, val_games)
+        best, best_state, bad = start_eval, _copy_state(model), 0
     last_checkpoint = time.monotonic()
 
     def save() -> None:
