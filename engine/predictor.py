@@ -31,7 +31,7 @@ import numpy as np
 from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
 from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
 from kibitz.engine.moves import NO_MOVE, VOCAB_SIZE, legal_move_indices, move_to_index
-from kibitz.engine.priors import DEFAULT_BAND, TOWER_SHAPE, PriorError, PriorSession, prior_session
+from kibitz.engine.priors import DEFAULT_BAND, TOWER_SHAPE, PriorError, PriorSession, band_for_rating, prior_session
 
 if TYPE_CHECKING:
     from kibitz.engine.store import Player, Store
@@ -216,7 +216,7 @@ def player_band(player: Player, store: Store) -> int:
     record = store.latest_model(player.id)
     if record is not None and record.meta.get("band"):
         return int(record.meta["band"])
-    return int(getattr(player, "level", None) or DEFAULT_BAND)
+    return band_for_rating(player.level)
 
 
 def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:

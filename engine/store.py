@@ -55,6 +55,9 @@ class Player:
     id: int
     name: str
     aliases: tuple[str, ...] = ()
+    #: The player's strength as a lichess-like rating, if given: it picks the prior's band until
+    #: their own games choose one.
+    level: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +144,11 @@ _MIGRATIONS: Final[list[str]] = [
     );
     CREATE INDEX models_player ON models(player_id, created_at);
     """,
+    """
+    ALTER TABLE players ADD COLUMN level INTEGER;
+    CREATE INDEX games_date ON games(date);
+    CREATE INDEX games_created ON games(created_at);
+    """,
 ]
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
 
@@ -182,7 +190,7 @@ class Store:
         if version > SCHEMA_VERSION:
             raise RuntimeError(f"{self.path} has schema version {version}; this kibitz knows up to {SCHEMA_VERSION}")
         for number in range(version, SCHEMA_VERSION):
-            with self._transaction():
+            with self.transaction():
                 for statement in _split_sql(_MIGRATIONS[number]):
                     self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {number + 1}")
@@ -198,7 +206,7 @@ class Store:
         self.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -208,7 +216,7 @@ class Store:
                 raise
             self._db.execute("COMMIT")
 
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._db.execute(sql, tuple(params)).fetchall()
 
@@ -223,7 +231,7 @@ class Store:
         name = " ".join(name.split())
         if not name:
             raise ValueError("a player needs a name")
-        with self._transaction() as db:
+        with self.transaction() as db:
             if db.execute("SELECT 1 FROM player_names WHERE key = ?", (name_key(name),)).fetchone():
                 raise ValueError(f"the name {name!r} is already taken")
             player_id = db.execute("INSERT INTO players (name, created_at) VALUES (?, ?)",
@@ -243,7 +251,7 @@ class Store:
         alias = " ".join(alias.split())
         if not alias:
             raise ValueError("an alias cannot be empty")
-        with self._transaction() as db:
+        with self.transaction() as db:
             if not db.execute("SELECT 1 FROM players WHERE id = ?", (player_id,)).fetchone():
                 raise KeyError(f"no player {player_id}")
             row = db.execute("SELECT player_id FROM player_names WHERE key = ?", (name_key(alias),)).fetchone()
@@ -263,7 +271,7 @@ class Store:
 
     def find_player(self, name: str) -> Player | None:
         """The player called ``name`` (by name or alias, case and spacing ignored), if any."""
-        row = self._query("SELECT player_id FROM player_names WHERE key = ?", (name_key(name),))
+        row = self.query("SELECT player_id FROM player_names WHERE key = ?", (name_key(name),))
         return self._player(row[0][0]) if row else None
 
     def player(self, player_id: int) -> Player:
@@ -274,16 +282,28 @@ class Store:
         return self._player(player_id)
 
     def _player(self, player_id: int) -> Player:
-        rows = self._query("SELECT name FROM players WHERE id = ?", (player_id,))
+        rows = self.query("SELECT name, level FROM players WHERE id = ?", (player_id,))
         if not rows:
             raise KeyError(f"no player {player_id}")
-        aliases = self._query("SELECT name FROM player_names WHERE player_id = ? AND is_alias = 1 ORDER BY rowid",
-                              (player_id,))
-        return Player(player_id, rows[0][0], tuple(a for (a,) in aliases))
+        aliases = self.query("SELECT name FROM player_names WHERE player_id = ? AND is_alias = 1 ORDER BY rowid",
+                             (player_id,))
+        return Player(player_id, rows[0][0], tuple(a for (a,) in aliases), rows[0][1])
+
+    def set_player_level(self, player_id: int, level: int | None) -> None:
+        """Set (or with ``None`` clear) the player's level, a lichess-like rating from 400 to 3000.
+
+        :raises ValueError: for a level outside that range.
+        :raises KeyError: when there is no such player.
+        """
+        if level is not None and not 400 <= level <= 3000:
+            raise ValueError(f"a level is a rating from 400 to 3000, not {level}")
+        with self.transaction() as db:
+            if db.execute("UPDATE players SET level = ? WHERE id = ?", (level, player_id)).rowcount == 0:
+                raise KeyError(f"no player {player_id}")
 
     def players(self) -> list[Player]:
         """All players, in the order they were created."""
-        return [self._player(pid) for (pid,) in self._query("SELECT id FROM players ORDER BY id")]
+        return [self._player(pid) for (pid,) in self.query("SELECT id FROM players ORDER BY id")]
 
     def _player_ids(self, db: sqlite3.Connection) -> dict[str, int]:
         return dict(db.execute("SELECT key, player_id FROM player_names").fetchall())
@@ -303,7 +323,7 @@ class Store:
         white, black = self._player(white_id), self._player(black_id)
         tags = {"Event": event or "kibitz game", "Site": "kibitz", "Date": _today(), "Round": "-",
                 "White": white.name, "Black": black.name}
-        with self._transaction() as db:
+        with self.transaction() as db:
             game_id = db.execute(
                 "INSERT INTO games (white, black, white_key, black_key, white_id, black_id, event, date, source,"
                 " fen, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'app', ?, ?, ?)",
@@ -317,7 +337,7 @@ class Store:
 
         :raises ValueError: when ``ply`` is not the next ply of the game (take back first).
         """
-        with self._transaction() as db:
+        with self.transaction() as db:
             count = db.execute("SELECT COUNT(*) FROM moves WHERE game_id = ?", (game_id,)).fetchone()[0]
             if ply != count:
                 raise ValueError(f"game {game_id} has {count} plies; cannot add ply {ply}")
@@ -325,7 +345,7 @@ class Store:
 
     def truncate_moves(self, game_id: int, ply_count: int) -> None:
         """Take back: keep only the first ``ply_count`` plies."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute("DELETE FROM moves WHERE game_id = ? AND ply >= ?", (game_id, ply_count))
 
     def finish_game(self, game_id: int, result: str, termination: str) -> None:
@@ -335,25 +355,25 @@ class Store:
         """
         if result not in RESULTS:
             raise ValueError(f"not a PGN result: {result!r}")
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute("UPDATE games SET result = ?, termination = ? WHERE id = ?", (result, termination, game_id))
 
     def unfinished_games(self) -> list[GameRecord]:
         """App games without a result, newest first (to offer resuming them)."""
-        rows = self._query(f"SELECT {_GAME_COLUMNS} FROM games WHERE result = '*' AND source = 'app'"
+        rows = self.query(f"SELECT {_GAME_COLUMNS} FROM games WHERE result = '*' AND source = 'app'"
                            " ORDER BY created_at DESC, id DESC")
         return [self._record(row) for row in rows]
 
     def delete_game(self, game_id: int) -> None:
         """Remove a game and its moves."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute("DELETE FROM games WHERE id = ?", (game_id,))
 
     # ---------------------------------------------------------------------------------------------
     # reading games
 
     def _record(self, row: tuple[Any, ...]) -> GameRecord:
-        moves = self._query("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (row[0],))
+        moves = self.query("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (row[0],))
         return GameRecord(*row[:11], moves=tuple(m for (m,) in moves), created_at=row[11])
 
     def game(self, game_id: int) -> GameRecord:
@@ -361,36 +381,36 @@ class Store:
 
         :raises KeyError: when there is none.
         """
-        rows = self._query(f"SELECT {_GAME_COLUMNS} FROM games WHERE id = ?", (game_id,))
+        rows = self.query(f"SELECT {_GAME_COLUMNS} FROM games WHERE id = ?", (game_id,))
         if not rows:
             raise KeyError(f"no game {game_id}")
         return self._record(rows[0])
 
     def sans(self, game_id: int) -> tuple[str, ...]:
         """The SAN of the game's moves, as recorded."""
-        return tuple(s for (s,) in self._query("SELECT san FROM moves WHERE game_id = ? ORDER BY ply", (game_id,)))
+        return tuple(s for (s,) in self.query("SELECT san FROM moves WHERE game_id = ? ORDER BY ply", (game_id,)))
 
     def tags(self, game_id: int) -> dict[str, str]:
         """The PGN tags stored with the game (all of an imported game's original tags)."""
-        rows = self._query("SELECT tags FROM games WHERE id = ?", (game_id,))
+        rows = self.query("SELECT tags FROM games WHERE id = ?", (game_id,))
         if not rows:
             raise KeyError(f"no game {game_id}")
         return dict(json.loads(rows[0][0]))
 
     def games_of_player(self, player_id: int) -> list[GameRecord]:
         """Every game the player played (either colour), oldest first by date, then id."""
-        rows = self._query(f"SELECT {_GAME_COLUMNS} FROM games WHERE white_id = ? OR black_id = ?"
+        rows = self.query(f"SELECT {_GAME_COLUMNS} FROM games WHERE white_id = ? OR black_id = ?"
                            " ORDER BY date, id", (player_id, player_id))
         return [self._record(row) for row in rows]
 
     def game_count(self, player_id: int) -> int:
         """How many games the player has in the store."""
-        return int(self._query("SELECT COUNT(*) FROM games WHERE white_id = ? OR black_id = ?",
+        return int(self.query("SELECT COUNT(*) FROM games WHERE white_id = ? OR black_id = ?",
                                (player_id, player_id))[0][0])
 
     def game_ids(self) -> list[int]:
         """The ids of all stored games, in order."""
-        return [gid for (gid,) in self._query("SELECT id FROM games ORDER BY id")]
+        return [gid for (gid,) in self.query("SELECT id FROM games ORDER BY id")]
 
     # ---------------------------------------------------------------------------------------------
     # importing and exporting
@@ -403,7 +423,7 @@ class Store:
         """
         imported = duplicates = 0
         now = time.time()
-        with self._transaction() as db:
+        with self.transaction() as db:
             ids = self._player_ids(db)
             insert_game = ("INSERT OR IGNORE INTO games (white, black, white_key, black_key, white_id, black_id,"
                            " event, date, result, termination, source, fen, tags, dedup_key, created_at)"
@@ -464,13 +484,13 @@ class Store:
 
     def record_model(self, player_id: int, path: Path, games_trained: int, meta: dict[str, Any]) -> None:
         """Note that a personal model for the player was installed at ``path``."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute("INSERT INTO models (player_id, path, games_trained, meta, created_at) VALUES (?, ?, ?, ?, ?)",
                        (player_id, str(path), games_trained, json.dumps(meta), time.time()))
 
     def latest_model(self, player_id: int) -> ModelRecord | None:
         """The player's most recently recorded model, if any."""
-        rows = self._query("SELECT player_id, path, games_trained, created_at, meta FROM models"
+        rows = self.query("SELECT player_id, path, games_trained, created_at, meta FROM models"
                            " WHERE player_id = ? ORDER BY created_at DESC, id DESC LIMIT 1", (player_id,))
         if not rows:
             return None
@@ -479,7 +499,7 @@ class Store:
 
     def games_changed_since(self, player_id: int, since: float) -> int:
         """How many of the player's games were added after the unix time ``since``."""
-        return int(self._query("SELECT COUNT(*) FROM games WHERE (white_id = ? OR black_id = ?) AND created_at > ?",
+        return int(self.query("SELECT COUNT(*) FROM games WHERE (white_id = ? OR black_id = ?) AND created_at > ?",
                                (player_id, player_id, since))[0][0])
 
 

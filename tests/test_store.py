@@ -188,3 +188,18 @@ def test_moves_survive_sigkill_mid_game(tmp_path: Path) -> None:
         board = chess.Board()
         for uci in game.moves:
             board.push_uci(uci)
+
+
+def test_player_level_is_stored_and_picks_the_band(tmp_path):
+    from kibitz.engine.predictor import player_band
+
+    store = Store.open(tmp_path)
+    alice = store.add_player("Alice")
+    assert alice.level is None and player_band(alice, store) == 1500
+    store.set_player_level(alice.id, 1234)
+    alice = store.player(alice.id)
+    assert alice.level == 1234 and player_band(alice, store) == 1200
+    with pytest.raises(ValueError):
+        store.set_player_level(alice.id, 99)
+    store.close()
+    assert Store.open(tmp_path).player(alice.id).level == 1234
