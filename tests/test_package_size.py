@@ -1,0 +1,16 @@
+"""The installed package stays under 40 MB (issue 8): the nine Maia graphs and the base adapter
+are most of it, so a careless asset (an fp32 copy, a checkpoint) shows up here first."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE_FOLDERS = ("kibitz", "engine", "gui", "training", "assets")
+LIMIT_BYTES = 40 * 1024 * 1024
+
+
+def test_package_files_stay_under_40_mb():
+    sizes = {folder: sum(p.stat().st_size for p in (ROOT / folder).rglob("*")
+                         if p.is_file() and "__pycache__" not in p.parts)
+             for folder in PACKAGE_FOLDERS}
+    assert sizes["assets"] > 5 * 1024 * 1024, "the bundled models are missing"
+    assert sum(sizes.values()) < LIMIT_BYTES, sizes
