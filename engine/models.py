@@ -47,6 +47,12 @@ class ModelInfo:
     def onnx_path(self) -> Path:
         return self.folder / MODEL_FILE
 
+    @property
+    def book_path(self) -> Path | None:
+        """The player's own book beside the graph (:mod:`kibitz.engine.book`), if the model has one."""
+        book = self.meta.get("book")
+        return self.folder / str(book["file"]) if isinstance(book, dict) else None
+
 
 def base_model_dir() -> Path:
     """The bundled base model's folder (inside the installed package)."""
@@ -111,6 +117,17 @@ def load_model_info(folder: Path) -> ModelInfo:
         raise ModelError(f"{onnx_path} is unreadable ({error})") from error
     if digest != meta.get("onnx_sha256"):
         raise ModelError(f"{onnx_path} is damaged or incomplete (checksum differs from {META_FILE})")
+    book = meta.get("book")
+    if book is not None:
+        if not isinstance(book, dict) or not isinstance(book.get("file"), str) or "strength" not in book:
+            raise ModelError(f"{meta_path} describes its book as {book!r}, not a file with a strength")
+        book_path = folder / book["file"]
+        try:
+            book_digest = sha256_file(book_path)
+        except OSError as error:
+            raise ModelError(f"the book of {folder} is unreadable ({error})") from error
+        if book_digest != book.get("sha256"):
+            raise ModelError(f"{book_path} is damaged or incomplete (checksum differs from {META_FILE})")
     try:
         hidden = int(meta["config"]["hidden"])
         band = meta.get("band")
@@ -130,17 +147,26 @@ def load_model_info(folder: Path) -> ModelInfo:
     return info
 
 
-def write_model_folder(folder: Path, onnx_bytes: bytes, meta: dict[str, Any], extra: dict[str, Path] | None = None) -> None:
+def write_model_folder(
+    folder: Path, onnx_bytes: bytes, meta: dict[str, Any], extra: dict[str, Path] | None = None,
+    *, book: tuple[bytes, float] | None = None,
+) -> None:
     """Write a model into ``folder`` so that a reader never loads half of it.
 
     Each file is written beside its final name and renamed into place, the metadata last; since
-    the metadata carries the ONNX checksum, a reader that comes between two renames sees a
-    mismatch and refuses the folder rather than loading a mixture. Other files in ``folder``
-    (a training checkpoint, say) are left alone.
+    the metadata carries the ONNX checksum (and the book's, given ``book`` = (its file's bytes,
+    its strength)), a reader that comes between two renames sees a mismatch and refuses the
+    folder rather than loading a mixture. Other files in ``folder`` (a training checkpoint, say)
+    are left alone.
     """
+    from kibitz.engine.book import BOOK_FILE
+
     folder.mkdir(parents=True, exist_ok=True)
     meta = {**meta, "format_version": FORMAT_VERSION, **expected_versions(),
             "onnx_sha256": hashlib.sha256(onnx_bytes).hexdigest()}
+    if book is not None:
+        data, strength = book
+        meta["book"] = {"file": BOOK_FILE, "sha256": hashlib.sha256(data).hexdigest(), "strength": strength}
     staged: list[tuple[Path, Path]] = []
 
     def stage(name: str, data: bytes) -> None:
@@ -152,8 +178,17 @@ def write_model_folder(folder: Path, onnx_bytes: bytes, meta: dict[str, Any], ex
         staged.append((tmp, folder / name))
 
     stage(MODEL_FILE, onnx_bytes)
+    if book is not None:
+        stage(BOOK_FILE, book[0])
     for name, source in (extra or {}).items():
         stage(name, Path(source).read_bytes())
     stage(META_FILE, json.dumps(meta, indent=2, sort_keys=True).encode("utf-8"))
     for tmp, final in staged:
         os.replace(tmp, final)
+
+
+def add_book(folder: Path, book: bytes, strength: float) -> None:
+    """Put a player's book (:meth:`kibitz.engine.book.PlayerBook.to_bytes`) beside the graph in
+    ``folder``, at ``strength``; the metadata, renamed into place last, names its checksum."""
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    write_model_folder(folder, (folder / MODEL_FILE).read_bytes(), meta, book=(book, strength))

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 import chess
 import numpy as np
 
+from kibitz.engine.book import PlayerBook
 from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
 from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
 from kibitz.engine.moves import NO_MOVE, VOCAB_SIZE, legal_move_indices, move_to_index
@@ -59,7 +60,8 @@ class ModelStatus:
 
 
 class AdapterSession:
-    """One adapter step graph: (tower, prior, prev_move, h) -> (logits, h_next), one thread.
+    """One adapter step graph: (tower, prior, prev_move, h) -> (logits, h_next), one thread, and
+    the player's own book (:mod:`kibitz.engine.book`) when the model folder has one.
 
     The graph's real input and output shapes are checked against the contract and the metadata
     here, so a model whose metadata disagrees with its graph is refused at load, not at first use.
@@ -91,6 +93,12 @@ class AdapterSession:
         if not (_fits(outputs.get("logits"), ["batch", VOCAB_SIZE]) and _fits(outputs.get("h_next"), ["batch", info.hidden])):
             raise ModelError(f"{info.onnx_path} has outputs {outputs}, not logits [batch, {VOCAB_SIZE}] "
                              f"and h_next [batch, {info.hidden}]")
+        self.book: PlayerBook | None = None
+        if info.book_path is not None:
+            try:
+                self.book = PlayerBook.load(info.book_path, float(info.meta["book"]["strength"]))
+            except (ValueError, TypeError) as error:
+                raise ModelError(str(error)) from error
 
     def step(self, tower: np.ndarray, prior: np.ndarray, prev_move: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One ply for a batch of games (``prev_move`` int64 ``[N]``)."""
@@ -98,6 +106,13 @@ class AdapterSession:
             ["logits", "h_next"], {"tower": tower, "prior": prior, "prev_move": prev_move, "h": h}
         )
         return logits, h_next
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Probabilities from logits, in float64 so that tiny probabilities keep their order."""
+    scores = scores.astype(np.float64) - scores.max()
+    weights = np.exp(scores)
+    return weights / weights.sum()
 
 
 def _fits(shape: list | None, expected: list) -> bool:
@@ -156,14 +171,16 @@ class ModelPredictor:
         self._logits = None
 
     def probabilities(self) -> tuple[list[chess.Move], np.ndarray]:
-        """Legal moves of the current position and their probabilities (softmax over legal only)."""
+        """Legal moves of the current position and their probabilities (softmax over legal only,
+        then the player's book where they have been here before)."""
         indices, legal = legal_move_indices(self.board)
         if not legal:
             return [], np.zeros(0, dtype=np.float64)
-        scores = self._current_logits()[indices].astype(np.float64)
-        scores -= scores.max()
-        weights = np.exp(scores)
-        return legal, weights / weights.sum()
+        probabilities = softmax(self._current_logits()[indices])
+        book = self.adapter.book
+        if book is not None:
+            probabilities = book.blend(probabilities, book.counts(self.board, indices))
+        return legal, probabilities
 
     def top_moves(self, k: int = 5) -> list[Prediction]:
         legal, probs = self.probabilities()

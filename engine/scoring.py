@@ -21,10 +21,11 @@ from dataclasses import dataclass
 import chess
 import numpy as np
 
+from kibitz.engine.book import position_hash
 from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
 from kibitz.engine.moves import NO_MOVE, legal_move_indices, move_to_index
 from kibitz.engine.priors import BANDS, prior_session
-from kibitz.engine.predictor import AdapterSession
+from kibitz.engine.predictor import AdapterSession, softmax
 
 GAMES_PER_CHUNK = 48
 
@@ -58,6 +59,7 @@ class _Encoded:
     planes: np.ndarray  # [N, 112, 8, 8]
     prev: np.ndarray  # [N] previous move index
     rows: list[tuple[int, int, int, np.ndarray, list[chess.Move], int]]  # game, ply, row, legal idx, moves, played
+    hashes: list[int]  # the position hash of each of ``rows`` (for a player's book)
     offsets: np.ndarray  # [G + 1] rows per game
 
 
@@ -65,6 +67,7 @@ def _encode(games: Sequence[ScoredGame], first_game: int, only_scored: bool) -> 
     planes: list[np.ndarray] = []
     prev: list[int] = []
     rows = []
+    hashes: list[int] = []
     offsets = [0]
     for g, game in enumerate(games):
         history = PositionHistory(game.start)
@@ -81,17 +84,12 @@ def _encode(games: Sequence[ScoredGame], first_game: int, only_scored: bool) -> 
                     indices, legal = legal_move_indices(board)
                     played = legal.index(move)
                     rows.append((first_game + g, ply, len(planes) - 1, indices, legal, played))
+                    hashes.append(position_hash(board))
             previous = move_to_index(move, board)
             history.push(move)
         offsets.append(len(planes))
     return _Encoded(np.stack(planes) if planes else np.zeros((0, *FEATURE_SHAPE), np.float32),
-                    np.array(prev, np.int64), rows, np.array(offsets))
-
-
-def _softmax(scores: np.ndarray) -> np.ndarray:
-    scores = scores.astype(np.float64) - scores.max()
-    weights = np.exp(scores)
-    return weights / weights.sum()
+                    np.array(prev, np.int64), rows, hashes, np.array(offsets))
 
 
 def prior_plies(band: int, games: Sequence[ScoredGame], *, threads: int = 2) -> Iterator[PlyScore]:
@@ -101,7 +99,7 @@ def prior_plies(band: int, games: Sequence[ScoredGame], *, threads: int = 2) -> 
         encoded = _encode(games[first : first + GAMES_PER_CHUNK], first, only_scored=True)
         policy, _ = session.run_batched(encoded.planes)
         for game, ply, row, indices, legal, played in encoded.rows:
-            yield PlyScore(game, ply, legal, _softmax(policy[row, indices]), played)
+            yield PlyScore(game, ply, legal, softmax(policy[row, indices]), played)
 
 
 def model_plies(
@@ -139,8 +137,15 @@ def compare_models(
             all_logits.append(logits)
         if include_prior:
             all_logits.insert(0, policy)
-        for game, ply, row, indices, legal, played in encoded.rows:
-            yield [PlyScore(game, ply, legal, _softmax(logits[row, indices]), played) for logits in all_logits]
+        books = [None, *[a.book for a in adapters]] if include_prior else [a.book for a in adapters]
+        for (game, ply, row, indices, legal, played), key in zip(encoded.rows, encoded.hashes):
+            scores = []
+            for logits, book in zip(all_logits, books):
+                probabilities = softmax(logits[row, indices])
+                if book is not None:
+                    probabilities = book.blend(probabilities, book.counts_for_hash(key, indices))
+                scores.append(PlyScore(game, ply, legal, probabilities, played))
+            yield scores
 
 
 def rank_hits(probabilities: np.ndarray, played: int) -> tuple[float, float, float]:

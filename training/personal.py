@@ -6,16 +6,21 @@
    only the player's own moves are scored, the opponent's plies are context for the GRU.
 3. Starting from the base adapter, the whole adapter is trained on the older games; the newest
    ~10% validate (early stopping on their NLL).
-4. The candidate is exported, then judged *as it will be served* - the fp32 ONNX graphs through
-   onnxruntime - against the model the player has now (their installed personal model, else the
-   base adapter over the same band) on those validation games. It is installed only if its NLL
-   there is lower; otherwise the current model stays, and the figures say so honestly.
+4. The candidate is exported; the player's own book (:mod:`kibitz.engine.book`) is counted on the
+   older games and its strength fitted on the validation games through the exported graph; the
+   book written beside the graph counts all of the player's games at that strength.
+5. The candidate is judged *as it will be served* - the fp32 ONNX graphs through onnxruntime, its
+   book counted on the older games only, so the validation games are news to it - against the
+   model the player has now (their installed personal model, else the base adapter over the same
+   band) on those validation games. It is installed only if its NLL there is lower; otherwise the
+   current model stays, and the figures say so honestly.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import shutil
 import tempfile
 import time
@@ -23,12 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import chess
 import numpy as np
 
-from kibitz.engine.models import (ModelError, ModelInfo, base_model_dir, load_model_info, new_model_version_dir)
+from kibitz.engine.book import BookGame, PlayerBook, fit_strength
+from kibitz.engine.models import ModelError, add_book, base_model_dir, load_model_info, new_model_version_dir
+from kibitz.engine.moves import legal_move_indices
 from kibitz.engine.predictor import AdapterSession
-from kibitz.engine.scoring import Score, choose_band, compare_models
+from kibitz.engine.scoring import Score, choose_band, compare_models, model_plies
 from kibitz.training.evaluate import scored_games
 from kibitz.training.export import export_model
 from kibitz.training.player_games import PlayerGame, player_games_from_files, player_games_from_store
@@ -48,6 +54,7 @@ class FinetuneResult:
     folder: Path  # the exported candidate
     band: int
     band_nll: dict[int, float]
+    book_strength: float  # the book's weight in games (inf: the book did not help and is not used)
     current: dict[str, float | int]  # the player's current model on the validation games, served
     candidate: dict[str, float | int]  # the candidate, served
     current_kind: str  # "base" | "personal"
@@ -56,13 +63,15 @@ class FinetuneResult:
     val_games: int
     seconds: float
     history: list[dict[str, float]] = field(default_factory=list)
+    book_nll: dict[str, float] = field(default_factory=dict)  # validation NLL by book strength
 
     @property
     def improved(self) -> bool:
         return float(self.candidate["nll"]) < float(self.current["nll"])
 
     def describe(self, player: str) -> str:
-        return (f"{player}: Maia {self.band} prior; validation NLL {self.current['nll']:.3f} -> "
+        book = "no book" if math.isinf(self.book_strength) else f"own book at strength {self.book_strength:g}"
+        return (f"{player}: Maia {self.band} prior, {book}; validation NLL {self.current['nll']:.3f} -> "
                 f"{self.candidate['nll']:.3f}, top-1 {self.current['top1']:.1%} -> {self.candidate['top1']:.1%} "
                 f"against the {self.current_kind} model ({self.train_games} training games, "
                 f"{self.epochs:.1f} epochs, {self.seconds:.0f} s)")
@@ -125,29 +134,59 @@ def finetune(
         result = train_adapter(model, cache, train_idx, val_idx, settings, progress=trained)
         del cache
     reporter.stage("export and judge", 1, player=player)
+    info = {"kind": "personal", "train_games": len(train_part), "validation_games": len(val_part),
+            "epochs": round(result.epochs, 2), "band_nll": band_nll, "history": result.history,
+            "settings": dataclasses.asdict(settings),
+            "method": "base adapter fine-tuned on the player's own moves over their Maia band; "
+                      "opponent plies as context; early stopping on the newest 10% of games; "
+                      "the player's own book blended in with a strength fitted on those games",
+            "filters": "every ply of the player's games up to ply 300; forced moves not scored"}
     export_model(model, out, player=player, band=band, games_trained=len(games),
-                 parity_games=[g for g, _, _ in val_part[-2:]],
-                 info={"kind": "personal", "train_games": len(train_part), "validation_games": len(val_part),
-                       "epochs": round(result.epochs, 2), "band_nll": band_nll, "history": result.history,
-                       "settings": dataclasses.asdict(settings),
-                       "method": "base adapter fine-tuned on the player's own moves over their Maia band; "
-                                 "opponent plies as context; early stopping on the newest 10% of games",
-                       "filters": "every ply of the player's games up to ply 300; forced moves not scored"})
-    current_folder = current or base
-    current_info = load_model_info(current_folder)
-    judged = judge([current_info, load_model_info(out)],
+                 parity_games=[g for g, _, _ in val_part[-2:]], info=info)
+    candidate = AdapterSession(load_model_info(out))
+    older_book = PlayerBook.from_games(book_games(train_part))
+    strength, book_nll = fit_strength(book_plies(candidate, older_book, band, val_part))
+    if not math.isinf(strength):
+        add_book(out, PlayerBook.from_games(book_games(games)).to_bytes(), strength)
+    candidate.book = older_book.with_strength(strength)  # judged without the validation games' counts
+    current_info = load_model_info(current or base)
+    judged = judge([AdapterSession(current_info), candidate],
                    band if current_info.band is None else current_info.band, band, val_part)
     reporter.advance(1)
-    finished = FinetuneResult(out, band, band_nll, judged[0], judged[1], current_info.kind, result.epochs,
-                              len(train_part), len(val_part), time.monotonic() - started, result.history)
+    finished = FinetuneResult(out, band, band_nll, strength, judged[0], judged[1], current_info.kind, result.epochs,
+                              len(train_part), len(val_part), time.monotonic() - started, result.history,
+                              {("none" if math.isinf(k) else str(k)): round(v, 5) for k, v in book_nll.items()})
     _record_judgement(out, finished)
     return finished
 
 
-def judge(infos: list[ModelInfo], current_band: int, candidate_band: int, games: list[PlayerGame]) -> list[dict[str, Any]]:
+def book_games(games: list[PlayerGame]) -> list[BookGame]:
+    return [(g.start_board(), g.moves, c) for g, c, _ in games]
+
+
+def book_plies(adapter: AdapterSession, book: PlayerBook, band: int,
+               games: list[PlayerGame]) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """Per scored ply of ``games`` with a choice: the served model's probabilities without a book,
+    the counts ``book`` holds there, and the move played - what :func:`fit_strength` weighs."""
+    counts: dict[tuple[int, int], np.ndarray] = {}
+    for index, (game, colour, _) in enumerate(games):
+        board = game.start_board()
+        for ply, move in enumerate(game.moves):
+            if board.turn == colour:
+                counts[(index, ply)] = book.counts(board, legal_move_indices(board)[0])
+            board.push(move)
+    saved, adapter.book = adapter.book, None
+    try:
+        return [(ply.probabilities, counts[(ply.game, ply.ply)], ply.played)
+                for ply in model_plies(adapter, band, scored_games([(g, c) for g, c, _ in games]))
+                if len(ply.moves) > 1]
+    finally:
+        adapter.book = saved
+
+
+def judge(sessions: list[AdapterSession], current_band: int, candidate_band: int, games: list[PlayerGame]) -> list[dict[str, Any]]:
     """Served figures (onnxruntime, fp32) of the current model and the candidate on ``games``."""
     scored = scored_games([(g, c) for g, c, _ in games])
-    sessions = [AdapterSession(info) for info in infos]
     scores = [Score(), Score()]
     if current_band == candidate_band:
         for current, candidate in compare_models(sessions, candidate_band, scored):
@@ -169,7 +208,8 @@ def _record_judgement(folder: Path, result: FinetuneResult) -> None:
     meta_path = folder / "model.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["evaluation"] = {"validation_games": result.val_games, "served": result.candidate,
-                          f"{result.current_kind}_served": result.current, "improved": result.improved}
+                          f"{result.current_kind}_served": result.current, "improved": result.improved,
+                          "book_nll": result.book_nll}
     tmp = meta_path.with_name(".model.json.incoming")
     tmp.write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
     tmp.replace(meta_path)
