@@ -221,6 +221,11 @@ def _today() -> str:
 class Store:
     """Players, games, moves and models in one SQLite database (use :meth:`open`)."""
 
+    #: Store files (device, inode) this process has already checked: quick_check reads the whole
+    #: file (about 1 s for 100,000 games), and the app opens a connection for each import and
+    #: prediction worker. A file replaced since (a backup restored) is checked again.
+    _checked: set[tuple[int, int]] = set()
+
     def __init__(self, connection: sqlite3.Connection, home: Path) -> None:
         self._db = connection
         self._lock = threading.RLock()
@@ -265,7 +270,10 @@ class Store:
 
     def _check(self) -> None:
         """Refuse a damaged store or one from a newer kibitz before anything is written into it."""
-        problems = [row[0] for row in self._db.execute("PRAGMA quick_check(1)")]
+        stat = self.path.stat()
+        identity = (stat.st_dev, stat.st_ino)
+        checked = identity in Store._checked
+        problems = ["ok"] if checked else [row[0] for row in self._db.execute("PRAGMA quick_check(1)")]
         if problems != ["ok"]:
             first = next((line for line in "\n".join(problems).splitlines() if not line.startswith("***")), "")
             raise StoreError(f"the game store {self.path} is damaged ({first.strip()[:120]}); kibitz will not write "
@@ -274,6 +282,7 @@ class Store:
         if version > SCHEMA_VERSION:
             raise StoreError(f"the game store {self.path} was written by a newer kibitz (schema {version}, this "
                              f"one knows up to {SCHEMA_VERSION}); update kibitz to open it", self.path)
+        Store._checked.add(identity)
 
     def _migrate(self) -> None:
         # Read the version inside the write transaction: processes opening a new store at once

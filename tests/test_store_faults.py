@@ -103,7 +103,9 @@ def damaged_store(home: Path) -> Path:
     page = 4096
     middle = (len(data) // page // 2) * page
     data[middle:middle + 3 * page] = os.urandom(3 * page)  # three pages of the games or moves tables
-    path.write_bytes(bytes(data))
+    damaged = path.with_name("damaged")
+    damaged.write_bytes(bytes(data))
+    os.replace(damaged, path)  # as a bad copy or restore would put it there
     return path
 
 
