@@ -117,24 +117,23 @@ def _key_every_game(db: sqlite3.Connection) -> None:
     Date, ``Round "?"``) now count as equal to their export's placeholders, so those games' keys are
     computed again from their stored tags, start and moves.
     """
-    taken = {key for (key,) in db.execute("SELECT dedup_key FROM games WHERE dedup_key IS NOT NULL")}
-    rows = db.execute("SELECT id, source, fen, tags, dedup_key FROM games ORDER BY id").fetchall()
-    for game_id, source, fen, tags_json, old_key in rows:
+    # One game at a time (a store may hold hundreds of thousands); the updates leave rowids alone,
+    # so the scan is not disturbed by them.
+    for game_id, source, fen, tags_json, old_key in db.execute(
+            "SELECT id, source, fen, tags, dedup_key FROM games ORDER BY id"):
         tags = json.loads(tags_json)
         if source == "app":
             tags[GAME_ID_TAG] = _new_game_id()
-            db.execute("UPDATE games SET tags = ? WHERE id = ?", (json.dumps(tags, ensure_ascii=False), game_id))
-        elif old_key is not None and not _has_unknown_key_tag(tags):
-            continue  # the key would come out the same
+            db.execute("UPDATE games SET tags = ?, dedup_key = ? WHERE id = ?",
+                       (json.dumps(tags, ensure_ascii=False), dedup_key(tags, fen, ()), game_id))
+            continue
+        if old_key is not None and not _has_unknown_key_tag(tags):
+            continue  # the key comes out the same
         moves = [uci for (uci,) in db.execute("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (game_id,))]
         key = dedup_key(tags, fen, moves)
-        if key == old_key:
-            continue
-        if key in taken:
-            continue  # already stored under the new rule: keep both games (nothing is deleted), this one's key as it was
-        taken.discard(old_key)
-        taken.add(key)
-        db.execute("UPDATE games SET dedup_key = ? WHERE id = ?", (key, game_id))
+        if key != old_key and not db.execute("SELECT 1 FROM games WHERE dedup_key = ?", (key,)).fetchone():
+            db.execute("UPDATE games SET dedup_key = ? WHERE id = ?", (key, game_id))
+        # else another game has that key now: both stay (nothing is deleted), this one under its old key
 
 
 def _has_unknown_key_tag(tags: dict[str, str]) -> bool:

@@ -296,3 +296,28 @@ def test_migration_keys_old_app_games_and_untagged_games(tmp_path: Path) -> None
         store.export_pgn(store.game_ids(), exported)
         back = [g for g in read_games(exported) if isinstance(g, PgnGame)]
         assert store.import_games(back) == (0, 2)
+
+
+def test_migration_keeps_a_reimport_of_the_same_file_a_duplicate(tmp_path: Path) -> None:
+    """Chess.com writes ``[Round "-"]``: schema 3 keys such games differently, so it rekeys the stored ones."""
+    import hashlib
+    import json
+
+    from kibitz.engine.pgn import KEY_TAGS
+
+    def schema_2_key(tags: dict[str, str], moves: list[str]) -> str:
+        text = "\x1f".join(" ".join(tags.get(tag, "").split()).casefold() for tag in KEY_TAGS)
+        return hashlib.sha1(f"{text}\x1e\x1e{' '.join(moves)}".encode()).hexdigest()
+
+    games = slice_games("saubhi65-clock-40.pgn.xz")
+    assert all(g.headers.get("Round") == "-" for g in games)
+    with Store.open(tmp_path) as store:
+        store.import_games(games)
+    db = sqlite3.connect(tmp_path / "kibitz.sqlite3", isolation_level=None)
+    for game_id, tags in db.execute("SELECT id, tags FROM games").fetchall():
+        moves = [m for (m,) in db.execute("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (game_id,))]
+        db.execute("UPDATE games SET dedup_key = ? WHERE id = ?", (schema_2_key(json.loads(tags), moves), game_id))
+    db.execute("PRAGMA user_version = 2")
+    db.close()
+    with Store.open(tmp_path) as store:
+        assert store.import_games(games) == (0, 40)
