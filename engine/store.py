@@ -248,6 +248,9 @@ class Store:
         except OSError as error:
             raise StoreError(f"cannot create the data folder {home} ({error.strerror or error}); choose another "
                              "data folder (--home or KIBITZ_HOME)", path) from None
+        if path.is_dir():
+            raise StoreError(f"the game store {path} is a folder; move it away or choose another data folder "
+                             "(--home or KIBITZ_HOME)", path)
         db = None
         try:
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)

@@ -146,6 +146,9 @@ def test_a_data_folder_that_is_a_file_is_refused(tmp_path: Path) -> None:
     home.write_text("not a folder")
     with pytest.raises(StoreError, match=f"the data folder {home} is a file"):
         Store.open(home)
+    (tmp_path / "kibitz.sqlite3").mkdir()
+    with pytest.raises(StoreError, match="kibitz.sqlite3 is a folder"):
+        Store.open(tmp_path)
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes into read-only folders")
