@@ -287,8 +287,10 @@ class Store:
         Store._checked.add(identity)
 
     def _migrate(self) -> None:
-        # Read the version inside the write transaction: processes opening a new store at once
-        # would otherwise all see version 0 and all create the tables.
+        if self._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            return  # the usual case: no write lock taken, so opening never waits for an import
+        # Read the version again inside the write transaction: processes opening a new store at
+        # once would otherwise all see version 0 and all create the tables.
         with self.transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:  # a newer kibitz migrated it since the check
