@@ -19,6 +19,7 @@ import lzma
 import multiprocessing
 import os
 import sys
+import threading
 import time
 import zlib
 from collections import Counter, deque
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Final
 
 from kibitz.engine.pgn import Chunk, ParsedGame, PgnGame, PgnSource, SkippedGame, parse_chunks
-from kibitz.engine.store import Store
+from kibitz.engine.store import Store, StoreError, StoreFullError, name_key
 
 #: (bytes_done, bytes_total, games_so_far) over all files of one import.
 ProgressCallback = Callable[[int, int, int], None]
@@ -67,6 +68,8 @@ class ImportSummary:
     files: list[FileSummary] = field(default_factory=list)
     cancelled: bool = False
     report_path: Path | None = None
+    #: Why the import stopped before the end although the files were readable: the disk is full.
+    stopped: str | None = None
 
     @property
     def imported(self) -> int:
@@ -89,6 +92,8 @@ class ImportSummary:
         """A short account for people: counts, skip reasons grouped, where the full report is."""
         lines = [f"imported {self.imported} games, {self.duplicates} already in the store, "
                  f"{len(self.skipped)} skipped" + (" (cancelled before the end)" if self.cancelled else "")]
+        if self.stopped:
+            lines.insert(0, f"{self.stopped}; free space and import the same files again")
         for f in self.files:
             encoding = f" [{f.encoding}]" if f.encoding and f.encoding != "utf-8" else ""
             lines.append(f"  {f.path}: {f.imported} imported, {f.duplicates} duplicates, "
@@ -118,9 +123,21 @@ def import_files(store: Store, paths: Sequence[str | os.PathLike[str]], *,
     ``progress`` hears (bytes_done, bytes_total, games_so_far) as the files are read; when
     ``cancel()`` returns True the import stops after the current batch, keeping what was stored.
     ``workers`` forces the number of parser processes (0: none); by default a pool of one process
-    per CPU (plus one) is used for big files only.
+    per CPU (plus one) is used for big files only. A full disk stops the import with
+    ``summary.stopped`` saying so; every game stored before it stays.
     """
     summary = ImportSummary()
+    try:
+        _import_files(store, [Path(p) for p in paths], summary, progress, cancel, workers)
+    except StoreFullError as error:
+        summary.stopped = f"{error}; {summary.imported} games were imported and are safe"
+    if summary.skipped:
+        summary.report_path = _write_report(store.home, summary)
+    return summary
+
+
+def _import_files(store: Store, paths: list[Path], summary: ImportSummary, progress: ProgressCallback | None,
+                  cancel: CancelCheck | None, workers: int | None) -> None:
     sizes = []
     for path in map(Path, paths):
         try:
@@ -153,9 +170,6 @@ def import_files(store: Store, paths: Sequence[str | os.PathLike[str]], *,
             progress(done_before, total, games_so_far)
         if summary.cancelled:
             break
-    if summary.skipped:
-        summary.report_path = _write_report(store.home, summary)
-    return summary
 
 
 def _default_workers(path: Path, size: int) -> int:
@@ -184,10 +198,11 @@ def _import_source(store: Store, source: PgnSource, summary: FileSummary, worker
 
     def flush() -> None:
         if pending:
-            imported, duplicates = store.import_games(pending)
+            games = pending[:]
+            pending.clear()  # a failed store (full disk) must not be tried again by the final flush
+            imported, duplicates = store.import_games(games)
             summary.imported += imported
             summary.duplicates += duplicates
-            pending.clear()
 
     def take(results: list[ParsedGame]) -> None:
         for game in results:
@@ -222,7 +237,8 @@ def _parse_in_pool(batches: Iterator[list[Chunk]], workers: int, take: Callable[
     """Parse batches in worker processes, handing results back in file order; True when cancelled."""
     context = multiprocessing.get_context("spawn")
     in_flight: deque[Future[list[ParsedGame]]] = deque()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_exit_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         try:
             for batch in batches:
                 in_flight.append(pool.submit(parse_chunks, batch))
@@ -238,6 +254,20 @@ def _parse_in_pool(batches: Iterator[list[Chunk]], workers: int, take: Callable[
             for future in in_flight:
                 future.cancel()
     return False
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Pool initializer: the parser process ends itself once the importing process is gone.
+
+    A killed ``kibitz import`` (SIGKILL, a crash) cannot shut its pool down, and its workers would
+    go on parsing what was queued, for minutes on a big file.
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _write_report(home: Path, summary: ImportSummary) -> Path | None:
@@ -296,9 +326,21 @@ def _ensure_player(store: Store, name: str, aliases: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """``kibitz import``: exit status 0, or 1 when not one file could be read, 2 for bad arguments."""
     args = _parser().parse_args(argv)
-    if args.alias and not args.player:
+    if args.alias and args.player is None:
         print("kibitz import: --alias needs --player", file=sys.stderr)
         return 2
+    for option, name in [("--player", args.player), *(("--alias", alias) for alias in args.alias)]:
+        if name is not None and not name_key(name):
+            print(f"kibitz import: {option} needs a name, not {name!r}", file=sys.stderr)
+            return 2
+    try:
+        return _run(args)
+    except StoreError as error:
+        print(f"kibitz import: {error}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     with Store.open(args.home) as store:
         if args.player:
             print(_ensure_player(store, args.player, args.alias))
@@ -325,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
             if bar is not None:
                 bar.close()
         elapsed = time.perf_counter() - started
+    if summary.stopped:
+        print(f"kibitz import: {summary.stopped}; free space and run the same command again", file=sys.stderr)
+        return 1
     print(summary.text())
     print(f"{sum(f.games_read for f in summary.files)} games read in {elapsed:.1f} s")
     return 1 if summary.nothing_read else 0

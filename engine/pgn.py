@@ -33,6 +33,8 @@ import chess.pgn
 STANDARD_VARIANTS: Final = frozenset({"", "standard", "chess", "normal", "from position", "fromposition"})
 RESULTS: Final = frozenset({"1-0", "0-1", "1/2-1/2", "*"})
 KEY_TAGS: Final = ("White", "Black", "Date", "Event", "Round", "Site")
+#: The tag holding a game's id when it was played in the app (it survives export and import).
+GAME_ID_TAG: Final = "KibitzGameId"
 
 _BOM: Final = b"\xef\xbb\xbf"
 # SAN as python-chess writes it, without the check suffix (the tokenizer splits "+"/"#" off).
@@ -76,11 +78,21 @@ def dedup_key(headers: dict[str, str], fen: str | None, moves: Iterable[str]) ->
     """Key under which a game is stored once: sha1 of the normalized identifying tags, start and moves.
 
     Tags are whitespace-collapsed and case-folded, so a re-export that changes only spacing or case
-    of a name is still recognised as the same game.
+    of a name is still recognised as the same game; a missing tag equals its placeholder (``?``,
+    ``-``, ``????.??.??``), which an export writes for it. A game played in the app is keyed by
+    its id tag alone (:data:`GAME_ID_TAG`): its moves change while it is played, and two quick
+    games between the same players on one day may well have the same moves.
     """
-    tags = "\x1f".join(" ".join(headers.get(tag, "").split()).casefold() for tag in KEY_TAGS)
+    if headers.get(GAME_ID_TAG):
+        return hashlib.sha1(f"kibitz-game\x1e{headers[GAME_ID_TAG]}".encode()).hexdigest()
+    tags = "\x1f".join(_key_tag(headers.get(tag, "")) for tag in KEY_TAGS)
     text = f"{tags}\x1e{fen or ''}\x1e{' '.join(moves)}"
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _key_tag(value: str) -> str:
+    value = " ".join(value.split()).casefold()
+    return value if value.strip("?.-") else ""  # unknown or not applicable
 
 
 # --------------------------------------------------------------------------------------------------

@@ -4,10 +4,17 @@ One SQLite file in WAL mode under :func:`default_home`. A move played in the app
 moment it is added, so a crash loses nothing already played. Imports go in large transactions and
 are idempotent: every imported game has a dedup key (see :func:`kibitz.engine.pgn.dedup_key`) that
 the store keeps unique, so importing a file twice, or again after an interrupted run, adds only
-what is missing.
+what is missing. A game played in the app carries its own id in a PGN tag (:data:`GAME_ID_TAG`), so
+its export is recognised too when it is imported back.
 
 The connection may be used from any thread (the GUI imports in a worker thread); a lock serialises
-the calls.
+the calls. Several processes may open one store at once (the app, ``kibitz import``,
+``kibitz-train``): the schema is migrated once, inside a write transaction.
+
+Opening checks the file first (``PRAGMA quick_check``) and refuses, with a :class:`StoreError` that
+says in one sentence what is wrong and what to do, a damaged store, one written by a newer kibitz,
+a folder that cannot be written and a data folder that is a file; nothing is written into a store
+that failed the check.
 
 >>> store = Store.open(tmp_path)                    # doctest: +SKIP
 >>> alice = store.add_player("Alice")              # doctest: +SKIP
@@ -21,20 +28,33 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import chess
 import chess.pgn
 import platformdirs
 
-from kibitz.engine.pgn import PgnGame
+from kibitz.engine.pgn import GAME_ID_TAG, KEY_TAGS, PgnGame, dedup_key
 
 DB_NAME: Final = "kibitz.sqlite3"
 RESULTS: Final = frozenset({"1-0", "0-1", "1/2-1/2", "*"})
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used; the message is one sentence for people: which file, and what to do."""
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class StoreFullError(StoreError):
+    """A write failed because the disk (or the database's size limit) is full; nothing half-written stays."""
 
 
 def default_home() -> Path:
@@ -90,8 +110,44 @@ class ModelRecord:
     meta: dict[str, Any]
 
 
-# Each entry moves the schema one version up; user_version says how many have run.
-_MIGRATIONS: Final[list[str]] = [
+def _key_every_game(db: sqlite3.Connection) -> None:
+    """Schema 3: every game gets the dedup key its export will have when imported back.
+
+    App-played games had no key (each export came back as a new game), and unknown tags (a missing
+    Date, ``Round "?"``) now count as equal to their export's placeholders, so those games' keys are
+    computed again from their stored tags, start and moves.
+    """
+    # One game at a time (a store may hold hundreds of thousands); the updates leave rowids alone,
+    # so the scan is not disturbed by them.
+    for game_id, source, fen, tags_json, old_key in db.execute(
+            "SELECT id, source, fen, tags, dedup_key FROM games ORDER BY id"):
+        tags = json.loads(tags_json)
+        if source == "app":
+            tags[GAME_ID_TAG] = _new_game_id()
+            db.execute("UPDATE games SET tags = ?, dedup_key = ? WHERE id = ?",
+                       (json.dumps(tags, ensure_ascii=False), dedup_key(tags, fen, ()), game_id))
+            continue
+        if old_key is not None and not _has_unknown_key_tag(tags):
+            continue  # the key comes out the same
+        moves = [uci for (uci,) in db.execute("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (game_id,))]
+        key = dedup_key(tags, fen, moves)
+        if key != old_key and not db.execute("SELECT 1 FROM games WHERE dedup_key = ?", (key,)).fetchone():
+            db.execute("UPDATE games SET dedup_key = ? WHERE id = ?", (key, game_id))
+        # else another game has that key now: both stay (nothing is deleted), this one under its old key
+
+
+def _has_unknown_key_tag(tags: dict[str, str]) -> bool:
+    """Whether a tag of the dedup key is missing or a placeholder (whose key changed in schema 3)."""
+    return any(not tags.get(tag, "").strip("?.- \t") for tag in KEY_TAGS)
+
+
+def _new_game_id() -> str:
+    return uuid.uuid4().hex
+
+
+# Each entry moves the schema one version up (SQL, or a function for what SQL cannot do);
+# user_version says how many have run.
+_MIGRATIONS: Final[list[str | Callable[[sqlite3.Connection], None]]] = [
     """
     CREATE TABLE players (
         id INTEGER PRIMARY KEY,
@@ -149,6 +205,7 @@ _MIGRATIONS: Final[list[str]] = [
     CREATE INDEX games_date ON games(date);
     CREATE INDEX games_created ON games(created_at);
     """,
+    _key_every_game,
 ]
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
 
@@ -163,6 +220,11 @@ def _today() -> str:
 class Store:
     """Players, games, moves and models in one SQLite database (use :meth:`open`)."""
 
+    #: Store files (device, inode) this process has already checked: quick_check reads the whole
+    #: file (about 1 s for 100,000 games), and the app opens a connection for each import and
+    #: prediction worker. A file replaced since (a backup restored) is checked again.
+    _checked: set[tuple[int, int]] = set()
+
     def __init__(self, connection: sqlite3.Connection, home: Path) -> None:
         self._db = connection
         self._lock = threading.RLock()
@@ -173,27 +235,75 @@ class Store:
     def open(cls, home: Path | None = None) -> Store:
         """Open (creating and migrating as needed) the store under ``home`` (default: :func:`default_home`).
 
-        :raises RuntimeError: when the database was written by a newer kibitz.
+        :raises StoreError: when the data folder is a file or cannot be written, or the store is
+            damaged or was written by a newer kibitz (then nothing was written into it).
         """
         home = Path(home) if home is not None else default_home()
-        home.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(home / DB_NAME, isolation_level=None, check_same_thread=False, timeout=30)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        db.execute("PRAGMA foreign_keys=ON")
-        store = cls(db, home)
-        store._migrate()
-        return store
+        path = home / DB_NAME
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise StoreError(f"the data folder {home} is a file, not a folder; move that file away or choose "
+                             "another data folder (--home or KIBITZ_HOME)", path) from None
+        except OSError as error:
+            raise StoreError(f"cannot create the data folder {home} ({error.strerror or error}); choose another "
+                             "data folder (--home or KIBITZ_HOME)", path) from None
+        if path.is_dir():
+            raise StoreError(f"the game store {path} is a folder; move it away or choose another data folder "
+                             "(--home or KIBITZ_HOME)", path)
+        db = None
+        try:
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            store = cls(db, home)
+            store._check()
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+            store._migrate()
+            return store
+        except sqlite3.Error as error:
+            if db is not None:
+                db.close()
+            _refuse(path, error)
+        except BaseException:
+            if db is not None:
+                db.close()
+            raise
 
-    def _migrate(self) -> None:
+    def _check(self) -> None:
+        """Refuse a damaged store or one from a newer kibitz before anything is written into it."""
+        stat = self.path.stat()
+        identity = (stat.st_dev, stat.st_ino)
+        checked = identity in Store._checked
+        problems = ["ok"] if checked else [row[0] for row in self._db.execute("PRAGMA quick_check(1)")]
+        if problems != ["ok"]:
+            first = next((line for line in "\n".join(problems).splitlines() if not line.startswith("***")), "")
+            raise StoreError(f"the game store {self.path} is damaged ({first.strip()[:120]}); kibitz will not write "
+                             "into it: move it aside and restore a backup, or start afresh without it", self.path)
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise RuntimeError(f"{self.path} has schema version {version}; this kibitz knows up to {SCHEMA_VERSION}")
-        for number in range(version, SCHEMA_VERSION):
-            with self.transaction():
-                for statement in _split_sql(_MIGRATIONS[number]):
-                    self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {number + 1}")
+            raise StoreError(f"the game store {self.path} was written by a newer kibitz (schema {version}, this "
+                             f"one knows up to {SCHEMA_VERSION}); update kibitz to open it", self.path)
+        Store._checked.add(identity)
+
+    def _migrate(self) -> None:
+        if self._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            return  # the usual case: no write lock taken, so opening never waits for an import
+        # Read the version again inside the write transaction: processes opening a new store at
+        # once would otherwise all see version 0 and all create the tables.
+        with self.transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:  # a newer kibitz migrated it since the check
+                raise StoreError(f"the game store {self.path} was written by a newer kibitz (schema {version}); "
+                                 "update kibitz to open it", self.path)
+            for number in range(version, SCHEMA_VERSION):
+                migration = _MIGRATIONS[number]
+                if callable(migration):
+                    migration(db)
+                else:
+                    for statement in _split_sql(migration):
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
 
     def close(self) -> None:
         with self._lock:
@@ -207,14 +317,26 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``), committed at the end, rolled back on any error.
+
+        :raises StoreFullError: when the disk is full; the transaction's writes are all undone.
+        """
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("COMMIT")
+            except BaseException as error:
+                # SQLite may have rolled back by itself (a full disk does): a second ROLLBACK
+                # would fail with "no transaction is active" and hide the real error.
+                if self._db.in_transaction:
+                    try:
+                        self._db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+                if isinstance(error, sqlite3.Error) and _error_code(error) == _SQLITE_FULL:
+                    raise StoreFullError(f"the disk is full at {self.path}", self.path) from error
                 raise
-            self._db.execute("COMMIT")
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -322,13 +444,14 @@ class Store:
             fen = None if fen == chess.STARTING_FEN else fen
         white, black = self._player(white_id), self._player(black_id)
         tags = {"Event": event or "kibitz game", "Site": "kibitz", "Date": _today(), "Round": "-",
-                "White": white.name, "Black": black.name}
+                "White": white.name, "Black": black.name, GAME_ID_TAG: _new_game_id()}
         with self.transaction() as db:
             game_id = db.execute(
                 "INSERT INTO games (white, black, white_key, black_key, white_id, black_id, event, date, source,"
-                " fen, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'app', ?, ?, ?)",
+                " fen, tags, dedup_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'app', ?, ?, ?, ?)",
                 (white.name, black.name, name_key(white.name), name_key(black.name), white_id, black_id, event,
-                 tags["Date"], fen, json.dumps(tags), time.time())).lastrowid
+                 tags["Date"], fen, json.dumps(tags, ensure_ascii=False), dedup_key(tags, fen, ()),
+                 time.time())).lastrowid
         assert game_id is not None
         return game_id
 
@@ -501,6 +624,42 @@ class Store:
         """How many of the player's games were added after the unix time ``since``."""
         return int(self.query("SELECT COUNT(*) FROM games WHERE (white_id = ? OR black_id = ?) AND created_at > ?",
                                (player_id, player_id, since))[0][0])
+
+
+# SQLite's primary result codes (the sqlite3 module names them only from Python 3.11).
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_AUTH, \
+    _SQLITE_NOTADB = 3, 5, 8, 11, 13, 14, 23, 26
+
+
+def _error_code(error: sqlite3.Error) -> int | None:
+    """SQLite's primary result code of an error (Python 3.11+ says it; before, read from the message)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return int(code) & 0xFF
+    message = str(error).lower()
+    for text, value in (("disk is full", _SQLITE_FULL), ("readonly", _SQLITE_READONLY),
+                        ("unable to open", _SQLITE_CANTOPEN), ("not a database", _SQLITE_NOTADB),
+                        ("malformed", _SQLITE_CORRUPT), ("locked", _SQLITE_BUSY)):
+        if text in message:
+            return value
+    return None
+
+
+def _refuse(path: Path, error: sqlite3.Error) -> NoReturn:
+    """Turn SQLite's error while opening the store into one sentence for people."""
+    code = _error_code(error)
+    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        raise StoreError(f"the game store {path} is damaged or not a kibitz store ({error}); kibitz will not write "
+                         "into it: move it aside and restore a backup, or start afresh without it", path) from error
+    if code in (_SQLITE_READONLY, _SQLITE_CANTOPEN, _SQLITE_PERM, _SQLITE_AUTH):
+        raise StoreError(f"cannot write the game store {path} ({error}); make its folder writable or choose "
+                         "another data folder (--home or KIBITZ_HOME)", path) from error
+    if code == _SQLITE_FULL:
+        raise StoreFullError(f"the disk is full at {path}; free space and try again", path) from error
+    if code == _SQLITE_BUSY:
+        raise StoreError(f"the game store {path} stayed locked by another program for 30 s; close it (or wait "
+                         "for it to finish) and try again", path) from error
+    raise StoreError(f"cannot open the game store {path} ({error})", path) from error
 
 
 def _split_sql(script: str) -> list[str]:

@@ -7,11 +7,15 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QLockFile, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from kibitz.gui.main_window import MainWindow
 from kibitz.gui.settings import AppSettings
+
+#: Held in the data folder while a window is open on it: a second window would resume the same
+#: unfinished game, and the store would refuse its moves (they are no longer the next ply).
+LOCK_NAME = "kibitz.lock"
 
 
 def _parse(args: list[str]) -> argparse.Namespace:
@@ -36,6 +40,13 @@ def main(args: list[str]) -> int:
         QMessageBox.critical(None, "kibitz", f"Could not open the game store: {error}")
         return 2
     home = store.home
+    lock = QLockFile(str(home / LOCK_NAME))
+    lock.setStaleLockTime(0)  # a live window's lock never goes stale; a crashed one's is taken over
+    if not lock.tryLock(0):
+        store.close()
+        QMessageBox.critical(None, "kibitz", f"kibitz is already open on the data folder {home}: use that window, "
+                             "or open another data folder with --home.")
+        return 1
     settings = AppSettings(QSettings())
     window = MainWindow(store, settings, open_store=lambda: Store.open(home))
     window.show()
@@ -48,3 +59,4 @@ def main(args: list[str]) -> int:
     finally:
         window.shutdown()
         store.close()
+        lock.unlock()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import lzma
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,3 +105,108 @@ def test_kibitz_import_command_runs_as_a_process(tmp_path: Path) -> None:
                              "--home", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "imported 100 games" in result.stdout
+
+
+# --------------------------------------------------------------------------------------------------
+# faults at the command line (issue 9): one sentence on stderr, never a traceback
+
+
+@pytest.mark.parametrize("name", ["   ", "", "\t\n", "\u3000"])
+def test_an_empty_player_name_is_refused_before_the_store_is_opened(home: Path, name: str,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    assert import_main([str(JOWEN), "--player", name]) == 2
+    assert "--player needs a name" in capsys.readouterr().err
+    assert import_main([str(JOWEN), "--player", "Jo", "--alias", " "]) == 2
+    assert "--alias needs a name" in capsys.readouterr().err
+    assert not home.exists()
+
+
+def test_a_store_that_cannot_be_used_is_one_sentence_and_exit_1(tmp_path: Path) -> None:
+    from kibitz.engine.store import SCHEMA_VERSION
+
+    newer = tmp_path / "newer"
+    Store.open(newer).close()
+    db = sqlite3.connect(newer / "kibitz.sqlite3")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    not_a_store = tmp_path / "notes"
+    not_a_store.mkdir()
+    (not_a_store / "kibitz.sqlite3").write_text("my notes\n" * 1000)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    for home, words in [(newer, "newer kibitz"), (not_a_store, "damaged"), (a_file, "is a file")]:
+        result = subprocess.run([sys.executable, "-m", "kibitz.cli", "import", str(JOWEN), "--home", str(home)],
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr and words in result.stderr and str(home) in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_full_disk_mid_import_says_what_is_safe(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from kibitz.engine import importer
+
+    monkeypatch.setattr(importer, "_STORE_GAMES", 50)
+    real_import_games = Store.import_games
+    calls = []
+
+    def fill_the_disk_at_the_third_batch(store: Store, games: Any) -> tuple[int, int]:
+        calls.append(1)
+        if len(calls) == 3:  # from now on SQLite fails exactly as on a full disk
+            store.query(f"PRAGMA max_page_count = {store.query('PRAGMA page_count')[0][0]}")
+        return real_import_games(store, games)
+
+    monkeypatch.setattr(Store, "import_games", fill_the_disk_at_the_third_batch)
+    assert import_main([str(JOWEN), "--workers", "0", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == (f"kibitz import: the disk is full at {home / 'kibitz.sqlite3'}; 100 games were imported "
+                           "and are safe; free space and run the same command again")
+    monkeypatch.setattr(Store, "import_games", real_import_games)
+    assert import_main([str(JOWEN), "--quiet"]) == 0
+    assert "imported 100 games, 100 already in the store" in capsys.readouterr().out
+
+
+def children_of(pid: int) -> set[int]:
+    """Live (not zombie) processes whose parent is ``pid``, from /proc."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_killing_an_import_ends_its_worker_processes(tmp_path: Path) -> None:
+    text = lzma.open(DATA / "masters-100.pgn.xz", "rt", encoding="utf-8").read()
+    big = tmp_path / "big.pgn"
+    big.write_text(text * 400, encoding="utf-8")  # 40,000 games: parsing takes far longer than this test
+    process = subprocess.Popen([sys.executable, "-m", "kibitz.cli", "import", str(big), "--workers", "2",
+                                "--quiet", "--home", str(tmp_path / "home")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
+            workers = {pid for pid in children_of(process.pid)
+                       if b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+        assert len(workers) >= 2, "the import did not start its workers"
+        time.sleep(1)  # let them take work
+    finally:
+        process.kill()
+        process.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in workers)

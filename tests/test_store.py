@@ -203,3 +203,121 @@ def test_player_level_is_stored_and_picks_the_band(tmp_path):
         store.set_player_level(alice.id, 99)
     store.close()
     assert Store.open(tmp_path).player(alice.id).level == 1234
+
+
+# --------------------------------------------------------------------------------------------------
+# one dedup key per game, surviving export -> import (issue 9)
+
+PGN_WITHOUT_IDENTIFYING_TAGS = """[White "Ann"]
+[Black "Bob"]
+[Result "1-0"]
+
+1. e4 e5 2. Qh5 Nc6 3. Bc4 Nf6 4. Qxf7# 1-0
+
+[Event "club"]
+[Date "????.??.??"]
+[Round "?"]
+[White "Cy"]
+[Black "Di"]
+[Result "*"]
+
+1. d4 d5 *
+
+[Result "0-1"]
+
+1. f3 e5 2. g4 Qh4# 0-1
+
+[White "Ann"]
+[Black "Cy"]
+[FEN "4k3/8/8/8/8/8/8/4K2R w K - 0 1"]
+[SetUp "1"]
+[Result "*"]
+
+1. O-O *
+"""
+
+
+def test_export_then_import_into_the_same_store_adds_nothing(store: Store, tmp_path: Path) -> None:
+    source = tmp_path / "untagged.pgn"
+    source.write_text(PGN_WITHOUT_IDENTIFYING_TAGS, encoding="utf-8")
+    assert store.import_games([g for g in read_games(source) if isinstance(g, PgnGame)]) == (4, 0)
+    a, b = store.add_player("A"), store.add_player("B")
+    finished = store.start_game(a.id, b.id)
+    store.add_move(finished, 0, "e2e4", "e4")
+    store.finish_game(finished, "1-0", "resignation")
+    for _ in range(2):  # two app games alike (same players, day and moves) are still two games
+        store.add_move(store.start_game(a.id, b.id), 0, "d2d4", "d4")
+    unfinished = store.start_game(b.id, a.id, fen="4k3/8/8/8/8/8/8/4K2R w K - 0 1")
+    store.add_move(unfinished, 0, "e1g1", "O-O")
+    assert len(store.game_ids()) == 8
+
+    exported = tmp_path / "export.pgn"
+    assert store.export_pgn(store.game_ids(), exported) == 8
+    back = [g for g in read_games(exported) if isinstance(g, PgnGame)]
+    assert len(back) == 8
+    assert store.import_games(back) == (0, 8)
+    assert len(store.game_ids()) == 8
+
+    # The keys survive a trip through another store too, and moves added after an export do not
+    # make the game new.
+    store.add_move(unfinished, 1, "e8d7", "Kd7")
+    with Store.open(tmp_path / "other") as other:
+        assert other.import_games(back) == (8, 0)
+        again = tmp_path / "again.pgn"
+        other.export_pgn(other.game_ids(), again)
+    assert store.import_games([g for g in read_games(again) if isinstance(g, PgnGame)]) == (0, 8)
+
+
+def test_migration_keys_old_app_games_and_untagged_games(tmp_path: Path) -> None:
+    from kibitz.engine import store as store_module
+
+    path = tmp_path / "kibitz.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    for migration in store_module._MIGRATIONS[:2]:  # a store as schema 2 left it
+        db.executescript(migration)  # type: ignore[arg-type]
+    db.execute("PRAGMA user_version = 2")
+    old_tags = '{"Event": "kibitz game", "Site": "kibitz", "Date": "2026.01.02", "Round": "-", ' \
+               '"White": "A", "Black": "B"}'
+    db.execute("INSERT INTO games (white, black, white_key, black_key, date, source, tags, created_at)"
+               " VALUES ('A', 'B', 'a', 'b', '2026.01.02', 'app', ?, 1.0)", (old_tags,))
+    db.execute("INSERT INTO moves VALUES (1, 0, 'e2e4', 'e4')")
+    # An imported game without Date or Round, keyed as schema 2 did (tags verbatim, "" for missing).
+    db.execute("INSERT INTO games (white, black, white_key, black_key, date, source, tags, dedup_key, created_at)"
+               " VALUES ('Ann', 'Bob', 'ann', 'bob', '????.??.??', 'pgn', '{\"White\": \"Ann\", \"Black\": \"Bob\"}',"
+               " 'old-key', 1.0)")
+    db.execute("INSERT INTO moves VALUES (2, 0, 'd2d4', 'd4')")
+    db.close()
+
+    with Store.open(tmp_path) as store:
+        assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 3
+        keys = store.query("SELECT dedup_key FROM games ORDER BY id")
+        assert all(key is not None and key != "old-key" for (key,) in keys)
+        exported = tmp_path / "export.pgn"
+        store.export_pgn(store.game_ids(), exported)
+        back = [g for g in read_games(exported) if isinstance(g, PgnGame)]
+        assert store.import_games(back) == (0, 2)
+
+
+def test_migration_keeps_a_reimport_of_the_same_file_a_duplicate(tmp_path: Path) -> None:
+    """Chess.com writes ``[Round "-"]``: schema 3 keys such games differently, so it rekeys the stored ones."""
+    import hashlib
+    import json
+
+    from kibitz.engine.pgn import KEY_TAGS
+
+    def schema_2_key(tags: dict[str, str], moves: list[str]) -> str:
+        text = "\x1f".join(" ".join(tags.get(tag, "").split()).casefold() for tag in KEY_TAGS)
+        return hashlib.sha1(f"{text}\x1e\x1e{' '.join(moves)}".encode()).hexdigest()
+
+    games = slice_games("saubhi65-clock-40.pgn.xz")
+    assert all(g.headers.get("Round") == "-" for g in games)
+    with Store.open(tmp_path) as store:
+        store.import_games(games)
+    db = sqlite3.connect(tmp_path / "kibitz.sqlite3", isolation_level=None)
+    for game_id, tags in db.execute("SELECT id, tags FROM games").fetchall():
+        moves = [m for (m,) in db.execute("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (game_id,))]
+        db.execute("UPDATE games SET dedup_key = ? WHERE id = ?", (schema_2_key(json.loads(tags), moves), game_id))
+    db.execute("PRAGMA user_version = 2")
+    db.close()
+    with Store.open(tmp_path) as store:
+        assert store.import_games(games) == (0, 40)

@@ -98,7 +98,12 @@ def main(argv: list[str] | None = None) -> int:
         _fail(progress, "training needs torch: install the training extra with  pip install 'kibitz[train]'")
         return EXIT_NO_TORCH
     args = build_parser().parse_args(argv)
+    from kibitz.engine.store import StoreError, name_key
     from kibitz.training import commands
+
+    if args.player is not None and not name_key(args.player):
+        _fail(args.progress, f"kibitz-train: --player needs a name, not {args.player!r}")
+        return 2
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -115,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, LookupError) as error:
         _fail(args.progress, f"kibitz-train: {error}")
         return 2
+    except StoreError as error:  # damaged, newer, unwritable store: the app still hears "finished"
+        _fail(args.progress, f"kibitz-train: {error}")
+        return 1
     except KeyboardInterrupt:
         print(f"interrupted after {time.monotonic() - started:.0f} s; the last checkpoint is kept "
               "(run again with --resume to continue)", file=sys.stderr)
