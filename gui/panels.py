@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from kibitz.gui.dialogs import plain_label
 from kibitz.gui.overlay import PREDICTION_COLOR, percent_label
-from kibitz.gui.protocols import PredictionLike
+from kibitz.engine.predictor import Prediction
 
 TOP_ROWS = 5
 
@@ -44,11 +44,12 @@ class MoveListPanel(QTableWidget):
         self._sans: list[str] = []
         self._first_black = False
 
-    def set_moves(self, sans: Sequence[str], *, black_first: bool = False, current: int | None = None) -> None:
-        """Show the moves; ``current`` is the ply count of the position on the board."""
+    def set_moves(self, sans: Sequence[str], *, black_first: bool = False, current: int | None = None,
+                  result: str = "") -> None:
+        """Show the moves, then the ``result`` if the game has one; ``current`` is the ply count shown."""
         self._sans = list(sans)
         self._first_black = black_first
-        cells = ([""] if black_first else []) + self._sans
+        cells = ([""] if black_first else []) + self._sans + ([result] if result else [])
         rows = (len(cells) + 1) // 2
         self.setRowCount(rows)
         self.setVerticalHeaderLabels([f"{i + 1}." for i in range(rows)])
@@ -155,7 +156,16 @@ class PredictionPanel(QWidget):
         layout.addLayout(rows)
         layout.addWidget(self.status)
 
-    def show_predictions(self, name: str, predictions: Sequence[PredictionLike], description: str,
+    def show_message(self, title: str, text: str) -> None:
+        """No predictions to show, and why."""
+        self.title.setText(title)
+        for san, percent, bar in zip(self.sans, self.percents, self.bars):
+            san.setText("")
+            percent.setText("")
+            bar.set_value(0.0)
+        self.status.setText(text)
+
+    def show_predictions(self, name: str, predictions: Sequence[Prediction], description: str,
                          *, note: str = "") -> None:
         self.title.setText(f"Likely moves for {name}")
         for index, (san, percent, bar) in enumerate(zip(self.sans, self.percents, self.bars)):

@@ -35,7 +35,7 @@ def take(home: Path) -> int:
     from kibitz.engine.predictor import open_predictor
     from kibitz.engine.store import Store
     from kibitz.gui.main_window import MainWindow
-    from kibitz.gui.session import GameSession
+    from kibitz.gui.dialogs import NewGameChoice
     from kibitz.gui.settings import AppSettings
 
     app = QApplication(sys.argv[:1])
@@ -44,10 +44,10 @@ def take(home: Path) -> int:
     settings = AppSettings(QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat))
     settings.auto_orient = False
     window = MainWindow(store, settings, predictor_factory=open_predictor, open_store=lambda: Store.open(home))
-    window._attach(GameSession.start(store, white, black), {chess.WHITE: white, chess.BLACK: black})
+    window.play.start(NewGameChoice(white.name, black.name, None))
     window.show()
     for uci in MOVES:
-        window.session.play(chess.Move.from_uci(uci))
+        window.play.session.play(chess.Move.from_uci(uci))
     while window.predictions.loading:
         app.processEvents()
     status = window.predictions.description(chess.BLACK)

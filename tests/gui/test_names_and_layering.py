@@ -23,7 +23,7 @@ def test_html_like_names_show_as_plain_text(qtbot: Any, make_window: Any, dialog
     assert labels, "the name should be shown somewhere"
     for label in window.findChildren(QLabel):
         assert label.textFormat() == Qt.TextFormat.PlainText or not label.text(), label.text()
-    assert window.session.seats[True].name == HTML_NAME
+    assert window.play.session.seats[True].name == HTML_NAME
 
 
 def test_new_game_dialog_validates_and_swaps(qtbot: Any) -> None:
@@ -34,7 +34,7 @@ def test_new_game_dialog_validates_and_swaps(qtbot: Any) -> None:
     assert "different" in dialog.error.text()
     dialog.black.setCurrentText("Bob")
     dialog.swap()
-    assert dialog.choice() == NewGameChoice("Bob", "Alice", None)
+    assert dialog.choice() == NewGameChoice("Bob", "Alice", None, 1500, 1500)  # new players start at 1500
 
 
 def test_gui_never_imports_torch_or_training() -> None:
