@@ -57,7 +57,8 @@ class MainWindow(QMainWindow):
         self.importing = ImportingFeature(store, open_store, self.dialogs, self.tasks, self.play, notify, self)
         self.training = TrainingFeature(TrainingRunner(training_command, self, home=store.home), self.dialogs,
                                         self.play, self.statusBar(), notify, self)
-        self.library = LibraryFeature(store, self.dialogs, self.play, notify, self)
+        self.library = LibraryFeature(store, self.dialogs, self.play, notify, self, open_store=open_store,
+                                      pool=self.pool)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from kibitz.engine import library
 from kibitz.gui.actions import plural
@@ -14,20 +14,34 @@ from kibitz.gui.library.players import PlayerPage, PlayersView
 from kibitz.gui.library.view import LibraryView
 from kibitz.gui.play.feature import PlayFeature
 from kibitz.gui.protocols import StoreLike
+from kibitz.gui.workers import Worker
+
+
+def _read_rows(open_store: Callable[[], StoreLike]) -> list[library.GameRow]:
+    store = open_store()
+    try:
+        return library.game_rows(store)  # type: ignore[arg-type]
+    finally:
+        store.close()
 
 
 class LibraryFeature(QObject):
     """Reloads lazily: a change marks the list stale, and it is read again when next shown."""
 
+    games_loaded = Signal()  # the list was read again from the store
     open_requested = Signal()  # a game was opened: show the board
     games_requested = Signal()  # a player's games were asked for: show the Games page
     export_requested = Signal(list)  # game ids
     players_changed = Signal()
 
     def __init__(self, store: StoreLike, dialogs: Dialogs, play: PlayFeature, notify: Callable[[str], None],
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, open_store: Callable[[], StoreLike] | None = None,
+                 pool: QThreadPool | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.open_store = open_store
+        self.pool = pool
+        self._loading: Worker | None = None
         self.dialogs = dialogs
         self.play = play
         self.notify = notify
@@ -61,8 +75,32 @@ class LibraryFeature(QObject):
             self.reload()
 
     def reload(self) -> None:
+        """Read the list again: in a worker with its own connection where there is one (50,000 games
+        take a second to read; the window stays responsive), else here."""
         self._stale = False
-        self.model.set_rows(library.game_rows(self.store))  # type: ignore[arg-type]
+        if self.open_store is None or self.pool is None:
+            self._loaded(library.game_rows(self.store))  # type: ignore[arg-type]
+            return
+        if self._loading is not None:
+            self._stale = True  # read again once this read is done
+            return
+        opener = self.open_store
+        self.games_view.count.setText("Reading the games…")
+        worker = Worker(lambda report: _read_rows(opener))
+        worker.signals.succeeded.connect(self._loaded)
+        worker.signals.failed.connect(lambda message: self.notify(f"The games could not be read: {message}"))
+        worker.signals.finished.connect(self._load_finished)
+        self._loading = worker
+        self.pool.start(worker)
+
+    def _loaded(self, rows: list[library.GameRow]) -> None:
+        self.model.set_rows(rows)
+        self.games_loaded.emit()
+
+    def _load_finished(self) -> None:
+        self._loading = None
+        if self._stale:
+            self.reload()
 
     def open_game(self, game_id: int) -> None:
         self.play.open_game(game_id)

@@ -45,7 +45,8 @@ def _import(store: Any, text: str = PGN) -> None:
 
 
 def _games_tab(qtbot: Any, window: Any) -> Any:
-    window.tabs.setCurrentIndex(1)
+    with qtbot.waitSignal(window.library.games_loaded, timeout=5000):  # read in a worker
+        window.tabs.setCurrentIndex(1)
     return window.library.games_view
 
 
@@ -119,7 +120,8 @@ def test_delete_games_asks_first(qtbot: Any, make_window: Any, store: Any, dialo
     assert dialogs.asked[-1][0] == "Delete games" and "3 games" in dialogs.asked[-1][1]
     assert view.model.rowCount() == 3
     dialogs.confirm_answer = True
-    view.delete_button.click()
+    with qtbot.waitSignal(window.library.games_loaded, timeout=5000):
+        view.delete_button.click()
     assert view.model.rowCount() == 0 and store.game_ids() == []
 
 
