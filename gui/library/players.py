@@ -66,6 +66,7 @@ class PlayersView(QWidget):
         self.model = plain_label()
         self.model.setWordWrap(True)
         self.level: QSpinBox = level_box(None)
+        self.level.setMaximumWidth(140)
         self.level.editingFinished.connect(self._level_edited)
         form = QFormLayout()
         for label, field in (("Also known as", self.aliases), ("Games", self.record), ("Level", self.level),

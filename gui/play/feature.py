@@ -341,14 +341,15 @@ class PlayFeature(QObject):
         in_progress = self.in_progress
         can_take_back = in_progress and session is not None and session.ply > 0
         self.takeback_button.setEnabled(can_take_back)
-        self.view.play_on_button.setEnabled(session is not None)
+        can_play_on = session is not None and (session.is_over or self.view_ply is not None)
+        self.view.play_on_button.setEnabled(can_play_on)
         for widget in (self.resign_button, self.draw_button):
             widget.setEnabled(in_progress)
         if hasattr(self, "takeback_action"):
             self.takeback_action.setEnabled(can_take_back)
             for action in (self.resign_action, self.draw_action, self.abandon_action):
                 action.setEnabled(in_progress)
-            self.play_on_action.setEnabled(session is not None)
+            self.play_on_action.setEnabled(can_play_on)
         if hasattr(self, "auto_orient_action"):
             self.auto_orient_action.setEnabled(self._auto_orient_applies())
         if session is not None:
@@ -381,8 +382,18 @@ class PlayFeature(QObject):
             if session.board.is_check():
                 text += " — check"
         if self.view_ply is not None:
-            text += f"\nShowing the position after {plural(self.view_ply, 'ply', 'plies')} (End returns)"
+            text += f"\nShowing {self._move_name(self.view_ply)} (End: the last move)"
         return text
+
+    def _move_name(self, ply: int) -> str:
+        """``"7…Rb8"`` for the position after ``ply`` plies, ``"the start"`` for 0."""
+        assert self.session is not None
+        if ply == 0:
+            return "the start"
+        root = self.session.board.root()
+        number = root.fullmove_number + (ply - 1 + (1 if root.turn == chess.BLACK else 0)) // 2
+        white_moved = (ply - 1 + (1 if root.turn == chess.BLACK else 0)) % 2 == 0
+        return f"{number}{'.' if white_moved else '…'}{self.session.sans[ply - 1]}"
 
     def overlay_shown(self) -> bool:
         session = self.session

@@ -97,6 +97,7 @@ def test_open_a_game_walk_it_and_play_on(qtbot: Any, make_window: Any, store: An
     assert "Played: e4 (expected #1, 50%)" in play.prediction_panel.status.text()
     play.move_list.ply_clicked.emit(2)
     assert play.view_ply == 2 and play.move_list.selectedItems()[0].text() == "e5"
+    assert "Showing 1…e5" in play.status_label.text()
     assert play.predictions.turn == chess.WHITE and play.prediction_panel.texts()
 
     dialogs.new_game_choice = NewGameChoice("Carla", "Frank", None, None, 1200)
