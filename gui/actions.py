@@ -22,12 +22,3 @@ def add_action(window: QWidget, menu: QMenu, text: str, slot: Callable[[], Any],
     window.addAction(action)
     return action
 
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``"1 game"``, ``"2 games"``, ``"1,234 plies"``.
-
-    >>> plural(1, "ply", "plies"), plural(4278, "game")
-    ('1 ply', '4,278 games')
-    """
-    word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count:,} {word}"

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from kibitz.engine.store import name_key
 from kibitz.gui.pieces import piece_svg
+from kibitz.gui.words import plural
 from kibitz.gui.protocols import GameRecordLike
 
 
@@ -201,7 +202,7 @@ class NewGameDialog(QDialog):
 def describe_record(record: GameRecordLike) -> str:
     when = datetime.datetime.fromtimestamp(record.created_at).strftime("%Y-%m-%d %H:%M")
     moves = len(record.moves)
-    return f"{record.white} – {record.black}, {moves} plies, started {when}"
+    return f"{record.white} – {record.black}, {plural(moves, 'ply', 'plies')}, started {when}"
 
 
 class ResumeDialog(QDialog):

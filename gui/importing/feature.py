@@ -14,7 +14,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
-from kibitz.gui.actions import add_action, plural
+from kibitz.gui.actions import add_action
+from kibitz.gui.words import plural
 from kibitz.gui.dialogs import Dialogs
 from kibitz.gui.importing.flow import apply_mappings, describe_summary, file_problem, run_import, scan_names
 from kibitz.gui.play.feature import PlayFeature

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kibitz.engine.store import name_key
-from kibitz.gui.actions import plural
+from kibitz.gui.words import plural
 from kibitz.gui.dialogs import NEW, NameMapping
 from kibitz.gui.protocols import StoreLike
 from kibitz.gui.tasks import Cancelled, Progress, Report

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from kibitz.engine import library
-from kibitz.gui.actions import plural
+from kibitz.gui.words import plural
 from kibitz.gui.dialogs import Dialogs
 from kibitz.gui.library.model import GamesModel
 from kibitz.gui.library.players import PlayerPage, PlayersView

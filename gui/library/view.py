@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kibitz.gui.actions import plural
+from kibitz.gui.words import plural
 from kibitz.gui.dialogs import plain_label
 from kibitz.gui.library.model import RESULT_FILTERS, GameFilter, GamesModel
 

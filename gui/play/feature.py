@@ -13,7 +13,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
-from kibitz.gui.actions import add_action, plural
+from kibitz.gui.actions import add_action
+from kibitz.gui.words import plural
 from kibitz.gui.dialogs import Dialogs, NewGameChoice
 from kibitz.gui.overlay import MAX_ARROWS, compute_shapes
 from kibitz.gui.play.predictions import PredictionService
