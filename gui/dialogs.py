@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
 
 from kibitz.engine.store import name_key
 from kibitz.gui.pieces import piece_svg
-from kibitz.gui.words import plural
 from kibitz.gui.protocols import GameRecordLike
+from kibitz.gui.words import plural
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kibitz.engine.predictor import Prediction
 from kibitz.gui.dialogs import plain_label
 from kibitz.gui.overlay import PREDICTION_COLOR, percent_label
-from kibitz.engine.predictor import Prediction
 
 TOP_ROWS = 5
 

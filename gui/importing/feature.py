@@ -15,12 +15,12 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from kibitz.gui.actions import add_action
-from kibitz.gui.words import plural
 from kibitz.gui.dialogs import Dialogs
 from kibitz.gui.importing.flow import apply_mappings, describe_summary, file_problem, run_import, scan_names
 from kibitz.gui.play.feature import PlayFeature
 from kibitz.gui.protocols import StoreLike
 from kibitz.gui.tasks import Cancelled, Progress, Report, Tasks
+from kibitz.gui.words import plural
 
 StoreOpener = Callable[[], StoreLike]
 EXPORT_BATCH = 500

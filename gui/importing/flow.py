@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from kibitz.engine.store import name_key
-from kibitz.gui.words import plural
 from kibitz.gui.dialogs import NEW, NameMapping
 from kibitz.gui.protocols import StoreLike
 from kibitz.gui.tasks import Cancelled, Progress, Report
+from kibitz.gui.words import plural
 
 _NAME_TAG = re.compile(r'^\[(White|Black)\s+"((?:[^"\\]|\\.)*)"\]', re.MULTILINE)
 _PGN_START = re.compile(rb'^\s*(\[[A-Za-z0-9_]+\s+"|1\s*\.)', re.MULTILINE)

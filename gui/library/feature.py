@@ -7,13 +7,13 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from kibitz.engine import library
-from kibitz.gui.words import plural
 from kibitz.gui.dialogs import Dialogs
 from kibitz.gui.library.model import GamesModel
 from kibitz.gui.library.players import PlayerPage, PlayersView
 from kibitz.gui.library.view import LibraryView
 from kibitz.gui.play.feature import PlayFeature
 from kibitz.gui.protocols import StoreLike
+from kibitz.gui.words import plural
 from kibitz.gui.workers import Worker
 
 

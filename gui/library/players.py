@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kibitz.gui.words import plural
 from kibitz.gui.dialogs import level_box, level_of, plain_label
 from kibitz.gui.play.view import ElidedLabel
+from kibitz.gui.words import plural
 
 
 @dataclass(frozen=True)

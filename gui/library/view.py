@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kibitz.gui.words import plural
 from kibitz.gui.dialogs import plain_label
 from kibitz.gui.library.model import RESULT_FILTERS, GameFilter, GamesModel
+from kibitz.gui.words import plural
 
 FILTER_DELAY_MS = 150  # filter when the typing pauses, not on every key
 

@@ -14,17 +14,16 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from kibitz.gui.actions import add_action
-from kibitz.gui.words import plural
 from kibitz.gui.dialogs import Dialogs, NewGameChoice
 from kibitz.gui.overlay import MAX_ARROWS, compute_shapes
 from kibitz.gui.play.predictions import PredictionService
 from kibitz.gui.play.session import GameSession
+from kibitz.gui.play.texts import NO_GAME, played_next, seat_text, status_text
 from kibitz.gui.play.view import PlayView, connect_button
 from kibitz.gui.protocols import GameRecordLike, PlayerLike, StoreLike
 from kibitz.gui.settings import AppSettings, OverlayMode, overlay_visible
+from kibitz.gui.words import plural
 
-COLOR_NAMES = {chess.WHITE: "White", chess.BLACK: "Black"}
-NO_GAME = "No game open: Game → New game (Ctrl+N), or open one from the Games tab."
 Notify = Callable[[str], None]
 
 
@@ -330,9 +329,9 @@ class PlayFeature(QObject):
         self.board.set_position(board.piece_map(), self._destinations(board),
                                 last_move=(last.from_square, last.to_square) if last else None, check=check)
         top = chess.WHITE if self.board.is_flipped() else chess.BLACK
-        self.top_name.setText(self._seat_text(top))
-        self.bottom_name.setText(self._seat_text(not top))
-        self.status_label.setText(self._status_text())
+        self.top_name.setText(seat_text(session, top, board, self.view_ply))
+        self.bottom_name.setText(seat_text(session, not top, board, self.view_ply))
+        self.status_label.setText(status_text(session, self.view_ply))
         if session is not None:
             self.move_list.set_moves(session.sans, black_first=session.board.root().turn == chess.BLACK,
                                      current=self.shown_ply(),
@@ -365,37 +364,6 @@ class PlayFeature(QObject):
             dests.setdefault(move.from_square, set()).add(move.to_square)
         return dests
 
-    def _seat_text(self, color: chess.Color) -> str:
-        if self.session is None:
-            return COLOR_NAMES[color]
-        board = self.shown_board()
-        marker = " ●" if board.turn == color and not (self.session.is_over and self.view_ply is None) else ""
-        return f"{self.session.seats[color].name} ({COLOR_NAMES[color]}){marker}"
-
-    def _status_text(self) -> str:
-        session = self.session
-        if session is None:
-            return NO_GAME
-        if session.is_over:
-            text = f"Game over: {session.outcome_text()}" if session.result != "*" else session.outcome_text()
-        else:
-            text = f"{session.seat_to_move().name} to move ({COLOR_NAMES[session.turn]})"
-            if session.board.is_check():
-                text += " — check"
-        if self.view_ply is not None:
-            text += f"\nShowing {self._move_name(self.view_ply)} (End: the last move)"
-        return text
-
-    def _move_name(self, ply: int) -> str:
-        """``"7…Rb8"`` for the position after ``ply`` plies, ``"the start"`` for 0."""
-        assert self.session is not None
-        if ply == 0:
-            return "the start"
-        root = self.session.board.root()
-        number = root.fullmove_number + (ply - 1 + (1 if root.turn == chess.BLACK else 0)) // 2
-        white_moved = (ply - 1 + (1 if root.turn == chess.BLACK else 0)) % 2 == 0
-        return f"{number}{'.' if white_moved else '…'}{self.session.sans[ply - 1]}"
-
     def overlay_shown(self) -> bool:
         session = self.session
         return (session is not None and not (session.is_over and self.view_ply is None)
@@ -416,7 +384,7 @@ class PlayFeature(QObject):
                               if shown else [])
         name = session.seats[board.turn].name
         description = self.predictions.description(board.turn)
-        played = self._played_next(board, predictions)
+        played = played_next(session, self.view_ply, predictions)
         if session.is_over and self.view_ply is None:
             self.prediction_panel.show_predictions(name, [], description, note="The game is over.")
         elif mode is OverlayMode.OFF:
@@ -427,18 +395,6 @@ class PlayFeature(QObject):
                                                    note="Hidden on your own turn (View menu).")
         else:
             self.prediction_panel.show_predictions(name, predictions, description, note=played)
-
-    def _played_next(self, board: chess.Board, predictions: list) -> str:  # type: ignore[type-arg]
-        """What was played next in the game from the position shown, against what the model expected."""
-        session = self.session
-        if session is None or self.view_ply is None:
-            return ""
-        move = session.board.move_stack[self.view_ply]
-        san = board.san(move)
-        for rank, prediction in enumerate(predictions, 1):
-            if prediction.move == move:
-                return f"Played: {san} (expected #{rank}, {prediction.probability:.0%})"
-        return f"Played: {san} (not in the model's top {len(predictions)})" if predictions else f"Played: {san}"
 
     def reload_models(self) -> None:
         """Players or models changed (a retrain, a new level): read the players again, reopen predictors."""

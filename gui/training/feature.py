@@ -10,10 +10,10 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStatusBar, QWidget
 
 from kibitz.gui.actions import add_action
-from kibitz.gui.words import plural
 from kibitz.gui.dialogs import Dialogs, plain_label
 from kibitz.gui.play.feature import PlayFeature
 from kibitz.gui.training.runner import TrainingRunner
+from kibitz.gui.words import plural
 
 #: The training's stage names, in words for the status bar.
 STAGES = {
