@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="commands:\n  kibitz import FILE... [--player NAME] [--home DIR]\n"
                "                        import PGN files into the store (kibitz import --help)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--home", type=Path, help="data folder (default: $KIBITZ_HOME or the user data dir); "
+    parser.add_argument("--home", type=Path, metavar="DIR", help="data folder (default: $KIBITZ_HOME or the user data dir); "
                         "the settings are kept there too")
     parser.add_argument("--no-resume", action="store_true", help="do not offer to resume unfinished games")
     parser.add_argument("--version", action="version", version=f"kibitz {__version__}")

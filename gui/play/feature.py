@@ -119,7 +119,9 @@ class PlayFeature(QObject):
                                              "the Games tab to go on with later.\n\nStart a new game?")):
             return False
         names = [p.name for p in self.store.players()]
-        last = {c: (p.name if p is not None else "") for c, p in self.players.items()}
+        # The same players by default (for play on, also the names of an imported game's players).
+        last = {c: p.name if p is not None else session.seats[c].name if session is not None else ""
+                for c, p in self.players.items()}
         levels = {p.name: getattr(p, "level", None) for p in self.store.players()}
         choice = self.dialogs.new_game(names, last[chess.WHITE], last[chess.BLACK], levels=levels)
         if choice is None:
@@ -226,7 +228,9 @@ class PlayFeature(QObject):
                 session.takeback(undo)
                 self._move_attempted(from_square, to_square)
                 return
-        elif self.dialogs.confirm("Play on?", "This game is over. Play on from this position in a new game?"):
+        elif self.dialogs.confirm("Play on?", ("This game is over." if session.result != "*" else
+                                               "This game is stored for looking at.")
+                                  + " Play on from this position in a new game?"):
             if self.new_game(board=shown):
                 self._move_attempted(from_square, to_square)
                 return

@@ -130,3 +130,34 @@ def test_export_all_and_one(qtbot: Any, make_window: Any, dialogs: ScriptedDialo
     qtbot.waitUntil(lambda: any(title == "Export finished" for title, *_ in dialogs.informed), timeout=10000)
     assert "Alice" in dialogs.save_path.read_text()
     assert ("Export finished", f"1 game written to {dialogs.save_path}.", "") in dialogs.informed
+
+
+def test_training_progress_and_summary_in_words() -> None:
+    from kibitz.gui.training.feature import progress_text, summary_text
+
+    assert progress_text({"stage": "fine-tune", "player": "Alice", "done": 3, "total": 10,
+                          "message": "val_nll 1.9"}) == "Learning (Alice): 3 of 10"  # no raw val_nll
+    assert progress_text({"stage": "export and judge", "player": None, "done": 0, "total": 1}) == \
+        "Checking the new model…"
+    text = summary_text(True, "", [{"player": "Bob", "installed": False,
+                                    "message": "Bob: 3 games, fewer than 20; keeps the model they have"}])
+    assert text.startswith("New model for 0 players of 1.") and "fewer than 20" in text
+
+
+def test_import_progress_counts_games_and_does_not_sit_at_99(monkeypatch: Any, store: Any,
+                                                             kibitz_home: Path, tmp_path: Path) -> None:
+    from kibitz.engine import importer
+    from kibitz.engine.store import Store
+    from kibitz.gui.importing.flow import run_import
+    from kibitz.gui.tasks import Progress
+
+    def fake_import(store: Any, paths: Any, *, cancel: Any, progress: Any) -> str:
+        progress(50, 100, 1)
+        progress(100, 100, 1234)
+        return "summary"
+
+    monkeypatch.setattr(importer, "import_files", fake_import)
+    reports: list[Progress] = []
+    assert run_import(lambda: Store.open(kibitz_home), [tmp_path / "x.pgn"], reports.append, lambda: False) == "summary"
+    assert reports[0] == Progress(50, 100, "Importing: 1 game so far")
+    assert reports[1].text == "Importing: 1,234 games so far, storing the last ones…"  # a busy bar, not 99 %
