@@ -217,3 +217,22 @@ def test_long_names_are_elided_and_dialogs_centred(qtbot: Any, make_window: Any,
     qtbot.addWidget(dialog)
     centre_over(dialog, window)
     assert (dialog.frameGeometry().center() - window.frameGeometry().center()).manhattanLength() <= 4
+
+
+def test_aliases_from_the_player_page_and_their_games(qtbot: Any, make_window: Any, store: Any,
+                                                      dialogs: ScriptedDialogs) -> None:
+    _import(store)
+    erik = store.add_player("Erik")
+    window = make_window()
+    window.tabs.setCurrentIndex(2)
+    players = window.library.players_view
+    assert players.current_id == erik.id and "2 games" in players.record.text()
+    dialogs.text_answer = "Dan, E."
+    players.buttons["aliases"].click()
+    assert set(store.player(erik.id).aliases) == {"Dan", "E."} and "Dan, E." in players.aliases.text()
+    assert store.game_count(erik.id) == 3  # Dan's games became Erik's
+    with qtbot.waitSignal(window.library.games_loaded, timeout=5000):
+        players.buttons["games"].click()
+    assert window.tabs.currentIndex() == 1 and window.library.model.rowCount() == 3
+    window.library.games_view.clear_player.click()
+    assert window.library.model.rowCount() == 3 and not window.library.games_view.clear_player.isVisible()
