@@ -23,6 +23,7 @@ PredictorFactory = Callable[[Any, Any], GamePredictor]
 StoreOpener = Callable[[], StoreLike]
 LOADING = "loading model…"
 TOP_K = 5
+CACHE_SIZE = 4096  # positions; a long game walked through many times stays far below
 
 
 def default_predictor_factory(player: PlayerLike | None, store: StoreLike | None) -> GamePredictor:
@@ -53,6 +54,11 @@ def _same_game(a: chess.Board, b: chess.Board) -> bool:
     return a.root() == b.root()
 
 
+def _key(board: chess.Board) -> tuple[str, tuple[chess.Move, ...]]:
+    """A position with the way it was reached (the predictors read the history too)."""
+    return board.root().fen(), tuple(board.move_stack)
+
+
 class PredictionService(QObject):
     """Keeps the two predictors in step with the game and holds the side-to-move's predictions."""
 
@@ -74,6 +80,8 @@ class PredictionService(QObject):
         self._token = 0
         self._board = chess.Board()
         self._at: chess.Board | None = None  # the position the predictors have followed to
+        self._shown: tuple[str, tuple[chess.Move, ...]] | None = None  # the position predicted for
+        self._cache: dict[tuple[str, tuple[chess.Move, ...]], list[Prediction]] = {}
         self._over = False
         self._workers: dict[int, Worker] = {}
         self.current: list[Prediction] = []
@@ -91,6 +99,8 @@ class PredictionService(QObject):
         self._predictors = {}
         self._board = board.copy()
         self._at = None
+        self._shown = None
+        self._cache = {}
         self.current = []
         worker = Worker(lambda report: load_predictors(self.factory, players, self.open_store))
         worker.signals.succeeded.connect(lambda result, t=token: self._loaded(t, result))
@@ -106,6 +116,8 @@ class PredictionService(QObject):
         self._predictors = predictors
         self._loading = False
         self._at = None  # fresh predictors: replay the shown game into them
+        self._shown = None
+        self._cache = {}
         self.show(self._board, over=self._over)
 
     def _load_failed(self, token: int, message: str) -> None:
@@ -115,14 +127,25 @@ class PredictionService(QObject):
 
     # -- following the position on the board ---------------------------------------------------
     def show(self, board: chess.Board, *, over: bool = False) -> None:
-        """Predict for ``board`` (``over``: nothing more will be played there, so no predictions)."""
-        at = self._at
-        if at is not None and over == self._over and _same_game(at, board) and at.move_stack == board.move_stack:
+        """Predict for ``board`` (``over``: nothing more will be played there, so no predictions).
+
+        Positions already predicted come from a cache: walking back replays the game from its start
+        (a GRU state cannot step backwards), so each position costs that only once.
+        """
+        key = _key(board)
+        if key == self._shown and over == self._over:
             return  # nothing changed (the window refreshes often)
         self._board = board.copy()
         self._over = over
+        self._shown = key
         if self._loading:
             return
+        cached = None if over else self._cache.get(key)
+        if cached is not None:
+            self.current = cached
+            self.predictions_changed.emit()
+            return
+        at = self._at
         if (at is not None and _same_game(at, board) and len(board.move_stack) == len(at.move_stack) + 1
                 and board.move_stack[:-1] == at.move_stack):
             move = board.move_stack[-1]
@@ -131,6 +154,10 @@ class PredictionService(QObject):
             self._each("reset", lambda predictor: predictor.reset(board.copy()))
         self._at = board.copy()
         self._refresh()
+        if not over:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = self.current
 
     def _each(self, what: str, call: Callable[[GamePredictor], None]) -> None:
         for color, predictor in list(self._predictors.items()):

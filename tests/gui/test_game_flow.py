@@ -30,7 +30,11 @@ def test_takeback_truncates_the_store_and_replays_predictors(qtbot: Any, make_wi
     assert window.play.session.sans == ["e4", "e5"]
     assert store.game(window.play.session.game_id).moves == ("e2e4", "e7e5")
     assert window.play.board.pieces().get(chess.G1) == chess.Piece(chess.KNIGHT, chess.WHITE)
-    assert all(p.pushes == ["e2e4", "e7e5"] for p in fake_factory.made[-2:])
+    assert window.play.predictions.turn == chess.WHITE and window.play.prediction_panel.texts()
+    _play(qtbot, window, "b1c3")  # the predictors follow the game as it now stands
+    assert all(p.pushes == ["e2e4", "e7e5", "b1c3"] for p in fake_factory.made[-2:])
+    with qtbot.waitSignal(window.play.session.position_reset, timeout=2000):
+        window.play.takeback_button.click()
     window.play.takeback_button.click()
     window.play.takeback_button.click()
     assert window.play.session.ply == 0 and not window.play.takeback_button.isEnabled()
@@ -243,3 +247,25 @@ def test_with_no_game_open_the_panel_and_board_say_so(qtbot: Any, make_window: A
     click_move(qtbot, window.play.board, "e2e4")
     assert "No game open" in window.statusBar().currentMessage()
     assert dialogs.asked[-1][0] == "new_game"  # offered to start one
+
+
+def test_walking_back_and_forth_replays_each_position_once(qtbot: Any, make_window: Any,
+                                                           fake_factory: FakePredictorFactory) -> None:
+    window = make_window()
+    window.startup()
+    wait_predictions(qtbot, window)
+    _play(qtbot, window, "e2e4 e7e5 g1f3 b8c6")
+    predictor = fake_factory.made[-1]
+    for _ in range(4):
+        qtbot.keyClick(window, Qt.Key.Key_Left)
+    resets = predictor.resets
+    assert window.play.prediction_panel.texts()[0] == "e4  50%"
+    for _ in range(4):
+        qtbot.keyClick(window, Qt.Key.Key_Right)
+    for _ in range(4):
+        qtbot.keyClick(window, Qt.Key.Key_Left)
+    assert predictor.resets == resets  # every position came from the cache the second time
+    assert window.play.prediction_panel.texts()[0] == "e4  50%"
+    qtbot.keyClick(window, Qt.Key.Key_End)
+    _play(qtbot, window, "f1b5")  # the live game goes on from wherever the predictors are
+    assert window.play.predictions.turn == chess.BLACK and predictor.pushes[-1] == "f1b5"
