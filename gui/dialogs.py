@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,10 +208,12 @@ def describe_record(record: GameRecordLike) -> str:
 class ResumeDialog(QDialog):
     """Unfinished games found at start: resume one, or start afresh."""
 
-    def __init__(self, records: Sequence[GameRecordLike], parent: QWidget | None = None) -> None:
+    def __init__(self, records: Sequence[GameRecordLike], parent: QWidget | None = None,
+                 abandon: Callable[[GameRecordLike], None] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Resume a game?")
         self.records = list(records)
+        self.abandon = abandon
         self.list = QListWidget()
         for record in self.records:
             QListWidgetItem(describe_record(record), self.list)  # list items are plain text
@@ -220,12 +222,27 @@ class ResumeDialog(QDialog):
         buttons = QDialogButtonBox()
         buttons.addButton("Resume", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton("New game", QDialogButtonBox.ButtonRole.RejectRole)
+        if abandon is not None:  # else it is offered at every start for ever
+            drop = buttons.addButton("Abandon this one", QDialogButtonBox.ButtonRole.ActionRole)
+            drop.clicked.connect(lambda _=False: self.abandon_selected())
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(plain_label("These games were not finished:"))
         layout.addWidget(self.list)
         layout.addWidget(buttons)
+
+    def abandon_selected(self) -> None:
+        """Stop the selected game for good; with none left, go on to a new game."""
+        record = self.selected()
+        if record is None or self.abandon is None:
+            return
+        self.abandon(record)
+        row = self.list.currentRow()
+        self.records.pop(row)
+        self.list.takeItem(row)
+        if not self.records:
+            self.reject()
 
     def selected(self) -> GameRecordLike | None:
         row = self.list.currentRow()
@@ -311,8 +328,9 @@ class Dialogs:
         dialog = NewGameDialog(names, self.parent, white, black, levels)
         return dialog.choice() if self._exec(dialog) == QDialog.DialogCode.Accepted else None
 
-    def choose_resume(self, records: Sequence[GameRecordLike]) -> GameRecordLike | None:
-        dialog = ResumeDialog(records, self.parent)
+    def choose_resume(self, records: Sequence[GameRecordLike], *,
+                      abandon: Callable[[GameRecordLike], None] | None = None) -> GameRecordLike | None:
+        dialog = ResumeDialog(records, self.parent, abandon)
         return dialog.selected() if self._exec(dialog) == QDialog.DialogCode.Accepted else None
 
     def confirm(self, title: str, text: str) -> bool:

@@ -19,6 +19,7 @@ from kibitz.gui.importing.feature import ImportingFeature
 from kibitz.gui.library.feature import LibraryFeature
 from kibitz.gui.play.feature import PlayFeature
 from kibitz.gui.play.predictions import PredictionService, PredictorFactory, StoreOpener, default_predictor_factory
+from kibitz.gui.play.session import ABANDONED
 from kibitz.gui.protocols import StoreLike
 from kibitz.gui.settings import AppSettings
 from kibitz.gui.tasks import Tasks
@@ -107,7 +108,11 @@ class MainWindow(QMainWindow):
     def startup(self) -> None:
         """Offer to resume an unfinished game, else ask for a new one."""
         records = list(self.store.unfinished_games())
-        record = self.dialogs.choose_resume(records) if records else None
+
+        def abandon(record: Any) -> None:
+            self.store.finish_game(record.id, "*", ABANDONED)
+
+        record = self.dialogs.choose_resume(records, abandon=abandon) if records else None
         if record is not None:
             self.play.open_game(record.id)
             self.statusBar().showMessage("Game resumed.", MESSAGE_MS)

@@ -25,6 +25,37 @@ from kibitz.gui.overlay import PREDICTION_COLOR, percent_label
 TOP_ROWS = 5
 
 
+class ElidedLabel(QLabel):
+    """Plain text cut with "…" where it does not fit (a long name must not widen or wrap the panel).
+
+    ``text()`` stays the whole text, and the tooltip shows it.
+    """
+
+    def __init__(self, label: QLabel | None = None) -> None:
+        super().__init__()
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        if label is not None:
+            self.setFont(label.font())
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(20)
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        super().setText(text)
+        self.setToolTip(text)
+
+    def shown_lines(self) -> list[str]:
+        """The lines as painted (elided to the width)."""
+        width = self.contentsRect().width()
+        metrics = self.fontMetrics()
+        return [metrics.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in self.text().split("\n")]
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(self.contentsRect(), int(self.alignment()), "\n".join(self.shown_lines()))
+        painter.end()
+
+
 class MoveListPanel(QTableWidget):
     """Moves in SAN, one row per move number; clicking a move shows that position."""
 
@@ -112,11 +143,10 @@ class PredictionPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = plain_label()
+        self.title = ElidedLabel()  # a long name must not push the move list down
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
-        self.title.setWordWrap(True)
         self.sans = [plain_label() for _ in range(TOP_ROWS)]
         self.percents = [plain_label() for _ in range(TOP_ROWS)]
         self.bars = [ProbabilityBar() for _ in range(TOP_ROWS)]

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from kibitz.gui.dialogs import level_box, level_of, plain_label
-from kibitz.gui.play.view import ElidedLabel
+from kibitz.gui.panels import ElidedLabel
 from kibitz.gui.words import plural
 
 

@@ -9,47 +9,16 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from kibitz.gui.board_frame import BoardFrame
 from kibitz.gui.board_view import BoardView
-from kibitz.gui.panels import MoveListPanel, PredictionPanel, player_label
+from kibitz.gui.panels import ElidedLabel, MoveListPanel, PredictionPanel, player_label
 
 SIDE_PANEL_WIDTH = 270
 SIDE_PANEL_MIN_WIDTH = 190
 BOARD_SIDE_ROOM = 16  # px the board frame may be wider than the board, each side
-
-
-class ElidedLabel(QLabel):
-    """Plain text cut with "…" where it does not fit (a long name must not widen or wrap the panel).
-
-    ``text()`` stays the whole text, and the tooltip shows it.
-    """
-
-    def __init__(self, label: QLabel | None = None) -> None:
-        super().__init__()
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        if label is not None:
-            self.setFont(label.font())
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(20)
-
-    def setText(self, text: str) -> None:  # noqa: N802
-        super().setText(text)
-        self.setToolTip(text)
-
-    def shown_lines(self) -> list[str]:
-        """The lines as painted (elided to the width)."""
-        width = self.contentsRect().width()
-        metrics = self.fontMetrics()
-        return [metrics.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in self.text().split("\n")]
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        painter.drawText(self.contentsRect(), int(self.alignment()), "\n".join(self.shown_lines()))
-        painter.end()
 
 
 class PlayView(QWidget):

@@ -102,7 +102,7 @@ class ScriptedDialogs(Dialogs):
         self.asked.append(("new_game", ",".join(names)))
         return self.new_game_choice
 
-    def choose_resume(self, records: Sequence[Any]) -> Any:
+    def choose_resume(self, records: Sequence[Any], *, abandon: Any = None) -> Any:
         self.asked.append(("resume", str(len(records))))
         return self.resume(records)
 

@@ -207,6 +207,8 @@ def test_long_names_are_elided_and_dialogs_centred(qtbot: Any, make_window: Any,
     label = window.play.top_name if long in window.play.top_name.text() else window.play.bottom_name
     assert label.text().startswith(long) and label.shown_lines()[0].endswith("…")
     assert label.width() <= window.play.board.width() + 1  # the name does not widen the board's column
+    title = window.play.prediction_panel.title
+    assert long in title.text() and len(title.shown_lines()) == 1 and title.shown_lines()[0].endswith("…")
     side_before = window.play.view.side.width()
     window.play.refresh()
     assert window.play.view.side.width() == side_before
