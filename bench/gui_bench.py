@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["KIBITZ_HOME"] = str(home)
     from kibitz.engine.store import Store
     from kibitz.gui.main_window import MainWindow
-    from kibitz.gui.session import GameSession
+    from kibitz.gui.dialogs import NewGameChoice
     from kibitz.gui.settings import AppSettings, OverlayMode
 
     qInstallMessageHandler(_quiet_offscreen)
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(store, settings, predictor_factory=factory, open_store=lambda: Store.open(home))  # type: ignore[arg-type]
     window.resize(900, 640)
     window.show()
-    _wait_painted(app, window.board, 0)
+    _wait_painted(app, window.play.board, 0)
     first_paint_ms = (time.perf_counter() - started) * 1000
 
     results: dict[str, list[float]] = {}
@@ -114,20 +114,20 @@ def main(argv: list[str] | None = None) -> int:
         for mode in (OverlayMode.ALL, OverlayMode.OFF):
             settings.overlay_mode = mode
             t0 = time.perf_counter()
-            window._attach(GameSession.start(store, white, black), {chess.WHITE: white, chess.BLACK: black})
+            window.play.start(NewGameChoice(white.name, black.name, None))
             while window.predictions.loading:
                 app.processEvents()
             load_ms.append((time.perf_counter() - t0) * 1000)
             app.processEvents()
             times = results.setdefault(mode.value, [])
             for uci in GAME[: args.plies]:
-                before = window.board.paint_count
+                before = window.play.board.paint_count
                 t = time.perf_counter()
-                window.session.play(chess.Move.from_uci(uci))
-                _wait_painted(app, window.board, before)
+                window.play.session.play(chess.Move.from_uci(uci))
+                _wait_painted(app, window.play.board, before)
                 times.append((time.perf_counter() - t) * 1000)
                 if mode is OverlayMode.ALL:
-                    assert window.board.shapes() or not window.predictions.predictions()
+                    assert window.play.board.shapes() or not window.predictions.predictions()
 
     def row(name: str, values: list[float]) -> str:
         ordered = sorted(values)

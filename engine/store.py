@@ -482,9 +482,9 @@ class Store:
             db.execute("UPDATE games SET result = ?, termination = ? WHERE id = ?", (result, termination, game_id))
 
     def unfinished_games(self) -> list[GameRecord]:
-        """App games without a result, newest first (to offer resuming them)."""
+        """App games without a result and not abandoned, newest first (to offer resuming them)."""
         rows = self.query(f"SELECT {_GAME_COLUMNS} FROM games WHERE result = '*' AND source = 'app'"
-                           " ORDER BY created_at DESC, id DESC")
+                           " AND termination != 'abandoned' ORDER BY created_at DESC, id DESC")
         return [self._record(row) for row in rows]
 
     def delete_game(self, game_id: int) -> None:

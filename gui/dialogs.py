@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,20 +18,24 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from kibitz.engine.store import name_key
 from kibitz.gui.pieces import piece_svg
 from kibitz.gui.protocols import GameRecordLike
+from kibitz.gui.words import plural
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -81,24 +85,66 @@ class NewGameChoice:
     white: str
     black: str
     event: str | None
+    #: A lichess-like rating: it picks the model's prior band until the player's own games choose one.
+    white_level: int | None = None
+    black_level: int | None = None
+
+
+DEFAULT_LEVEL = 1500
+NO_LEVEL = 300  # the spin box's "not given" value, below any level the store accepts
+
+
+def level_box(level: int | None) -> QSpinBox:
+    """A level from 400 to 3000 in steps of 100, or "not given"."""
+    box = QSpinBox()
+    box.setRange(NO_LEVEL, 3000)
+    box.setSingleStep(100)
+    box.setSpecialValueText("not given")
+    box.setValue(level if level is not None else NO_LEVEL)
+    box.setToolTip("How strong the player is, as a rating (about 1500 for a club player). Until a player "
+                   "has games here, it picks which Maia model the predictions start from.")
+    return box
+
+
+def level_of(box: QSpinBox) -> int | None:
+    return None if box.value() < 400 else box.value()
+
+
+def centre_over(dialog: QWidget, parent: QWidget | None) -> None:
+    """Place ``dialog`` over the middle of ``parent``'s window (not at the screen's corner)."""
+    if parent is None:
+        return
+    window = parent.window()
+    dialog.adjustSize()
+    centre = window.frameGeometry().center()
+    frame = dialog.frameGeometry()
+    frame.moveCenter(centre)
+    dialog.move(frame.topLeft())
 
 
 class NewGameDialog(QDialog):
     """Pick or type two players' names and, optionally, an event."""
 
     def __init__(self, names: Sequence[str], parent: QWidget | None = None,
-                 white: str = "", black: str = "") -> None:
+                 white: str = "", black: str = "", levels: Mapping[str, int | None] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("New game")
+        self.levels = {name_key(name): level for name, level in (levels or {}).items()}
         self.white = self._combo(names, white)
         self.black = self._combo(names, black)
+        self.white_level = level_box(self._level(white))
+        self.black_level = level_box(self._level(black))
+        self.white.currentTextChanged.connect(lambda text: self.white_level.setValue(self._level(text) or NO_LEVEL))
+        self.black.currentTextChanged.connect(lambda text: self.black_level.setValue(self._level(text) or NO_LEVEL))
         self.event = QLineEdit()
         self.event.setPlaceholderText("optional")
         swap = QPushButton("Swap colours")
         swap.clicked.connect(self.swap)
         form = QFormLayout()
         form.addRow("White", self.white)
+        form.addRow("White's level", self.white_level)
         form.addRow("Black", self.black)
+        form.addRow("Black's level", self.black_level)
         form.addRow("", swap)
         form.addRow("Event", self.event)
         self.error = plain_label()
@@ -122,21 +168,32 @@ class NewGameDialog(QDialog):
         combo.setMinimumContentsLength(18)
         return combo
 
+    def _level(self, name: str) -> int | None:
+        """A known player's level as stored; a new player starts at the default."""
+        key = name_key(name)
+        if not key:
+            return None
+        return self.levels[key] if key in self.levels else DEFAULT_LEVEL
+
     def swap(self) -> None:
         white, black = self.white.currentText(), self.black.currentText()
+        levels = self.white_level.value(), self.black_level.value()
         self.white.setCurrentText(black)
         self.black.setCurrentText(white)
+        self.white_level.setValue(levels[1])
+        self.black_level.setValue(levels[0])
 
     def choice(self) -> NewGameChoice:
-        return NewGameChoice(self.white.currentText().strip(), self.black.currentText().strip(),
-                             self.event.text().strip() or None)
+        return NewGameChoice(" ".join(self.white.currentText().split()), " ".join(self.black.currentText().split()),
+                             self.event.text().strip() or None, level_of(self.white_level),
+                             level_of(self.black_level))
 
     def accept(self) -> None:
         c = self.choice()
         if not c.white or not c.black:
             self.error.setText("Both players need a name.")
             return
-        if c.white.casefold() == c.black.casefold():
+        if name_key(c.white) == name_key(c.black):
             self.error.setText("White and Black must be two different players.")
             return
         super().accept()
@@ -145,16 +202,18 @@ class NewGameDialog(QDialog):
 def describe_record(record: GameRecordLike) -> str:
     when = datetime.datetime.fromtimestamp(record.created_at).strftime("%Y-%m-%d %H:%M")
     moves = len(record.moves)
-    return f"{record.white} – {record.black}, {moves} plies, started {when}"
+    return f"{record.white} – {record.black}, {plural(moves, 'ply', 'plies')}, started {when}"
 
 
 class ResumeDialog(QDialog):
     """Unfinished games found at start: resume one, or start afresh."""
 
-    def __init__(self, records: Sequence[GameRecordLike], parent: QWidget | None = None) -> None:
+    def __init__(self, records: Sequence[GameRecordLike], parent: QWidget | None = None,
+                 abandon: Callable[[GameRecordLike], None] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Resume a game?")
         self.records = list(records)
+        self.abandon = abandon
         self.list = QListWidget()
         for record in self.records:
             QListWidgetItem(describe_record(record), self.list)  # list items are plain text
@@ -163,12 +222,27 @@ class ResumeDialog(QDialog):
         buttons = QDialogButtonBox()
         buttons.addButton("Resume", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton("New game", QDialogButtonBox.ButtonRole.RejectRole)
+        if abandon is not None:  # else it is offered at every start for ever
+            drop = buttons.addButton("Abandon this one", QDialogButtonBox.ButtonRole.ActionRole)
+            drop.clicked.connect(lambda _=False: self.abandon_selected())
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(plain_label("These games were not finished:"))
         layout.addWidget(self.list)
         layout.addWidget(buttons)
+
+    def abandon_selected(self) -> None:
+        """Stop the selected game for good; with none left, go on to a new game."""
+        record = self.selected()
+        if record is None or self.abandon is None:
+            return
+        self.abandon(record)
+        row = self.list.currentRow()
+        self.records.pop(row)
+        self.list.takeItem(row)
+        if not self.records:
+            self.reject()
 
     def selected(self) -> GameRecordLike | None:
         row = self.list.currentRow()
@@ -199,7 +273,7 @@ class ImportMappingDialog(QDialog):
         self.table.setHorizontalHeaderLabels(["Name in the PGN", "Games", "Player"])
         self.table.verticalHeader().setVisible(False)
         self.combos: list[tuple[str, QComboBox]] = []
-        lowered = {name.casefold(): pid for pid, name in players}
+        lowered = {name_key(name): pid for pid, name in players}
         for row, (name, count) in enumerate(names):
             item = QTableWidgetItem(name)
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -212,8 +286,8 @@ class ImportMappingDialog(QDialog):
             combo.addItem("New player with this name", NEW)
             for pid, pname in players:
                 combo.addItem(f"is {pname}", pid)
-            if name.strip().casefold() in lowered:
-                combo.setCurrentIndex(combo.findData(lowered[name.strip().casefold()]))
+            if name_key(name) in lowered:
+                combo.setCurrentIndex(combo.findData(lowered[name_key(name)]))
             self.table.setCellWidget(row, 2, combo)
             self.combos.append((name, combo))
         self.table.resizeColumnsToContents()
@@ -241,30 +315,55 @@ class Dialogs:
     def __init__(self, parent: QWidget | None = None) -> None:
         self.parent = parent
 
+    def _exec(self, dialog: QDialog) -> int:
+        centre_over(dialog, self.parent)
+        return dialog.exec()
+
     def choose_promotion(self, color: chess.Color) -> chess.PieceType | None:
         dialog = PromotionDialog(color, self.parent)
-        return dialog.choice if dialog.exec() == QDialog.DialogCode.Accepted else None
+        return dialog.choice if self._exec(dialog) == QDialog.DialogCode.Accepted else None
 
-    def new_game(self, names: Sequence[str], white: str = "", black: str = "") -> NewGameChoice | None:
-        dialog = NewGameDialog(names, self.parent, white, black)
-        return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    def new_game(self, names: Sequence[str], white: str = "", black: str = "", *,
+                 levels: Mapping[str, int | None] | None = None) -> NewGameChoice | None:
+        dialog = NewGameDialog(names, self.parent, white, black, levels)
+        return dialog.choice() if self._exec(dialog) == QDialog.DialogCode.Accepted else None
 
-    def choose_resume(self, records: Sequence[GameRecordLike]) -> GameRecordLike | None:
-        dialog = ResumeDialog(records, self.parent)
-        return dialog.selected() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    def choose_resume(self, records: Sequence[GameRecordLike], *,
+                      abandon: Callable[[GameRecordLike], None] | None = None) -> GameRecordLike | None:
+        dialog = ResumeDialog(records, self.parent, abandon)
+        return dialog.selected() if self._exec(dialog) == QDialog.DialogCode.Accepted else None
 
     def confirm(self, title: str, text: str) -> bool:
         box = QMessageBox(QMessageBox.Icon.Question, title, text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.parent)
         box.setTextFormat(Qt.TextFormat.PlainText)
-        return box.exec() == QMessageBox.StandardButton.Yes
+        return self._exec(box) == QMessageBox.StandardButton.Yes
 
     def inform(self, title: str, text: str, details: str = "") -> None:
         box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self.parent)
         box.setTextFormat(Qt.TextFormat.PlainText)
         if details:
             box.setDetailedText(details)
-        box.exec()
+        self._exec(box)
+
+    def ask_text(self, title: str, label: str, text: str = "") -> str | None:
+        """One line of text (a new name), or None if cancelled."""
+        dialog = QInputDialog(self.parent)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        dialog.setTextValue(text)
+        return dialog.textValue() if self._exec(dialog) == QDialog.DialogCode.Accepted else None
+
+    def choose_item(self, title: str, label: str, items: Sequence[str]) -> int | None:
+        """The index of one of ``items``, or None if cancelled."""
+        dialog = QInputDialog(self.parent)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        dialog.setComboBoxItems(list(items))
+        dialog.setComboBoxEditable(False)
+        if self._exec(dialog) != QDialog.DialogCode.Accepted:
+            return None
+        return list(items).index(dialog.textValue()) if dialog.textValue() in items else None
 
     def open_pgn_files(self) -> list[Path]:
         paths, _ = QFileDialog.getOpenFileNames(self.parent, "Import PGN", "",
@@ -278,4 +377,4 @@ class Dialogs:
     def map_import_names(self, names: Sequence[tuple[str, int]],
                          players: Sequence[tuple[int, str]]) -> list[NameMapping] | None:
         dialog = ImportMappingDialog(names, players, self.parent)
-        return dialog.mappings() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        return dialog.mappings() if self._exec(dialog) == QDialog.DialogCode.Accepted else None

@@ -18,11 +18,42 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kibitz.engine.predictor import Prediction
 from kibitz.gui.dialogs import plain_label
 from kibitz.gui.overlay import PREDICTION_COLOR, percent_label
-from kibitz.gui.protocols import PredictionLike
 
 TOP_ROWS = 5
+
+
+class ElidedLabel(QLabel):
+    """Plain text cut with "…" where it does not fit (a long name must not widen or wrap the panel).
+
+    ``text()`` stays the whole text, and the tooltip shows it.
+    """
+
+    def __init__(self, label: QLabel | None = None) -> None:
+        super().__init__()
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        if label is not None:
+            self.setFont(label.font())
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(20)
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        super().setText(text)
+        self.setToolTip(text)
+
+    def shown_lines(self) -> list[str]:
+        """The lines as painted (elided to the width)."""
+        width = self.contentsRect().width()
+        metrics = self.fontMetrics()
+        return [metrics.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in self.text().split("\n")]
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(self.contentsRect(), int(self.alignment()), "\n".join(self.shown_lines()))
+        painter.end()
 
 
 class MoveListPanel(QTableWidget):
@@ -44,11 +75,12 @@ class MoveListPanel(QTableWidget):
         self._sans: list[str] = []
         self._first_black = False
 
-    def set_moves(self, sans: Sequence[str], *, black_first: bool = False, current: int | None = None) -> None:
-        """Show the moves; ``current`` is the ply count of the position on the board."""
+    def set_moves(self, sans: Sequence[str], *, black_first: bool = False, current: int | None = None,
+                  result: str = "") -> None:
+        """Show the moves, then the ``result`` if the game has one; ``current`` is the ply count shown."""
         self._sans = list(sans)
         self._first_black = black_first
-        cells = ([""] if black_first else []) + self._sans
+        cells = ([""] if black_first else []) + self._sans + ([result] if result else [])
         rows = (len(cells) + 1) // 2
         self.setRowCount(rows)
         self.setVerticalHeaderLabels([f"{i + 1}." for i in range(rows)])
@@ -111,11 +143,10 @@ class PredictionPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = plain_label()
+        self.title = ElidedLabel()  # a long name must not push the move list down
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
-        self.title.setWordWrap(True)
         self.sans = [plain_label() for _ in range(TOP_ROWS)]
         self.percents = [plain_label() for _ in range(TOP_ROWS)]
         self.bars = [ProbabilityBar() for _ in range(TOP_ROWS)]
@@ -155,7 +186,16 @@ class PredictionPanel(QWidget):
         layout.addLayout(rows)
         layout.addWidget(self.status)
 
-    def show_predictions(self, name: str, predictions: Sequence[PredictionLike], description: str,
+    def show_message(self, title: str, text: str) -> None:
+        """No predictions to show, and why."""
+        self.title.setText(title)
+        for san, percent, bar in zip(self.sans, self.percents, self.bars):
+            san.setText("")
+            percent.setText("")
+            bar.set_value(0.0)
+        self.status.setText(text)
+
+    def show_predictions(self, name: str, predictions: Sequence[Prediction], description: str,
                          *, note: str = "") -> None:
         self.title.setText(f"Likely moves for {name}")
         for index, (san, percent, bar) in enumerate(zip(self.sans, self.percents, self.bars)):

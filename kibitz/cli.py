@@ -11,6 +11,11 @@ def main(argv: list[str] | None = None) -> int:
         from kibitz.engine.importer import main as import_main
 
         return import_main(args[1:])
+    if args == ["--version"]:  # answered without loading Qt
+        from kibitz import __version__
+
+        print(f"kibitz {__version__}")
+        return 0
     from kibitz.gui.app import main as app_main
 
     return app_main(args)

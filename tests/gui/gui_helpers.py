@@ -87,6 +87,8 @@ class ScriptedDialogs(Dialogs):
     mappings: Callable[[Sequence[tuple[str, int]], Sequence[tuple[int, str]]], list[NameMapping] | None] = (
         field(default=lambda names, players: []))
     save_path: Path | None = None
+    text_answer: str | None = None
+    item_answer: int | None = None
     asked: list[tuple[str, str]] = field(default_factory=list)
     informed: list[tuple[str, str, str]] = field(default_factory=list)
     parent: Any = None
@@ -95,11 +97,12 @@ class ScriptedDialogs(Dialogs):
         self.asked.append(("promotion", "white" if color else "black"))
         return self.promotion
 
-    def new_game(self, names: Sequence[str], white: str = "", black: str = "") -> NewGameChoice | None:
+    def new_game(self, names: Sequence[str], white: str = "", black: str = "", *,
+                 levels: Any = None) -> NewGameChoice | None:
         self.asked.append(("new_game", ",".join(names)))
         return self.new_game_choice
 
-    def choose_resume(self, records: Sequence[Any]) -> Any:
+    def choose_resume(self, records: Sequence[Any], *, abandon: Any = None) -> Any:
         self.asked.append(("resume", str(len(records))))
         return self.resume(records)
 
@@ -109,6 +112,14 @@ class ScriptedDialogs(Dialogs):
 
     def inform(self, title: str, text: str, details: str = "") -> None:
         self.informed.append((title, text, details))
+
+    def ask_text(self, title: str, label: str, text: str = "") -> str | None:
+        self.asked.append((title, label))
+        return self.text_answer
+
+    def choose_item(self, title: str, label: str, items: Sequence[str]) -> int | None:
+        self.asked.append((title, label))
+        return self.item_answer
 
     def open_pgn_files(self) -> list[Path]:
         return list(self.pgn_files)

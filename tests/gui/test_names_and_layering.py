@@ -23,7 +23,7 @@ def test_html_like_names_show_as_plain_text(qtbot: Any, make_window: Any, dialog
     assert labels, "the name should be shown somewhere"
     for label in window.findChildren(QLabel):
         assert label.textFormat() == Qt.TextFormat.PlainText or not label.text(), label.text()
-    assert window.session.seats[True].name == HTML_NAME
+    assert window.play.session.seats[True].name == HTML_NAME
 
 
 def test_new_game_dialog_validates_and_swaps(qtbot: Any) -> None:
@@ -34,7 +34,7 @@ def test_new_game_dialog_validates_and_swaps(qtbot: Any) -> None:
     assert "different" in dialog.error.text()
     dialog.black.setCurrentText("Bob")
     dialog.swap()
-    assert dialog.choice() == NewGameChoice("Bob", "Alice", None)
+    assert dialog.choice() == NewGameChoice("Bob", "Alice", None, 1500, 1500)  # new players start at 1500
 
 
 def test_gui_never_imports_torch_or_training() -> None:
@@ -47,3 +47,18 @@ def test_gui_never_imports_torch_or_training() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={"QT_QPA_PLATFORM": "offscreen", "PATH": ""}, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_resume_dialog_abandons_a_game_for_good(qtbot: Any, store: Any) -> None:
+    from kibitz.gui.dialogs import ResumeDialog
+    from kibitz.gui.play.session import ABANDONED
+
+    alice, bob = store.add_player("Alice"), store.add_player("Bob")
+    game_id = store.start_game(alice.id, bob.id)
+    store.add_move(game_id, 0, "e2e4", "e4")
+    dialog = ResumeDialog(store.unfinished_games(), abandon=lambda r: store.finish_game(r.id, "*", ABANDONED))
+    qtbot.addWidget(dialog)
+    assert "1 ply" in dialog.list.item(0).text()
+    dialog.abandon_selected()
+    assert dialog.result() == ResumeDialog.DialogCode.Rejected and store.unfinished_games() == []
+    assert store.game(game_id).moves == ("e2e4",)  # kept in the Games tab

@@ -11,7 +11,7 @@ from conftest import wait_predictions
 from gui_helpers import FakeStatus, click_move
 from kibitz.gui.geometry import BoardGeometry
 from kibitz.gui.overlay import arrow_endpoints, compute_shapes, label_boxes
-from kibitz.gui.predictions import LOADING
+from kibitz.gui.play.predictions import LOADING
 from kibitz.gui.settings import AppSettings, OverlayMode
 
 
@@ -23,17 +23,17 @@ def test_overlay_shows_the_fake_predictors_top_three(qtbot: Any, make_window: An
     window = make_window()
     window.startup()
     wait_predictions(qtbot, window)
-    shapes = window.board.shapes()
+    shapes = window.play.board.shapes()
     assert _squares(shapes) == ["e2e4", "d2d4", "g1f3"]
     assert [s.label for s in shapes] == ["50%", "25%", "15%"]
     assert shapes[0].brush.opacity >= 0.6
     assert shapes[0].brush.width > shapes[1].brush.width > shapes[2].brush.width
-    assert window.prediction_panel.texts() == ["e4  50%", "d4  25%", "Nf3  15%", "c4  5%", "Nc3  3%"]
-    assert "fake model for tests" in window.prediction_panel.status.text()
-    click_move(qtbot, window.board, "e2e4")
+    assert window.play.prediction_panel.texts() == ["e4  50%", "d4  25%", "Nf3  15%", "c4  5%", "Nc3  3%"]
+    assert "fake model for tests" in window.play.prediction_panel.status.text()
+    click_move(qtbot, window.play.board, "e2e4")
     # now Black's predictor (legal moves in UCI order, halving)
     assert window.predictions.turn == chess.BLACK
-    assert _squares(window.board.shapes()) == ["a7a5", "a7a6", "b7b5"]
+    assert _squares(window.play.board.shapes()) == ["a7a5", "a7a6", "b7b5"]
 
 
 def test_shapes_are_plain_data_and_converging_arrows_are_shortened() -> None:
@@ -74,24 +74,25 @@ def test_overlay_modes_and_remembered_setting(qtbot: Any, make_window: Any, qset
     window = make_window()
     window.startup()
     wait_predictions(qtbot, window)
-    window.overlay_actions[OverlayMode.OFF].trigger()
-    assert window.board.shapes() == []
-    assert window.prediction_panel.texts()  # the panel still lists them
+    window.play.overlay_actions[OverlayMode.OFF].trigger()
+    assert window.play.board.shapes() == []
+    assert window.play.prediction_panel.texts() == []  # hidden means hidden: the panel's list too
+    assert "hidden" in window.play.prediction_panel.status.text()
     assert AppSettings(qsettings).overlay_mode is OverlayMode.OFF
 
-    window.overlay_actions[OverlayMode.OPPONENT].trigger()
-    assert not window.board.is_flipped()  # White at the bottom, White to move: hidden
-    assert window.board.shapes() == [] and window.prediction_panel.texts() == []
-    click_move(qtbot, window.board, "e2e4")
-    assert not window.board.is_flipped()  # no auto-orient in this mode
-    assert len(window.board.shapes()) == 3  # Black's (the opponent's) moves are shown
+    window.play.overlay_actions[OverlayMode.OPPONENT].trigger()
+    assert not window.play.board.is_flipped()  # White at the bottom, White to move: hidden
+    assert window.play.board.shapes() == [] and window.play.prediction_panel.texts() == []
+    click_move(qtbot, window.play.board, "e2e4")
+    assert not window.play.board.is_flipped()  # no auto-orient in this mode
+    assert len(window.play.board.shapes()) == 3  # Black's (the opponent's) moves are shown
 
     # a fresh settings object on the same file, and a new window, remember the choice
     qsettings.sync()
     again = AppSettings(type(qsettings)(qsettings.fileName(), qsettings.format()))
     assert again.overlay_mode is OverlayMode.OPPONENT
     other = make_window(settings=again)
-    assert other.overlay_actions[OverlayMode.OPPONENT].isChecked()
+    assert other.play.overlay_actions[OverlayMode.OPPONENT].isChecked()
 
 
 def test_loading_is_shown_then_the_description(qtbot: Any, make_window: Any) -> None:
@@ -108,12 +109,12 @@ def test_loading_is_shown_then_the_description(qtbot: Any, make_window: Any) -> 
 
     window = make_window(predictor_factory=SlowFactory())
     window.startup()
-    assert LOADING in window.prediction_panel.status.text()
-    click_move(qtbot, window.board, "e2e4")  # the board works while the models load
+    assert LOADING in window.play.prediction_panel.status.text()
+    click_move(qtbot, window.play.board, "e2e4")  # the board works while the models load
     gate.set()
     wait_predictions(qtbot, window)
-    assert "trained on 12 games" in window.prediction_panel.status.text()
-    assert len(window.board.shapes()) == 3
+    assert "trained on 12 games" in window.play.prediction_panel.status.text()
+    assert len(window.play.board.shapes()) == 3
 
 
 @pytest.mark.parametrize("failure", ["raises", "none"])
@@ -129,7 +130,7 @@ def test_missing_or_broken_model_leaves_a_working_board(qtbot: Any, make_window:
     window.startup()
     wait_predictions(qtbot, window)
     expected = "truncated" if failure == "raises" else "missing"
-    assert expected in window.prediction_panel.status.text()
-    assert window.board.shapes() == []
-    with qtbot.waitSignal(window.session.move_played):
-        click_move(qtbot, window.board, "e2e4")
+    assert expected in window.play.prediction_panel.status.text()
+    assert window.play.board.shapes() == []
+    with qtbot.waitSignal(window.play.session.move_played):
+        click_move(qtbot, window.play.board, "e2e4")

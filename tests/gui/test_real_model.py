@@ -19,14 +19,14 @@ def test_base_model_draws_arrows_for_blacks_moves_after_e4(qtbot: Any, make_wind
     window = make_window(predictor_factory=open_predictor)
     window.startup()
     wait_predictions(qtbot, window)
-    assert "Maia 1500 prior + base adapter" in window.prediction_panel.status.text()
-    with qtbot.waitSignal(window.session.move_played, timeout=2000):
-        click_move(qtbot, window.board, "e2e4")
+    assert "Maia 1500 prior + base adapter" in window.play.prediction_panel.status.text()
+    with qtbot.waitSignal(window.play.session.move_played, timeout=2000):
+        click_move(qtbot, window.play.board, "e2e4")
 
-    board = window.session.board
+    board = window.play.session.board
     assert board.turn == chess.BLACK
     legal = {(m.from_square, m.to_square) for m in board.legal_moves}
-    shapes = window.board.shapes()
+    shapes = window.play.board.shapes()
     assert 1 <= len(shapes) <= MAX_ARROWS
     assert all((s.orig, s.dest) in legal for s in shapes)
     assert shapes[0].brush.opacity >= 0.6 and all(s.label.endswith("%") for s in shapes)
@@ -35,11 +35,11 @@ def test_base_model_draws_arrows_for_blacks_moves_after_e4(qtbot: Any, make_wind
     assert len(predictions) == 5 and all(p.move in board.legal_moves for p in predictions)
     assert (shapes[0].orig, shapes[0].dest) == (predictions[0].move.from_square, predictions[0].move.to_square)
     assert predictions[0].san in COMMON_REPLIES
-    rows = window.prediction_panel.texts()
+    rows = window.play.prediction_panel.texts()
     assert [row.split()[0] for row in rows] == [p.san for p in predictions]
-    assert "Likely moves for Bob" in window.prediction_panel.title.text()
-    assert "Maia 1500 prior + base adapter" in window.prediction_panel.status.text()
+    assert "Likely moves for Bob" in window.play.prediction_panel.title.text()
+    assert "Maia 1500 prior + base adapter" in window.play.prediction_panel.status.text()
 
-    before = window.board.paint_count
-    window.board.repaint()  # the real shapes paint
-    assert window.board.paint_count > before
+    before = window.play.board.paint_count
+    window.play.board.repaint()  # the real shapes paint
+    assert window.play.board.paint_count > before

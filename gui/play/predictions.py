@@ -1,4 +1,8 @@
-"""Both players' predictors: loaded off the GUI thread, fed every ply, asked for the mover's top moves."""
+"""Both players' predictors: loaded off the GUI thread, following the position on the board.
+
+The board may show the live position or one the user walked back to; the service follows whichever
+is shown (one ply forward is a push, anything else a replay from the start).
+"""
 
 from __future__ import annotations
 
@@ -9,30 +13,31 @@ from typing import Any
 import chess
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from kibitz.engine.predictor import NullPredictor, open_predictor
-from kibitz.gui.protocols import GamePredictorLike, PlayerLike, PredictionLike, StoreLike
+from kibitz.engine.predictor import GamePredictor, NullPredictor, Prediction, open_predictor
+from kibitz.gui.protocols import PlayerLike, StoreLike
 from kibitz.gui.workers import Worker
 
 log = logging.getLogger(__name__)
 
-PredictorFactory = Callable[[Any, Any], GamePredictorLike]
+PredictorFactory = Callable[[Any, Any], GamePredictor]
 StoreOpener = Callable[[], StoreLike]
 LOADING = "loading model…"
 TOP_K = 5
+CACHE_SIZE = 4096  # positions; a long game walked through many times stays far below
 
 
-def default_predictor_factory(player: PlayerLike | None, store: StoreLike | None) -> GamePredictorLike:
+def default_predictor_factory(player: PlayerLike | None, store: StoreLike | None) -> GamePredictor:
     """The engine's predictor for ``player``: personal, else base, else one that says why not."""
     return open_predictor(player, store)  # type: ignore[arg-type]
 
 
 def load_predictors(
     factory: PredictorFactory, players: dict[chess.Color, PlayerLike | None], open_store: StoreOpener | None
-) -> dict[chess.Color, GamePredictorLike]:
+) -> dict[chess.Color, GamePredictor]:
     """Open one predictor per colour (runs in a worker, with its own store connection)."""
     store = open_store() if open_store is not None else None
     try:
-        predictors: dict[chess.Color, GamePredictorLike] = {}
+        predictors: dict[chess.Color, GamePredictor] = {}
         for color, player in players.items():
             try:
                 predictors[color] = factory(player, store)
@@ -43,6 +48,15 @@ def load_predictors(
     finally:
         if store is not None:
             store.close()
+
+
+def _same_game(a: chess.Board, b: chess.Board) -> bool:
+    return a.root() == b.root()
+
+
+def _key(board: chess.Board) -> tuple[str, tuple[chess.Move, ...]]:
+    """A position with the way it was reached (the predictors read the history too)."""
+    return board.root().fen(), tuple(board.move_stack)
 
 
 class PredictionService(QObject):
@@ -61,13 +75,16 @@ class PredictionService(QObject):
         self.factory = factory
         self.open_store = open_store
         self.pool = pool or QThreadPool(self)
-        self._predictors: dict[chess.Color, GamePredictorLike] = {}
+        self._predictors: dict[chess.Color, GamePredictor] = {}
         self._loading = False
         self._token = 0
         self._board = chess.Board()
+        self._at: chess.Board | None = None  # the position the predictors have followed to
+        self._shown: tuple[str, tuple[chess.Move, ...]] | None = None  # the position predicted for
+        self._cache: dict[tuple[str, tuple[chess.Move, ...]], list[Prediction]] = {}
         self._over = False
         self._workers: dict[int, Worker] = {}
-        self.current: list[PredictionLike] = []
+        self.current: list[Prediction] = []
 
     # -- loading --------------------------------------------------------------------------------
     @property
@@ -81,6 +98,9 @@ class PredictionService(QObject):
         self._loading = True
         self._predictors = {}
         self._board = board.copy()
+        self._at = None
+        self._shown = None
+        self._cache = {}
         self.current = []
         worker = Worker(lambda report: load_predictors(self.factory, players, self.open_store))
         worker.signals.succeeded.connect(lambda result, t=token: self._loaded(t, result))
@@ -90,50 +110,62 @@ class PredictionService(QObject):
         self.predictions_changed.emit()
         self.pool.start(worker)
 
-    def _loaded(self, token: int, predictors: dict[chess.Color, GamePredictorLike]) -> None:
+    def _loaded(self, token: int, predictors: dict[chess.Color, GamePredictor]) -> None:
         if token != self._token:
             return
         self._predictors = predictors
         self._loading = False
-        self.reset(self._board, over=self._over)
+        self._at = None  # fresh predictors: replay the shown game into them
+        self._shown = None
+        self._cache = {}
+        self.show(self._board, over=self._over)
 
     def _load_failed(self, token: int, message: str) -> None:
         if token == self._token:
             self._loaded(token, {c: NullPredictor(f"model failed to load: {message}")
                                  for c in (chess.WHITE, chess.BLACK)})
 
-    def wait(self, msecs: int = 30000) -> bool:
-        """Wait for background loads (teardown)."""
-        return self.pool.waitForDone(msecs)
+    # -- following the position on the board ---------------------------------------------------
+    def show(self, board: chess.Board, *, over: bool = False) -> None:
+        """Predict for ``board`` (``over``: nothing more will be played there, so no predictions).
 
-    # -- following the game ---------------------------------------------------------------------
-    def push(self, move: chess.Move, board_after: chess.Board, *, over: bool = False) -> None:
-        self._board = board_after.copy()
-        self._over = over
-        for color, predictor in list(self._predictors.items()):
-            try:
-                predictor.push(move)
-            except Exception as error:
-                log.exception("predictor push failed")
-                self._predictors[color] = NullPredictor(f"model stopped: {error}")
-        self._refresh()
-
-    def reset(self, board: chess.Board, *, over: bool = False) -> None:
-        """Replay the game from its start (new game, takeback, resume)."""
+        Positions already predicted come from a cache: walking back replays the game from its start
+        (a GRU state cannot step backwards), so each position costs that only once.
+        """
+        key = _key(board)
+        if key == self._shown and over == self._over:
+            return  # nothing changed (the window refreshes often)
         self._board = board.copy()
         self._over = over
+        self._shown = key
+        if self._loading:
+            return
+        cached = None if over else self._cache.get(key)
+        if cached is not None:
+            self.current = cached
+            self.predictions_changed.emit()
+            return
+        at = self._at
+        if (at is not None and _same_game(at, board) and len(board.move_stack) == len(at.move_stack) + 1
+                and board.move_stack[:-1] == at.move_stack):
+            move = board.move_stack[-1]
+            self._each("push", lambda predictor: predictor.push(move))
+        elif at is None or not (_same_game(at, board) and board.move_stack == at.move_stack):
+            self._each("reset", lambda predictor: predictor.reset(board.copy()))
+        self._at = board.copy()
+        self._refresh()
+        if not over:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = self.current
+
+    def _each(self, what: str, call: Callable[[GamePredictor], None]) -> None:
         for color, predictor in list(self._predictors.items()):
             try:
-                predictor.reset(board.copy())
+                call(predictor)
             except Exception as error:
-                log.exception("predictor reset failed")
+                log.exception("predictor %s failed", what)
                 self._predictors[color] = NullPredictor(f"model stopped: {error}")
-        self._refresh()
-
-    def set_over(self, over: bool) -> None:
-        if over != self._over:
-            self._over = over
-            self._refresh()
 
     def _refresh(self) -> None:
         predictor = self._predictors.get(self._board.turn)
@@ -151,7 +183,7 @@ class PredictionService(QObject):
     def turn(self) -> chess.Color:
         return self._board.turn
 
-    def predictions(self) -> Sequence[PredictionLike]:
+    def predictions(self) -> Sequence[Prediction]:
         return self.current
 
     def description(self, color: chess.Color) -> str:

@@ -17,6 +17,7 @@ from kibitz.gui.protocols import GameRecordLike, PlayerLike, StoreLike
 Square = int
 PromotionChooser = Callable[[chess.Color], "chess.PieceType | None"]
 
+ABANDONED = "abandoned"  # the termination of an unfinished game nobody will go on with
 RESULT_FOR_WINNER = {chess.WHITE: "1-0", chess.BLACK: "0-1"}
 TERMINATIONS = {
     chess.Termination.CHECKMATE: "checkmate",
@@ -71,14 +72,34 @@ class GameSession(QObject):
         self.promotion_chooser = promotion_chooser
         self.result = "*"
         self.termination = ""
+        self.read_only = False  # a stored game opened to look at: finished, or imported
         self._sans = self._replay_sans(self.board)
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
     def start(cls, store: StoreLike, white: PlayerLike, black: PlayerLike, *, event: str | None = None,
-              **kwargs: object) -> GameSession:
-        game_id = store.start_game(white.id, black.id, event=event or None)
-        return cls(store, game_id, Seat(white.id, white.name), Seat(black.id, black.name), **kwargs)  # type: ignore[arg-type]
+              board: chess.Board | None = None, **kwargs: object) -> GameSession:
+        """A new game, from the start or from ``board``'s position (play on from a stored game)."""
+        fen = board.fen() if board is not None else None
+        game_id = store.start_game(white.id, black.id, event=event or None, fen=fen)
+        start = chess.Board(fen) if fen is not None else None
+        return cls(store, game_id, Seat(white.id, white.name), Seat(black.id, black.name), board=start,
+                   **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def open(cls, store: StoreLike, record: GameRecordLike, **kwargs: object) -> GameSession:
+        """Any stored game: an unfinished app game goes on, a finished or imported one is read only."""
+        if record.source == "app" and record.result == "*" and record.termination != ABANDONED:
+            return cls.resume(store, record, **kwargs)
+        board = chess.Board(record.fen) if record.fen else chess.Board()
+        for uci in record.moves:  # stored games were checked move by move when they were stored
+            board.push(chess.Move.from_uci(uci))
+        white = Seat(record.white_id if record.white_id is not None else -1, record.white)
+        black = Seat(record.black_id if record.black_id is not None else -1, record.black)
+        session = cls(store, record.id, white, black, board=board, **kwargs)  # type: ignore[arg-type]
+        session.result, session.termination = record.result, record.termination
+        session.read_only = True
+        return session
 
     @classmethod
     def resume(cls, store: StoreLike, record: GameRecordLike, **kwargs: object) -> GameSession:
@@ -122,7 +143,18 @@ class GameSession(QObject):
 
     @property
     def is_over(self) -> bool:
-        return self.result != "*"
+        """No more moves here: the game has a result, or it is an imported one being looked at."""
+        return self.result != "*" or self.read_only
+
+    def outcome_text(self) -> str:
+        """The end in words, naming the winner: ``"Alice won (checkmate)"``, ``"Draw (stalemate)"``."""
+        winner = {"1-0": chess.WHITE, "0-1": chess.BLACK}.get(self.result)
+        how = f" ({self.termination})" if self.termination else ""
+        if winner is not None:
+            return f"{self.seats[winner].name} won{how}"
+        if self.result == "1/2-1/2":
+            return f"Draw{how}"
+        return "Unfinished game" + how
 
     @property
     def turn(self) -> chess.Color:
@@ -198,6 +230,10 @@ class GameSession(QObject):
         loser = self.board.turn if color is None else color
         self._finish(RESULT_FOR_WINNER[not loser], f"{self.seats[loser].name} resigned")
 
+    def abandon(self) -> None:
+        """Stop an unfinished game for good: it stays in the store as ``*`` and is not offered again."""
+        self._finish("*", ABANDONED)
+
     def agree_draw(self) -> None:
         self._finish("1/2-1/2", "draw agreed")
 
@@ -215,6 +251,8 @@ class GameSession(QObject):
     def _finish(self, result: str, termination: str) -> None:
         if self.is_over:
             return
+        if result == "*":
+            self.read_only = True
         self.result, self.termination = result, termination
         self.store.finish_game(self.game_id, result, termination)
         self.game_finished.emit(result, termination)

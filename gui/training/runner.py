@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, Signal
 
@@ -17,11 +18,14 @@ log = logging.getLogger(__name__)
 
 EXIT_NO_TORCH = 3
 INSTALL_HINT = "Training needs the training extra: pip install 'kibitz[train]'"
-CommandFactory = Callable[[str | None], tuple[str, list[str]]]
+CommandFactory = Callable[[str | None, Path | None], tuple[str, list[str]]]
 
 
-def default_command(player: str | None) -> tuple[str, list[str]]:
+def default_command(player: str | None, home: Path | None = None) -> tuple[str, list[str]]:
+    """``kibitz-train`` on the window's data folder (``home``), for one player or every changed one."""
     args = ["-m", "kibitz.training.cli", "--progress", "json"]
+    if home is not None:
+        args += ["--home", str(home)]
     if player:
         args += ["--player", player]
     return sys.executable, args
@@ -49,17 +53,18 @@ class TrainingRunner(QObject):
     """One training run at a time."""
 
     progressed = Signal(dict)  # {"stage", "player", "done", "total", "message"}
-    model_installed = Signal(dict)  # {"player", "installed", "message"}
     finished = Signal(bool, str)  # ok, message for people
 
-    def __init__(self, command: CommandFactory = default_command, parent: QObject | None = None) -> None:
+    def __init__(self, command: CommandFactory = default_command, parent: QObject | None = None,
+                 home: Path | None = None) -> None:
         super().__init__(parent)
         self.command = command
+        self.home = home
+        self.models: list[dict[str, object]] = []  # the run's "model" events: who was retrained, who not and why
         self.process: QProcess | None = None
         self._buffer = b""
         self._final: dict[str, object] | None = None
         self._stderr = b""
-        self._any_model = False
 
     @property
     def running(self) -> bool:
@@ -68,8 +73,9 @@ class TrainingRunner(QObject):
     def start(self, player: str | None = None) -> bool:
         if self.process is not None:
             return False
-        program, args = self.command(player)
-        self._buffer, self._stderr, self._final, self._any_model = b"", b"", None, False
+        program, args = self.command(player, self.home)
+        self._buffer, self._stderr, self._final = b"", b"", None
+        self.models = []
         process = QProcess(self)
         process.readyReadStandardOutput.connect(self._read_stdout)
         process.readyReadStandardError.connect(self._read_stderr)
@@ -113,8 +119,7 @@ class TrainingRunner(QObject):
         if kind == "progress":
             self.progressed.emit(event)
         elif kind == "model":
-            self._any_model = self._any_model or bool(event.get("installed"))
-            self.model_installed.emit(event)
+            self.models.append(event)
         elif kind == "finished":
             self._final = event
 

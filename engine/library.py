@@ -1,0 +1,159 @@
+"""The game library's queries and the player edits built on the store (no Qt here).
+
+Rows for the games list come from one query (50,000 games load in well under a second), and
+every player edit is one transaction: a merge or delete never leaves games half moved.
+
+>>> rows = game_rows(store)                          # doctest: +SKIP
+>>> merge_players(store, keep=alice.id, gone=ali.id)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from kibitz.engine.store import Store, name_key
+
+
+@dataclass(frozen=True, slots=True)
+class GameRow:
+    """One line of the games list."""
+
+    id: int
+    white: str
+    black: str
+    date: str
+    result: str
+    event: str
+    source: str
+    plies: int
+    white_id: int | None
+    black_id: int | None
+    termination: str
+
+
+def game_rows(store: Store) -> list[GameRow]:
+    """Every stored game as a list row, newest first (by date, then by id)."""
+    rows = store.query(
+        "SELECT g.id, g.white, g.black, g.date, g.result, COALESCE(g.event, ''), g.source,"
+        " (SELECT COUNT(*) FROM moves m WHERE m.game_id = g.id), g.white_id, g.black_id, g.termination"
+        " FROM games g ORDER BY g.date DESC, g.id DESC")
+    return [GameRow(*row) for row in rows]
+
+
+def delete_games(store: Store, game_ids: Iterable[int]) -> int:
+    """Remove the games and their moves; returns how many there were."""
+    ids = list(game_ids)
+    with store.transaction() as db:
+        return sum(db.execute("DELETE FROM games WHERE id = ?", (gid,)).rowcount for gid in ids)
+
+
+def _check_free(db: sqlite3.Connection, name: str, player_id: int) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValueError("a player needs a name")
+    row = db.execute("SELECT player_id FROM player_names WHERE key = ?", (name_key(name),)).fetchone()
+    if row is not None and row[0] != player_id:
+        raise ValueError(f"the name {name!r} already belongs to another player")
+    return name
+
+
+def _link(db: sqlite3.Connection, player_id: int, key: str) -> None:
+    """Games recorded under ``key`` and linked to nobody now belong to the player."""
+    db.execute("UPDATE games SET white_id = ? WHERE white_key = ? AND white_id IS NULL", (player_id, key))
+    db.execute("UPDATE games SET black_id = ? WHERE black_key = ? AND black_id IS NULL", (player_id, key))
+
+
+def _unlink(db: sqlite3.Connection, player_id: int, key: str) -> None:
+    db.execute("UPDATE games SET white_id = NULL WHERE white_key = ? AND white_id = ?", (key, player_id))
+    db.execute("UPDATE games SET black_id = NULL WHERE black_key = ? AND black_id = ?", (key, player_id))
+
+
+def rename_player(store: Store, player_id: int, name: str) -> None:
+    """Give the player a new name; the old one stays as an alias (games keep the names as recorded).
+
+    :raises ValueError: when the name is empty or another player's name or alias.
+    :raises KeyError: when there is no such player.
+    """
+    with store.transaction() as db:
+        row = db.execute("SELECT name FROM players WHERE id = ?", (player_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no player {player_id}")
+        name = _check_free(db, name, player_id)
+        db.execute("UPDATE player_names SET is_alias = 1 WHERE player_id = ? AND is_alias = 0", (player_id,))
+        db.execute("DELETE FROM player_names WHERE key = ?", (name_key(name),))  # it may have been an alias
+        db.execute("INSERT INTO player_names (key, player_id, name, is_alias) VALUES (?, ?, ?, 0)",
+                   (name_key(name), player_id, name))
+        db.execute("UPDATE players SET name = ? WHERE id = ?", (name, player_id))
+        _link(db, player_id, name_key(name))
+
+
+def set_aliases(store: Store, player_id: int, aliases: Sequence[str]) -> None:
+    """Make ``aliases`` the player's other spellings: games under a new alias join the player, games
+    under a removed one are no longer theirs.
+
+    :raises ValueError: when an alias is another player's name or alias.
+    """
+    with store.transaction() as db:
+        wanted = {name_key(a): " ".join(a.split()) for a in aliases if name_key(a)}
+        main = db.execute("SELECT key FROM player_names WHERE player_id = ? AND is_alias = 0", (player_id,)).fetchone()
+        if main is not None:
+            wanted.pop(main[0], None)
+        current = {key for (key,) in db.execute(
+            "SELECT key FROM player_names WHERE player_id = ? AND is_alias = 1", (player_id,))}
+        for key in current - wanted.keys():
+            db.execute("DELETE FROM player_names WHERE key = ?", (key,))
+            _unlink(db, player_id, key)
+        for key, alias in wanted.items():
+            if key in current:
+                continue
+            _check_free(db, alias, player_id)
+            db.execute("INSERT INTO player_names (key, player_id, name, is_alias) VALUES (?, ?, ?, 1)",
+                       (key, player_id, alias))
+            _link(db, player_id, key)
+
+
+def merge_players(store: Store, *, keep: int, gone: int) -> None:
+    """``gone`` was ``keep`` all along: their games and names move to ``keep``, then ``gone`` is removed.
+
+    ``keep`` keeps its level, or takes ``gone``'s if it had none; ``gone``'s model records go (they
+    were trained on part of the games; the next retrain sees them all).
+    """
+    if keep == gone:
+        raise ValueError("a player cannot be merged into themself")
+    with store.transaction() as db:
+        levels = dict(db.execute("SELECT id, level FROM players WHERE id IN (?, ?)", (keep, gone)).fetchall())
+        if len(levels) != 2:
+            raise KeyError(f"no player {keep if keep not in levels else gone}")
+        db.execute("UPDATE games SET white_id = ? WHERE white_id = ?", (keep, gone))
+        db.execute("UPDATE games SET black_id = ? WHERE black_id = ?", (keep, gone))
+        db.execute("UPDATE player_names SET player_id = ?, is_alias = 1 WHERE player_id = ?", (keep, gone))
+        if levels[keep] is None and levels[gone] is not None:
+            db.execute("UPDATE players SET level = ? WHERE id = ?", (levels[gone], keep))
+        db.execute("DELETE FROM players WHERE id = ?", (gone,))
+
+
+def delete_player(store: Store, player_id: int) -> None:
+    """Remove the player and their names; their games stay, with the names as recorded, linked to nobody."""
+    with store.transaction() as db:
+        if db.execute("DELETE FROM players WHERE id = ?", (player_id,)).rowcount == 0:
+            raise KeyError(f"no player {player_id}")
+
+
+def model_summary(store: Store, player_id: int) -> str:
+    """Which model predicts the player's moves, in the panel's words ("Maia 1500 prior + …")."""
+    from pathlib import Path
+
+    from kibitz.engine.models import ModelError, load_model_info
+    from kibitz.engine.predictor import describe, player_band
+
+    player = store.player(player_id)
+    band = player_band(player, store)
+    record = store.latest_model(player_id)
+    if record is not None and record.meta.get("installed") is not False:
+        try:
+            return describe(load_model_info(Path(record.path)), band)
+        except ModelError as error:
+            return f"Maia {band} prior + base adapter (the personal model is unusable: {error})"
+    return f"Maia {band} prior + base adapter (no personal model yet)"

@@ -1,0 +1,1 @@
+"""Playing and walking through a game: the board, the side panel, the game session, predictions."""

@@ -1,0 +1,1 @@
+"""Retraining the players' models from the window, in a separate process."""

@@ -1,0 +1,138 @@
+"""The Training menu and the status bar's progress while a retrain runs; a plain summary at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import chess
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStatusBar, QWidget
+
+from kibitz.gui.actions import add_action
+from kibitz.gui.dialogs import Dialogs, plain_label
+from kibitz.gui.play.feature import PlayFeature
+from kibitz.gui.training.runner import TrainingRunner
+from kibitz.gui.words import plural
+
+#: The training's stage names, in words for the status bar.
+STAGES = {
+    "choose prior band": "Choosing the Maia level",
+    "prior over the player's games": "Reading the games",
+    "fine-tune": "Learning",
+    "export and judge": "Checking the new model",
+    "prior cache": "Reading the games",
+    "train": "Learning",
+}
+
+
+def progress_text(event: dict[str, Any]) -> str:
+    """``"Learning Alice's moves: 3 of 10"`` from a progress event (raw figures stay in the log).
+
+    >>> progress_text({"stage": "fine-tune", "player": "Alice", "done": 3, "total": 10})
+    'Learning (Alice): 3 of 10'
+    """
+    stage = STAGES.get(str(event.get("stage") or ""), str(event.get("stage") or "Training").capitalize())
+    who = f" ({event['player']})" if event.get("player") else ""
+    done, total = int(event.get("done") or 0), int(event.get("total") or 0)
+    return f"{stage}{who}: {done:,} of {total:,}" if total > 1 else f"{stage}{who}…"
+
+
+def summary_text(ok: bool, message: str, models: list[dict[str, Any]]) -> str:
+    """Who got a new model and who did not, and why, in plain sentences."""
+    if not models:
+        return message or ("Training finished." if ok else "Training failed.")
+    installed = [m for m in models if m.get("installed")]
+    lines = [f"New model for {plural(len(installed), 'player')} of {len(models)}."]
+    for model in models:
+        player, said = str(model.get("player") or ""), str(model.get("message") or "")
+        lines.append(f"• {said}" if said.startswith(player) else f"• {player}: {said or 'done'}")
+    return "\n".join(lines)
+
+
+class TrainingFeature(QObject):
+    """Starts ``kibitz-train`` for the window's data folder and shows how far it is."""
+
+    models_changed = Signal()  # a retrain finished: the predictors should be opened again
+
+    def __init__(self, runner: TrainingRunner, dialogs: Dialogs, play: PlayFeature, status_bar: QStatusBar,
+                 notify: Callable[[str], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.dialogs = dialogs
+        self.play = play
+        self.notify = notify
+        self.closed = False
+        self.label: QLabel = plain_label()
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(160)
+        self.bar.hide()
+        status_bar.addPermanentWidget(self.label)
+        status_bar.addPermanentWidget(self.bar)
+        runner.progressed.connect(self._progressed)
+        runner.finished.connect(self._finished)
+        play.game_changed.connect(self.refresh)
+        play.game_finished.connect(self.offer_after_game)
+
+    def fill_menu(self, window: QWidget, menu: QMenu) -> None:
+        add_action(window, menu, "&Retrain all players", lambda: self.start(None))
+        self.retrain_white = add_action(window, menu, "Retrain White's player", lambda: self._retrain(chess.WHITE))
+        self.retrain_black = add_action(window, menu, "Retrain Black's player", lambda: self._retrain(chess.BLACK))
+        self.cancel_action = add_action(window, menu, "&Cancel training", self.runner.cancel)
+        self.cancel_action.setEnabled(False)
+        self.refresh()
+
+    def refresh(self) -> None:
+        if not hasattr(self, "retrain_white"):
+            return
+        for color, action in ((chess.WHITE, self.retrain_white), (chess.BLACK, self.retrain_black)):
+            player = self.play.players.get(color)
+            name = "White" if color == chess.WHITE else "Black"
+            action.setText(f"Retrain {player.name}" if player else f"Retrain {name}'s player")
+            action.setEnabled(player is not None)
+
+    def _retrain(self, color: chess.Color) -> None:
+        player = self.play.players.get(color)
+        if player is not None:
+            self.start(player.name)
+
+    def start(self, player: str | None) -> None:
+        if not self.runner.start(player):
+            self.notify("Training is already running.")
+            return
+        self.cancel_action.setEnabled(True)
+        self.label.setText(f"Retraining {player}…" if player else "Retraining…")
+        self.bar.setRange(0, 0)
+        self.bar.show()
+
+    def offer_after_game(self, outcome: str) -> None:
+        if self.closed or self.runner.running:
+            return
+        if self.dialogs.confirm("Game over", f"{outcome}.\n\n"
+                                "Retrain the players' models now, so they learn from this game?"):
+            self.start(None)
+
+    def _progressed(self, event: dict[str, Any]) -> None:
+        done, total = int(event.get("done") or 0), int(event.get("total") or 0)
+        if total > 1:
+            self.bar.setRange(0, total)
+            self.bar.setValue(min(done, total))
+        else:
+            self.bar.setRange(0, 0)
+        self.label.setText(progress_text(event))
+
+    def _finished(self, ok: bool, message: str) -> None:
+        self.cancel_action.setEnabled(False)
+        self.bar.hide()
+        self.label.setText("")
+        if self.closed:
+            return
+        if ok:
+            self.models_changed.emit()
+        text = summary_text(ok, message, list(self.runner.models))
+        self.notify(text.splitlines()[0] if text else "")
+        self.dialogs.inform("Training", text)
+
+    def shutdown(self) -> None:
+        self.closed = True
+        self.runner.shutdown()
