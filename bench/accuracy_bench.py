@@ -19,14 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
-
 from kibitz.engine.models import base_model_dir
 from kibitz.engine.predictor import open_model
 from kibitz.training.corpus import Corpus, build_corpus
 from kibitz.engine.models import load_model_info
 from kibitz.engine.predictor import AdapterSession
-from kibitz.engine.scoring import choose_band
+from kibitz.engine.priors import BANDS
+from kibitz.engine.scoring import Score, choose_band, prior_plies
 from kibitz.training.evaluate import evaluate_games, move_frequencies, scored_games
 from kibitz.training.personal import finetune
 from kibitz.training.player_games import player_games_in
@@ -57,7 +56,6 @@ def main() -> int:
                              "for choosing between models without touching the test games)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    torch.set_num_threads(2)
     corpus = load_corpus(args.corpus)
     base_folder = args.model or base_model_dir()
     base = AdapterSession(load_model_info(base_folder))
@@ -71,14 +69,12 @@ def main() -> int:
         history = [(g, c) for g, c, _ in history_games]
         test = [(g, c) for g, c, _ in test_games]
         t = time.monotonic()
-        # Maia-1's best band chosen on the test games themselves: an oracle no app could use.
-        oracle_band, oracle_nll = choose_band(scored_games(test), max_positions=10**9)
-        oracle = evaluate_games(base, oracle_band, test).as_dict(player)["baselines"]["prior"]
+        oracle = oracle_prior(test)
         band, _ = choose_band(scored_games(history))  # as the app's retraining chooses it
         base_eval = evaluate_games(base, band, test, history=move_frequencies(history)).as_dict(player)
         row = {"player": player, "train_games": len(split.train), "val_games": len(split.validation),
                "test_games": len(test_games), "split": args.split, "base": base_eval, "band": band,
-               "oracle": {**oracle, "band": oracle_band}, "eval_seconds": time.monotonic() - t}
+               "oracle": oracle, "eval_seconds": time.monotonic() - t}
         if not args.no_personal:
             with tempfile.TemporaryDirectory() as tmp:
                 result = finetune(history_games, Path(tmp) / "m", Reporter("none"), player=player, base=base_folder)
@@ -86,6 +82,7 @@ def main() -> int:
                 personal = evaluate_games(AdapterSession(info), info.band, test).as_dict(player)
             row["personal"] = personal if result.improved else base_eval
             row["finetune"] = {"seconds": result.seconds, "epochs": result.epochs, "installed": result.improved,
+                               "book_strength": result.book_strength, "book_nll": result.book_nll,
                                "val_nll": [result.current["nll"], result.candidate["nll"]], "candidate": personal}
         rows.append(row)
         print_row(row, header=len(rows) == 1)
@@ -93,6 +90,20 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
     return 0
+
+
+def oracle_prior(test: list) -> dict:
+    """Maia-1's best band chosen on the test games themselves (lowest NLL): an oracle no app could
+    use, since it looks at the moves it is scored on. Every band is scored in one pass each."""
+    scores = {band: Score() for band in BANDS}
+    games = scored_games(test)
+    for band in BANDS:
+        for ply in prior_plies(band, games):
+            if len(ply.moves) > 1:
+                scores[band].add_ply(ply)
+    summaries = {band: score.summary() for band, score in scores.items()}
+    best = min(summaries, key=lambda b: (summaries[b]["nll"], abs(b - 1500)))
+    return {**summaries[best], "band": best}
 
 
 def print_row(row: dict, *, header: bool) -> None:

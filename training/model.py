@@ -90,9 +90,16 @@ class Adapter(nn.Module):
         self, z: torch.Tensor, out: torch.Tensor, prior: torch.Tensor, moves: torch.Tensor
     ) -> torch.Tensor:
         """Logits of ``moves [N, L]`` (vocabulary indices) given the prior's logits of those
-        same moves ``[N, L]``, for N scored plies with board vectors ``z`` and GRU outputs ``out``."""
-        delta, log_scale = self._head(z, out)
-        return self._combine(prior, delta.gather(1, moves), log_scale)
+        same moves ``[N, L]``, for N scored plies with board vectors ``z`` and GRU outputs ``out``.
+
+        Only the head's rows of those moves are used (a position has ~35 legal moves of 1,858):
+        the same numbers as :meth:`_head` then a gather, at a small part of the cost.
+        """
+        both = torch.cat([z, out], dim=-1)
+        weight, bias = self.head.weight, self.head.bias
+        delta = torch.einsum("nld,nd->nl", weight[moves], both) + bias[moves]
+        log_scale = F.linear(both, weight[VOCAB_SIZE:], bias[VOCAB_SIZE:])
+        return self._combine(prior, delta, log_scale)
 
     def game_logits(self, tower: torch.Tensor, prior: torch.Tensor, prev_move: torch.Tensor) -> torch.Tensor:
         """Logits over the whole vocabulary for every ply of one game (tower ``[T, 64, 8, 8]``,

@@ -45,8 +45,13 @@ from kibitz.training.train import WEIGHTS_FILE, TrainSettings, load_weights, tra
 MIN_GAMES = 20  # below this a validation set says nothing
 VALIDATION_FRACTION = 0.1
 #: Fine-tuning starts from a trained adapter: a smaller step than pretraining, few epochs.
-FINETUNE_SETTINGS = TrainSettings(lr=3e-4, weight_decay=1e-2, games_per_batch=16, max_epochs=4.0,
-                                  evals_per_epoch=2, patience=2, time_budget_s=150.0)
+#: Personal adapters peaked after 1-2 epochs in every probe, then over-fitted; one thread (see
+#: TrainSettings.threads) since the app, and its predictions, run beside the training process.
+FINETUNE_SETTINGS = TrainSettings(lr=3e-4, weight_decay=1e-2, games_per_batch=16, max_epochs=2.0,
+                                  evals_per_epoch=4, patience=2, time_budget_s=150.0, threads=1)
+#: The adapter learns from the newest games only: older ones cost prior passes and describe the
+#: player as they were (the book still counts every game: it costs no prior pass).
+MAX_ADAPTER_GAMES = 1500
 
 
 @dataclass
@@ -105,11 +110,13 @@ def finetune(
     if len(games) < MIN_GAMES:
         raise ValueError(f"{player} has {len(games)} games; a personal model needs at least {MIN_GAMES}")
     base = base or base_model_dir()
-    train_part, val_part = split_validation(games)
+    all_train, val_part = split_validation(games)
+    train_part = all_train[-max(MAX_ADAPTER_GAMES - len(val_part), 1):]
+    adapter_games = [*train_part, *val_part]
     reporter.stage("choose prior band", 1, player=player)
     band, band_nll = choose_band(scored_games([(g, c) for g, c, _ in games]))
     reporter.advance(1, message=f"Maia {band}")
-    cache_games = [CacheGame(g, band, (c,)) for g, c, _ in games]
+    cache_games = [CacheGame(g, band, (c,)) for g, c, _ in adapter_games]
     with tempfile.TemporaryDirectory(dir=work) as tmp:
         reporter.stage("prior over the player's games", len(cache_games), player=player, unit="game")
         done = [0]
@@ -121,7 +128,7 @@ def finetune(
         cache = build_cache(cache_games, Path(tmp) / "cache", progress=cached)
         model = load_weights(base / WEIGHTS_FILE)
         train_idx = np.arange(len(train_part))
-        val_idx = np.arange(len(train_part), len(games))
+        val_idx = np.arange(len(train_part), len(adapter_games))
         reporter.stage("fine-tune", int(np.ceil(settings.max_epochs * 10)), player=player, unit="tenth")
         shown = [0]
 
@@ -135,6 +142,7 @@ def finetune(
         del cache
     reporter.stage("export and judge", 1, player=player)
     info = {"kind": "personal", "train_games": len(train_part), "validation_games": len(val_part),
+            "book_games": len(games),
             "epochs": round(result.epochs, 2), "band_nll": band_nll, "history": result.history,
             "settings": dataclasses.asdict(settings),
             "method": "base adapter fine-tuned on the player's own moves over their Maia band; "
@@ -144,7 +152,7 @@ def finetune(
     export_model(model, out, player=player, band=band, games_trained=len(games),
                  parity_games=[g for g, _, _ in val_part[-2:]], info=info)
     candidate = AdapterSession(load_model_info(out))
-    older_book = PlayerBook.from_games(book_games(train_part))
+    older_book = PlayerBook.from_games(book_games(all_train))
     strength, book_nll = fit_strength(book_plies(candidate, older_book, band, val_part))
     if not math.isinf(strength):
         add_book(out, PlayerBook.from_games(book_games(games)).to_bytes(), strength)
@@ -155,7 +163,7 @@ def finetune(
     reporter.advance(1)
     finished = FinetuneResult(out, band, band_nll, strength, judged[0], judged[1], current_info.kind, result.epochs,
                               len(train_part), len(val_part), time.monotonic() - started, result.history,
-                              {("none" if math.isinf(k) else str(k)): round(v, 5) for k, v in book_nll.items()})
+                              {("none" if math.isinf(k) else f"{k:g}"): round(v, 5) for k, v in book_nll.items()})
     _record_judgement(out, finished)
     return finished
 
@@ -218,7 +226,8 @@ def _record_judgement(folder: Path, result: FinetuneResult) -> None:
 def finetune_from_files(args: argparse.Namespace) -> int:
     reporter = Reporter(args.progress)
     games = player_games_from_files(args.player, args.pgn, home=args.home)
-    settings = dataclasses.replace(FINETUNE_SETTINGS, lr=args.lr, max_epochs=args.max_epochs)
+    settings = dataclasses.replace(FINETUNE_SETTINGS, lr=args.lr, max_epochs=args.max_epochs,
+                                   threads=args.threads or FINETUNE_SETTINGS.threads)
     result = finetune(games, args.out, reporter, player=args.player, base=args.base, settings=settings)
     verdict = "beats" if result.improved else "does NOT beat"
     reporter.finished(True, f"{result.describe(args.player)}; it {verdict} the base model; written to {args.out}")
