@@ -67,7 +67,7 @@ class PositionHistory:
 
     >>> history = PositionHistory(chess.Board())
     >>> history.push(chess.Move.from_uci("g1f3"))
-    >>> history.planes()[108].max()   # Black to move
+    >>> float(history.planes()[108].max())   # Black to move
     1.0
     """
 

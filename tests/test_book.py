@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import math
 import shutil
@@ -12,7 +11,6 @@ import chess
 import numpy as np
 import pytest
 
-from kibitz.engine import book as book_module
 from kibitz.engine.book import PlayerBook, blend, fit_strength
 from kibitz.engine.models import ModelError, add_book, base_model_dir, load_model_info
 from kibitz.engine.moves import legal_move_indices
@@ -32,10 +30,6 @@ def counts_at(book: PlayerBook, sans: str) -> dict[str, float]:
     indices, legal = legal_move_indices(board)
     counts = book.counts(board, indices)
     return {board.san(m): c for m, c in zip(legal, counts) if c}
-
-
-def test_the_doctests_run() -> None:
-    assert doctest.testmod(book_module).failed == 0
 
 
 def test_only_the_players_own_moves_are_counted() -> None:
