@@ -228,3 +228,128 @@ def test_arbitrary_bytes_never_raise(data: bytes) -> None:
 def test_chunk_with_arbitrary_text_never_raises() -> None:
     for text in ["", "(", ")", "{", "1.", "[", '[White "x"', "1. e4 (((", "1. e4 ) ) e5", "1. -- e5"]:
         assert isinstance(parse_chunk(Chunk(1, text)), (PgnGame, SkippedGame))
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 9: nothing lost, nothing invented
+
+def jowen_text() -> str:
+    return lzma.open(DATA / "jowen93-200.pgn.xz", "rt", encoding="utf-8").read()
+
+
+@pytest.mark.parametrize("comment", ["\n; an aside with a { in it", " ; see {this"])
+def test_brace_inside_rest_of_line_comment_does_not_swallow_the_file(comment: str) -> None:
+    """A real export behind one such line imported 1 of 2,273 games; python-chess reads them all."""
+    text = jowen_text()
+    end_of_first = text.index("\n\n[Event")
+    games = games_of(text[:end_of_first] + comment + text[end_of_first:])
+    assert len(games) == 200
+    assert all(isinstance(g, PgnGame) for g in games)
+
+
+def test_game_without_tags_after_a_game_is_its_own_game() -> None:
+    text = GAME.format(white="First") + "\n1. d4 d5 2. c4 *\n"
+    games = games_of(text)
+    assert len(games) == 2
+    assert isinstance(games[0], PgnGame) and games[0].moves[-1] == "h5f7" and len(games[0].moves) == 7
+    assert isinstance(games[1], PgnGame) and games[1].moves == ("d2d4", "d7d5", "c2c4")
+    assert games[1].line == 11 and games[1].headers == {}
+
+
+def test_encoding_is_decided_per_game_not_per_file(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.pgn"
+    path.write_bytes(GAME.format(white="Zoë").encode("utf-8") + b"\n" + GAME.format(white="Müller").encode("latin-1")
+                     + b"\n" + GAME.format(white="Zoë Ærø").encode("utf-8"))
+    with PgnSource.open(path) as source:
+        names = [g.headers["White"] for g in source.games()]
+        assert "cp1252" in source.encoding and "utf-8" in source.encoding
+    assert names == ["Zoë", "Müller", "Zoë Ærø"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_files_import(tmp_path: Path, codec: str) -> None:
+    path = tmp_path / "wide.pgn"
+    bom = {"utf-16": b"", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}[codec]
+    path.write_bytes(bom + (GAME.format(white="Zoë") + "\n" + GAME.format(white="Łukasz")).encode(codec))
+    with PgnSource.open(path) as source:
+        games = list(source.games())
+        assert source.encoding.startswith("utf-16")
+    assert [g.headers["White"] for g in games] == ["Zoë", "Łukasz"]
+    assert all(isinstance(g, PgnGame) and len(g.moves) == 7 for g in games)
+
+
+def test_old_mac_line_endings_are_read() -> None:
+    text = (GAME.format(white="A") + "\n" + GAME.format(white="B")).replace("\n", "\r")
+    games = games_of(text)
+    assert [g.headers["White"] for g in games] == ["A", "B"]
+    assert all(isinstance(g, PgnGame) and len(g.moves) == 7 for g in games)
+    assert [g.line for g in games] == [1, 11]
+
+
+def test_unclosed_variation_is_reported_with_its_line() -> None:
+    text = GAME.format(white="A").replace("2. Qh5", "2. Qh5 (2. Nf3 Nc6\n")
+    [game] = games_of(text)
+    assert isinstance(game, SkippedGame)
+    assert "never closed" in game.reason and "line 9" in game.reason
+
+
+def test_unclosed_comment_is_reported_and_does_not_swallow_the_next_game() -> None:
+    text = GAME.format(white="A").replace("2. Qh5", "2. Qh5 {oops") + "\n" + GAME.format(white="B")
+    games = games_of(text)
+    assert isinstance(games[0], SkippedGame) and "never closed" in games[0].reason and "line 9" in games[0].reason
+    assert isinstance(games[1], PgnGame) and games[1].headers["White"] == "B"
+
+
+def test_tag_line_inside_movetext_is_reported_not_shortened() -> None:
+    text = GAME.format(white="A").replace("3. Bc4", '\n[Annotator "x"]\n3. Bc4'.replace("\n\n", "\n"))
+    games = games_of(text)
+    assert not any(isinstance(g, PgnGame) and g.headers.get("White") == "A" and len(g.moves) < 7 for g in games)
+    assert isinstance(games[0], SkippedGame)
+    assert "tag" in games[0].reason and "line 10" in games[0].reason
+
+
+def test_nul_bytes_after_the_result_do_not_reject_the_game() -> None:
+    data = GAME.format(white="A").encode().replace(b"1-0\n", b"1-0\x00\x00\x00\n", 1)
+    data = data[: data.rindex(b"1-0")] + b"1-0\x00\x00\n"
+    [game] = games_of(data)
+    assert isinstance(game, PgnGame) and len(game.moves) == 7
+
+
+def test_move_number_glued_to_castling_is_read() -> None:
+    text = '[White "A"]\n[Black "B"]\n\n1. e4 e5 2. Nf3 Nc6 3. Bc4 Bc5 4O-O Nf6 *\n'
+    [game] = games_of(text)
+    assert isinstance(game, PgnGame) and game.moves[-2:] == ("e1g1", "g8f6")
+
+
+def test_san_is_the_board_s_not_the_file_s() -> None:
+    [game] = games_of(GAME.format(white="A").replace("Qxf7#", "Qf7#").replace("Bc4", "Bfc4"))
+    assert isinstance(game, PgnGame)
+    assert game.sans == ("e4", "e5", "Qh5", "Nc6", "Bc4", "Nf6", "Qxf7#")
+    [game] = games_of('[White "A"]\n[Black "B"]\n\n1. e4 d5 2. Bb5 c6 3. Bc6 *\n')
+    assert isinstance(game, PgnGame) and game.sans[-1] == "Bxc6+"
+
+
+def _compressed(opener, path: Path, data: bytes) -> bytes:  # type: ignore[no-untyped-def]
+    with opener(path, "wb") as out:
+        out.write(data)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("opener, suffix", [(gzip.open, ".gz"), (lzma.open, ".xz"), (bz2.open, ".bz2")])
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_damaged_compressed_file_reads_every_game_before_the_damage(tmp_path: Path, opener, suffix: str,  # type: ignore[no-untyped-def]
+                                                                    damage: str) -> None:
+    text = jowen_text()
+    whole = list(read_games(io.BytesIO(text.encode())))
+    path = tmp_path / f"games.pgn{suffix}"
+    data = _compressed(opener, path, text.encode())
+    half = len(data) // 2
+    damaged = data[:half] if damage == "truncated" else data[:half] + b"\x55" * 4000 + data[half + 4000:]
+    path.write_bytes(damaged)
+    with PgnSource.open(path) as source:
+        games = list(source.games())
+        assert source.error is not None and ("ends" in source.error or "damaged" in source.error)
+    read = [g for g in games if isinstance(g, PgnGame)]
+    assert read == whole[:len(read)]  # nothing invented or garbled before the damage
+    assert len(read) >= 70  # about half of the 200 games lie before the damage
+    assert isinstance(games[-1], SkippedGame) and "line" in games[-1].reason
