@@ -15,16 +15,18 @@ started and why it was skipped; nothing is silently repaired.
 from __future__ import annotations
 
 import bz2
-import gzip
+import codecs
+import functools
 import hashlib
 import io
 import lzma
 import os
 import re
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, BinaryIO, Final
+from typing import IO, Any, BinaryIO, Final
 
 import chess
 import chess.pgn
@@ -37,16 +39,15 @@ KEY_TAGS: Final = ("White", "Black", "Date", "Event", "Round", "Site")
 GAME_ID_TAG: Final = "KibitzGameId"
 
 _BOM: Final = b"\xef\xbb\xbf"
-# SAN as python-chess writes it, without the check suffix (the tokenizer splits "+"/"#" off).
-_CANONICAL_SAN: Final = re.compile(r"[NBRQK][a-h]?[1-8]?x?[a-h][1-8]|[a-h](?:x[a-h])?[1-8](?:=[NBRQ])?|O-O(?:-O)?")
 
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """The text of one game and the 1-based line where it starts in its file."""
+    """The text of one game, the 1-based line where it starts in its file, and what is wrong with it, if known."""
 
     line: int
     text: str
+    problem: str | None = None  # set when the reader already knows the game cannot be imported whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,27 +122,90 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
-def _decompressor(path: Path, raw: BinaryIO) -> IO[bytes]:
+class _Decompressing(io.RawIOBase):
+    """Decompresses a gzip, xz or bzip2 stream (concatenated members too) in small input steps.
+
+    The standard library's file classes lose everything decompressed in the read call that meets
+    damaged data (up to tens of kilobytes of games); feeding small steps keeps that loss to a few
+    games, so every game before the damage is read. Damage raises ``EOFError`` (cut short) or the
+    codec's own error when the data is read up to it.
+    """
+
+    _STEP: Final = 1 << 12  # compressed bytes per decompress call: ~25 kB of PGN, a handful of games
+
+    def __init__(self, raw: IO[bytes], new_decompressor: Callable[[], Any]) -> None:
+        self._raw = raw
+        self._new = new_decompressor
+        self._decompressor = new_decompressor()
+        self._output = b""
+        self._started = False  # a member has begun (so a cut-off end is an error)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._output:
+            if self._decompressor.eof:
+                rest = self._decompressor.unused_data
+                self._decompressor = self._new()
+                self._started = False
+                if rest:
+                    self._started = True
+                    self._output = self._decompressor.decompress(rest)
+                    continue
+            data = self._raw.read(self._STEP)
+            if not data:
+                if self._started and not self._decompressor.eof:
+                    raise EOFError("the compressed data ends before its end marker (the file was cut short)")
+                return 0
+            self._started = True
+            self._output = self._decompressor.decompress(data)
+        n = min(len(buffer), len(self._output))
+        buffer[:n] = self._output[:n]
+        self._output = self._output[n:]
+        return n
+
+
+def _decompressor(path: Path, raw: IO[bytes]) -> IO[bytes]:
     with open(path, "rb") as probe:
         magic = probe.read(6)
-    # The decompressors' own readline is slow (Python per line); a BufferedReader on top is not.
+    new: Callable[[], Any] | None = None
     if magic.startswith(b"\x1f\x8b"):
-        return io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), buffer_size=1 << 16)  # type: ignore[arg-type]
-    if magic.startswith(b"\xfd7zXZ\x00"):
-        return io.BufferedReader(lzma.LZMAFile(raw, "rb"), buffer_size=1 << 16)  # type: ignore[arg-type]
-    if magic.startswith(b"BZh"):
-        return io.BufferedReader(bz2.BZ2File(raw, "rb"), buffer_size=1 << 16)  # type: ignore[arg-type]
-    return raw
+        new = functools.partial(zlib.decompressobj, wbits=16 + zlib.MAX_WBITS)
+    elif magic.startswith(b"\xfd7zXZ\x00"):
+        new = lzma.LZMADecompressor
+    elif magic.startswith(b"BZh"):
+        new = bz2.BZ2Decompressor
+    if new is None:
+        return raw
+    return _Decompressing(raw, new)  # unbuffered: a buffered read() drops what it had when an error comes
+
+
+#: What reading a damaged or unreadable file raises (also what the importer expects from a file).
+READ_ERRORS: Final = (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError)
+_BLOCK: Final = 1 << 16
+_UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
+# Where the chunker looks inside a movetext line: comment and variation marks, and results that
+# end a game (as separate tokens, so "1-0" inside "11-0" or a name does not count).
+_MARKS: Final = re.compile(rb"[{};()]|(?<![^\s\x00.)}])(?:1-0|0-1|1/2-1/2|\*)(?![^\s\x00({;])")
+_RESULT_MARK: Final = re.compile(rb"(?<![^\s\x00.)}])(?:1-0|0-1|1/2-1/2|\*)(?![^\s\x00({;])")
+_CLOSED_COMMENT: Final = re.compile(rb"\{[^}]*\}")
+_TAG_LINE: Final = re.compile(chess.pgn.TAG_REGEX.pattern.encode())
 
 
 class PgnSource:
-    """An open PGN file: yields per-game chunks and remembers the encoding it had to use.
+    """An open PGN file: yields per-game chunks and remembers the encodings it had to use.
 
-    The text is decoded as UTF-8 (a BOM is dropped) until a chunk fails to decode; from then on the
-    file is read as CP1252, with Latin-1 for the five bytes CP1252 leaves undefined. ``encoding``
-    says which happened: ``"utf-8"``, ``"utf-8-sig"`` or ``"cp1252"``.
+    The encoding is decided per game: a game is decoded as UTF-8 when it can be, otherwise line by
+    line (UTF-8 where a line is valid UTF-8, else CP1252 with Latin-1 for the five bytes CP1252
+    leaves undefined), so one Latin-1 game does not turn later UTF-8 names into mojibake. A file
+    with a UTF-16 byte order mark (or the NUL-byte pattern of UTF-16 without one) is read as UTF-16.
+    ``encoding`` says what happened, e.g. ``"utf-8"``, ``"utf-8-sig"``, ``"cp1252"``, ``"utf-16"``
+    or ``"utf-8 (cp1252 in 2 games)"``. Line ends may be LF, CRLF or CR (old Macs).
 
-    Compression is recognised by magic bytes (gzip, xz, bzip2), not by the file name.
+    Compression is recognised by magic bytes (gzip, xz, bzip2), not by the file name. When the file
+    is cut short or damaged, every game before the damage is read, the game it cuts is reported as
+    skipped, and ``error`` says where and why the file ends.
 
     >>> with PgnSource.open(path) as source:               # doctest: +SKIP
     ...     for chunk in source.chunks(): ...
@@ -153,8 +217,10 @@ class PgnSource:
         self._counter = counter
         self.name = name
         self.bytes_total = size
-        self.encoding = "utf-8"
-        self._fallback = False
+        self.error: str | None = None  # why reading stopped before the end of the file
+        self._base_encoding = "utf-8"
+        self._utf8_games = 0  # games with non-ASCII text, by how they were decoded
+        self._cp1252_games = 0
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> PgnSource:
@@ -166,8 +232,18 @@ class PgnSource:
         size = path.stat().st_size
         counter = _CountingReader(open(path, "rb"))  # noqa: SIM115 - closed by close()
         buffered = io.BufferedReader(counter, buffer_size=1 << 16)
-        stream = _decompressor(path, buffered)  # type: ignore[arg-type]
+        stream = _decompressor(path, buffered)
         return cls(stream, name=str(path), counter=counter, size=size)
+
+    @property
+    def encoding(self) -> str:
+        """How the text was decoded (see the class docstring)."""
+        if not self._cp1252_games:
+            return self._base_encoding
+        if not self._utf8_games:
+            return "cp1252"
+        plural = "game" if self._cp1252_games == 1 else "games"
+        return f"{self._base_encoding} (cp1252 in {self._cp1252_games} {plural})"
 
     @property
     def bytes_read(self) -> int:
@@ -186,69 +262,200 @@ class PgnSource:
         self.close()
 
     def _decode(self, data: bytes) -> str:
-        if not self._fallback:
-            try:
-                return data.decode("utf-8")
-            except UnicodeDecodeError:
-                self._fallback = True
-                self.encoding = "cp1252"
+        if data.isascii():
+            return data.decode("ascii")
         try:
-            return data.decode("cp1252")
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
-            return "".join(chr(b) if 0x80 <= b < 0xA0 else bytes([b]).decode("cp1252") for b in data)
+            pass
+        else:
+            self._utf8_games += 1
+            return text
+        self._cp1252_games += 1
+        return "\n".join(_decode_line(line) for line in data.split(b"\n"))
+
+    def _lines(self) -> Iterator[bytes]:
+        """The file's lines without their ends (LF, CRLF or CR), as UTF-8 or 8-bit bytes.
+
+        A read error ends the lines early and is kept in ``error``, with the line it happened at.
+        """
+        # read1 (one underlying read), so a read error loses no text that came before it
+        read = getattr(self._stream, "read1", self._stream.read)
+        pending = b""
+        decoder: codecs.IncrementalDecoder | None = None
+        count = 0
+        try:
+            block = read(_BLOCK)
+            if block.startswith(_BOM):
+                block = block[len(_BOM):]
+                self._base_encoding = "utf-8-sig"
+            elif block.startswith(_UTF16_BOMS) or _looks_like_utf16(block):
+                codec = "utf-16" if block.startswith(_UTF16_BOMS) else \
+                    "utf-16-le" if block[1:2] == b"\x00" else "utf-16-be"
+                decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+                self._base_encoding = "utf-16"
+            while block:
+                if decoder is not None:
+                    block = decoder.decode(block).encode("utf-8")
+                data = pending + block
+                held = b""
+                if b"\r" in data:
+                    if data.endswith(b"\r"):  # may be half of a CRLF split between blocks
+                        data, held = data[:-1], b"\r"
+                    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                lines = data.split(b"\n")
+                pending = lines.pop() + held
+                count += len(lines)
+                yield from lines
+                block = read(_BLOCK)
+        except READ_ERRORS as error:
+            where = f"line {count + 1}" if pending or not count else f"the end of line {count}"
+            self.error = f"the file is damaged or cut short at {where}: {_describe(error)}"
+            pending = b""  # a line cut by the damage is not trusted
+        pending = pending.rstrip(b"\r")
+        if pending:
+            yield pending
 
     def chunks(self) -> Iterator[Chunk]:
         """Split the file into per-game text chunks, without parsing the moves.
 
-        A tag line (``[``) starts a new game when the current one already has movetext, or when a
-        blank line separated it from the previous tags (a game with headers only). Tag-looking lines
-        inside a ``{...}`` comment do not split. Blank and ``%`` lines become ``;`` (comment) lines,
-        so python-chess never ends a game early at a blank line inside its movetext and line
-        numbers inside the chunk still match the file.
+        A game ends where a tag line (``[``) follows its movetext, where more movetext follows its
+        result (a game without tag pairs), or where a tag line follows a blank line after its tags
+        (a game with headers only). Braces are followed outside ``;`` rest-of-line comments, so tag-
+        looking lines inside a ``{...}`` comment do not split. A tag line straight after movetext
+        without a result, a comment left open until the next game's tags, and a file that ends in
+        damage make a chunk with a ``problem``: that game is reported, never shortened. Blank and
+        ``%`` lines become ``;`` (comment) lines, so python-chess never ends a game early at a blank
+        line inside its movetext and line numbers inside the chunk still match the file.
         """
         lines: list[bytes] = []
         start = 0
-        in_movetext = False
-        blank_after_tags = False
-        in_comment = False
         number = 0
-        for number, raw in enumerate(self._stream, 1):
-            if number == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM):]
-                self.encoding = "utf-8-sig"
-            line = raw.rstrip(b"\r\n")
+        in_movetext = blank_after_tags = blank_after_movetext = False
+        in_comment = blank_in_comment = terminated = False
+        comment_line = 0
+        depth = 0
+
+        def chunk(problem: str | None = None) -> Chunk:
+            return Chunk(start, self._decode(b"\n".join(lines)), problem)
+
+        for number, line in enumerate(self._lines(), 1):
             stripped = line.strip()
             if not stripped:
                 if lines:
-                    blank_after_tags = blank_after_tags or not in_movetext
+                    if in_comment:
+                        blank_in_comment = True
+                    elif in_movetext:
+                        blank_after_movetext = True
+                    else:
+                        blank_after_tags = True
                     lines.append(b";")  # keeps line numbers; a blank line would end the game early
                 continue
-            if not in_comment and stripped.startswith(b"["):
-                if lines and (in_movetext or blank_after_tags):
-                    yield Chunk(start, self._decode(b"\n".join(lines)))
-                    lines = []
-                    in_movetext = blank_after_tags = False
-                if not lines:
+            first = stripped[:1]
+            problem = None
+            if in_comment and first == b"[" and blank_in_comment and _TAG_LINE.match(stripped):
+                # A comment left open runs into the next game's tags: end it here, not at the end of the file.
+                problem = f"a comment opened at line {comment_line} is never closed"
+            elif in_comment:
+                pass
+            elif first == b"[":
+                if in_movetext and not (terminated or blank_after_movetext):
+                    problem = f"the movetext is cut off by a tag line at line {number}, before any result"
+                elif not (in_movetext or blank_after_tags):
+                    if not lines:
+                        start = number
+                    lines.append(stripped)
+                    continue
+                else:
+                    problem = ""  # the next game's tags
+            elif terminated and first not in (b"{", b";", b"%"):
+                problem = ""  # more movetext after a result: a new game without tag pairs
+            if problem is not None:
+                if lines:
+                    yield chunk(problem or None)
+                lines = []
+                in_movetext = blank_after_tags = blank_after_movetext = False
+                in_comment = blank_in_comment = terminated = False
+                depth = 0
+                if first == b"[":
                     start = number
-                lines.append(stripped)
-                continue
+                    lines.append(stripped)
+                    continue
             if not lines:
                 start = number
-            if stripped.startswith(b"%") and not in_comment:
+            if first == b"%" and not in_comment:
                 lines.append(b";")  # an escaped line
                 continue
             in_movetext = True
             lines.append(line)
-            if b"{" in line or b"}" in line:
-                # Braces do not nest, so the last one on the line decides whether a comment is open.
-                in_comment = line.rfind(b"{") > line.rfind(b"}")
-        if lines:
-            yield Chunk(start, self._decode(b"\n".join(lines)))
+            rest = line
+            if in_comment:
+                close = rest.find(b"}")
+                if close < 0:
+                    continue
+                in_comment, rest = False, rest[close + 1:]
+            if b"(" in rest or b")" in rest:
+                for mark in _MARKS.finditer(rest):  # token by token: a result inside a variation ends nothing
+                    token = mark.group()
+                    if in_comment:
+                        if token == b"}":
+                            in_comment = False
+                    elif token == b"{":
+                        in_comment, blank_in_comment, comment_line = True, False, number
+                    elif token == b";":
+                        break  # the rest of the line is a comment: braces in it open nothing
+                    elif token == b"(":
+                        depth += 1
+                    elif token == b")":
+                        depth = max(depth - 1, 0)
+                    elif not depth:
+                        terminated = True
+                continue
+            # The common line (no variation) at C speed: drop closed comments, then a ";" comment,
+            # then an unclosed "{" and what follows it; what is left is movetext.
+            if b"{" in rest:
+                rest = _CLOSED_COMMENT.sub(b" ", rest)
+            semicolon = rest.find(b";")
+            if semicolon >= 0:
+                rest = rest[:semicolon]
+            brace = rest.find(b"{")
+            if brace >= 0:
+                in_comment, blank_in_comment, comment_line = True, False, number
+                rest = rest[:brace]
+            if not depth and _RESULT_MARK.search(rest):
+                terminated = True
+        if self.error is not None:
+            if lines and not terminated:
+                yield chunk(f"the game is cut off where the file ends early: {self.error}")
+            else:
+                if lines:
+                    yield chunk()
+                yield Chunk(number + 1, "", f"nothing after line {number} could be read: {self.error}")
+        elif lines:
+            yield chunk()
 
     def games(self) -> Iterator[ParsedGame]:
         """Parse the file's games one after the other in this process."""
         for chunk in self.chunks():
             yield parse_chunk(chunk)
+
+
+def _looks_like_utf16(block: bytes) -> bool:
+    """UTF-16 without a byte order mark: text whose every other byte is NUL."""
+    sample = block[:512]
+    return len(sample) >= 8 and (sample[1::2].count(0) > 0.9 * (len(sample) // 2)
+                                 or sample[0::2].count(0) > 0.9 * (len(sample) // 2))
+
+
+def _decode_line(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return line.decode("cp1252")
+    except UnicodeDecodeError:  # the five bytes CP1252 leaves undefined are read as Latin-1
+        return "".join(chr(b) if 0x80 <= b < 0xA0 else bytes([b]).decode("cp1252") for b in line)
 
 
 def read_games(source: str | os.PathLike[str] | IO[bytes]) -> Iterator[ParsedGame]:
@@ -275,8 +482,6 @@ class _MainlineVisitor(chess.pgn.BaseVisitor["ParsedGame | None"]):
         self.movetext_result: str | None = None
         self.error: str | None = None
         self.skip_reason: str | None = None
-        self._token: str | None = None
-        self._pending = False
         self._start_fen: str | None = None
 
     def visit_header(self, tagname: str, tagvalue: str) -> None:
@@ -296,24 +501,15 @@ class _MainlineVisitor(chess.pgn.BaseVisitor["ParsedGame | None"]):
         move = board.parse_san(san)
         if not move:
             raise chess.IllegalMoveError(f"null move {san!r} in the mainline")
-        self._token = san if _CANONICAL_SAN.fullmatch(san) else None
         return move
 
     def visit_move(self, board: chess.Board, move: chess.Move) -> None:
         self.moves.append(move.uci())
-        if self._token is None:
-            self.sans.append(board.san(move))  # a non-canonical spelling such as "e8Q" or "0-0"
-        else:
-            self.sans.append(self._token)
-            self._pending = True
+        self.sans.append(board.san(move))  # the board's spelling: "Bxf7+" where the file says "Bf7"
 
     def visit_board(self, board: chess.Board) -> None:
         if self._start_fen is None:
             self._start_fen = board.fen()
-        if self._pending:
-            self._pending = False
-            if board.is_check():
-                self.sans[-1] += "#" if board.is_checkmate() else "+"
 
     def visit_result(self, result: str) -> None:
         self.movetext_result = result
@@ -342,6 +538,8 @@ def parse_chunk(chunk: Chunk) -> ParsedGame:
     does not fully understand, including every error, is parsed again by the python-chess visitor,
     which is the authority on what is readable and gives the reason reported for a skipped game.
     """
+    if chunk.problem is not None:
+        return SkippedGame(chunk.line, chunk.problem, _read_headers(chunk.text)[0])
     try:
         game = _parse_fast(chunk)
     except Exception:  # noqa: BLE001 - the fast path gives up; the visitor decides
@@ -349,15 +547,16 @@ def parse_chunk(chunk: Chunk) -> ParsedGame:
     return game if game is not None else _parse_with_visitor(chunk)
 
 
-_TOKEN: Final = re.compile(r"\{[^}]*\}|;[^\n]*|[()]|\$\d+|1-0|0-1|1/2-1/2|\*|\d+\.+|[?!]+|[^\s{};()$?!]+")
+# A comment left open is the lone "{"; a move number may be glued to its move ("8O-O"); control
+# characters (NUL bytes after a result in real files) separate tokens as python-chess's reader treats them.
+_TOKEN: Final = re.compile(r"\{[^}]*\}|\{|;[^\n]*|[()]|\$\d+|1-0|0-1|1/2-1/2|\*|\d+(?:\.+|(?=[A-Za-z]))"
+                           r"|[?!]+|[^\s\x00-\x1f\x7f{};()$?!]+")
 _MOVE_NUMBER: Final = re.compile(r"\d+\.*")
 _TAG: Final = re.compile(chess.pgn.TAG_REGEX.pattern.lstrip("^"))  # python-chess's, usable at an offset
-_CANONICAL_TOKEN: Final = re.compile(_CANONICAL_SAN.pattern.replace("|", "[+#]?|") + "[+#]?")
 
 
-def _parse_fast(chunk: Chunk) -> ParsedGame | None:
-    """The common case quickly, or None to hand the chunk to the visitor."""
-    text = chunk.text
+def _read_headers(text: str) -> tuple[dict[str, str], int]:
+    """The tag pairs at the start of a game's text, and where the first line that is not one starts."""
     headers: dict[str, str] = {}
     position = 0
     while text.startswith("[", position):
@@ -365,9 +564,18 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
         end = len(text) if end < 0 else end
         match = _TAG.match(text, position, end)
         if match is None:
-            return None
+            break
         headers[match.group(1)] = match.group(2)
         position = end + 1
+    return headers, position
+
+
+def _parse_fast(chunk: Chunk) -> ParsedGame | None:
+    """The common case quickly, or None to hand the chunk to the visitor."""
+    text = chunk.text
+    headers, position = _read_headers(text)
+    if text.startswith("[", position):
+        return None  # a tag line python-chess may read differently
     if headers.get("Variant", "").strip().casefold() not in STANDARD_VARIANTS:
         return None
     fen = headers.get("FEN")
@@ -381,6 +589,8 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
     movetext_result = None
     for number, token in enumerate(_TOKEN.findall(text, position)):
         first = token[0]
+        if token == "{":
+            return None  # a comment never closed: the visitor path reports it
         if first == "{" or first == ";" or first == "$" or first == "?" or first == "!":
             continue
         if first == "(":
@@ -404,16 +614,8 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
             return _bad_token(chunk, headers, position, number, len(moves), _describe(error))
         if not move:
             return _bad_token(chunk, headers, position, number, len(moves), f"null move {token!r}")
-        if _CANONICAL_TOKEN.fullmatch(token):
-            san = token.rstrip("+#")
-            board.push(move)
-        else:
-            san = board.san(move).rstrip("+#")
-            board.push(move)
-        if board.is_check():
-            san += "#" if board.is_checkmate() else "+"
         moves.append(move.uci())
-        sans.append(san)
+        sans.append(board.san_and_push(move))  # the board's spelling, not the file's ("Bf7" for "Bxf7")
     if depth or not moves:
         return None
     result = headers.get("Result", "").strip()
@@ -444,6 +646,9 @@ def _parse_with_visitor(chunk: Chunk) -> ParsedGame:
         return SkippedGame(chunk.line, visitor.skip_reason, headers)
     if visitor.error is not None:
         return SkippedGame(chunk.line, f"bad move text: {visitor.error}", headers)
+    unclosed = _unclosed(chunk)
+    if unclosed is not None:
+        return SkippedGame(chunk.line, unclosed, headers)
     if not visitor.moves:
         reason = "no moves" if headers else "no game here (text without tags or moves)"
         return SkippedGame(chunk.line, reason, headers)
@@ -455,6 +660,28 @@ def _parse_with_visitor(chunk: Chunk) -> ParsedGame:
         result = visitor.movetext_result or "*"
     moves = tuple(visitor.moves)
     return PgnGame(chunk.line, headers, fen, moves, tuple(visitor.sans), result, dedup_key(headers, fen, moves))
+
+
+def _unclosed(chunk: Chunk) -> str | None:
+    """Why python-chess read less than the whole movetext: a variation or comment left open, or None.
+
+    python-chess reads an unclosed ``(`` or ``{`` to the end of the game without an error, which
+    would store a shortened game; this says where it was opened instead.
+    """
+    text = chunk.text
+    position = _read_headers(text)[1]
+    opened: list[int] = []
+    for token in _TOKEN.finditer(text, position):
+        mark = token.group()
+        if mark == "{":
+            return f"a comment opened at line {chunk.line + text.count(chr(10), 0, token.start())} is never closed"
+        if mark == "(":
+            opened.append(token.start())
+        elif mark == ")" and opened:
+            opened.pop()
+    if opened:
+        return f"a variation opened at line {chunk.line + text.count(chr(10), 0, opened[0])} is never closed"
+    return None
 
 
 def parse_chunks(chunks: list[Chunk]) -> list[ParsedGame]:
