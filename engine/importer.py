@@ -15,13 +15,11 @@ is finished by running it again.
 from __future__ import annotations
 
 import argparse
-import lzma
 import multiprocessing
 import os
 import sys
 import threading
 import time
-import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -29,8 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from kibitz.engine.pgn import Chunk, ParsedGame, PgnGame, PgnSource, SkippedGame, parse_chunks
+from kibitz.engine.pgn import (READ_ERRORS, Chunk, ParsedGame, PgnGame, PgnSource, SkippedGame,
+                               parse_chunks)
 from kibitz.engine.store import Store, StoreError, StoreFullError, name_key
+from kibitz.engine.words import plural
 
 #: (bytes_done, bytes_total, games_so_far) over all files of one import.
 ProgressCallback = Callable[[int, int, int], None]
@@ -42,7 +42,6 @@ _COMPRESSED_RATIO: Final = 6  # rough uncompressed/compressed size of PGN, to es
 _BATCH_GAMES: Final = 200  # games per task sent to a worker
 _SERIAL_BATCH_GAMES: Final = 50  # games between progress reports and cancel checks without a pool
 _STORE_GAMES: Final = 2000  # games per store transaction
-_READ_ERRORS: Final = (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError)
 
 
 @dataclass(slots=True)
@@ -54,7 +53,8 @@ class FileSummary:
     imported: int = 0
     duplicates: int = 0
     skipped: list[SkippedGame] = field(default_factory=list)
-    error: str | None = None  # the file could not be opened, or reading stopped early
+    error: str | None = None  # the file could not be opened, or reading stopped early (where and why)
+    note: str | None = None  # "not a PGN file" or "no games found", when nothing in it was a game
 
     @property
     def games_read(self) -> int:
@@ -85,19 +85,26 @@ class ImportSummary:
 
     @property
     def nothing_read(self) -> bool:
-        """True when not one file could be read at all (all missing or unreadable)."""
-        return all(f.error is not None and f.games_read == 0 for f in self.files)
+        """True when not one file could be read as PGN (all missing, unreadable or not PGN)."""
+        return all((f.error is not None or f.note == NOT_PGN) and f.games_read == 0 for f in self.files)
 
     def text(self) -> str:
-        """A short account for people: counts, skip reasons grouped, where the full report is."""
-        lines = [f"imported {self.imported} games, {self.duplicates} already in the store, "
-                 f"{len(self.skipped)} skipped" + (" (cancelled before the end)" if self.cancelled else "")]
+        """A short account for people: counts, skip reasons grouped, where the full report is.
+
+        The first line stands alone (the GUI shows it as the headline): when nothing was read it
+        says why, e.g. "imported 0 games: notes.txt is not a PGN file".
+        """
+        head = (f"imported {plural(self.imported, 'game')}, {self.duplicates} already in the store, "
+                f"{len(self.skipped)} skipped")
+        if not any(f.games_read for f in self.files) and len(self.files) == 1 and self.files[0].note:
+            head = f"imported 0 games: {self.files[0].path.name} {_NOTE_PHRASES[self.files[0].note]}"
+        lines = [head + (" (cancelled before the end)" if self.cancelled else "")]
         if self.stopped:
             lines.insert(0, f"{self.stopped}; free space and import the same files again")
         for f in self.files:
             encoding = f" [{f.encoding}]" if f.encoding and f.encoding != "utf-8" else ""
-            lines.append(f"  {f.path}: {f.imported} imported, {f.duplicates} duplicates, "
-                         f"{len(f.skipped)} skipped{encoding}")
+            counts = f.note or (f"{f.imported} imported, {f.duplicates} duplicates, {len(f.skipped)} skipped")
+            lines.append(f"  {f.path}: {counts}{encoding}")
             if f.error:
                 lines.append(f"    error: {f.error}")
         reasons = Counter(_reason_group(game.reason) for _, game in self.skipped)
@@ -107,6 +114,26 @@ class ImportSummary:
         if self.report_path is not None:
             lines.append(f"full report of skipped games: {self.report_path}")
         return "\n".join(lines)
+
+
+NOT_PGN: Final = "not a PGN file"
+NO_GAMES: Final = "no games found"
+_NOTE_PHRASES: Final = {NOT_PGN: "is not a PGN file", NO_GAMES: "holds no games"}
+
+
+def _note(summary: FileSummary) -> str | None:
+    """Say so when a readable file held nothing that was a game (a text or binary file picked by mistake).
+
+    A file with no tag pair anywhere and no readable game is taken for something else than PGN: its
+    pieces of text are not reported one by one as skipped games.
+    """
+    if summary.error is not None or summary.imported or summary.duplicates:
+        return None
+    if not summary.skipped:
+        return NO_GAMES
+    if not any(game.headers for game in summary.skipped):  # not one tag pair, and no game read
+        return NOT_PGN
+    return None
 
 
 def _reason_group(reason: str) -> str:
@@ -164,6 +191,10 @@ def _import_files(store: Store, paths: list[Path], summary: ImportSummary, progr
             n = workers if workers is not None else _default_workers(path, size)
             summary.cancelled = _import_source(store, source, file_summary, n, report, cancel)
             file_summary.encoding = source.encoding
+            file_summary.error = file_summary.error or source.error
+        file_summary.note = None if summary.cancelled else _note(file_summary)
+        if file_summary.note == NOT_PGN:
+            file_summary.skipped.clear()  # its pieces of text were never games
         done_before += size
         games_so_far += file_summary.games_read
         if progress is not None:
@@ -225,7 +256,7 @@ def _import_source(store: Store, source: PgnSource, summary: FileSummary, worker
                 take(parse_chunks(batch))
         else:
             cancelled = _parse_in_pool(batches, workers, take, cancel)
-    except _READ_ERRORS as error:
+    except READ_ERRORS as error:  # the reader keeps its own read errors; this is the last resort
         summary.error = f"reading stopped early: {error}"
     finally:
         flush()
@@ -371,5 +402,5 @@ def _run(args: argparse.Namespace) -> int:
         print(f"kibitz import: {summary.stopped}; free space and run the same command again", file=sys.stderr)
         return 1
     print(summary.text())
-    print(f"{sum(f.games_read for f in summary.files)} games read in {elapsed:.1f} s")
+    print(f"{plural(sum(f.games_read for f in summary.files), 'game')} read in {elapsed:.1f} s")
     return 1 if summary.nothing_read else 0

@@ -1,13 +1,7 @@
-"""Words for people: counts with the right plural form."""
+"""Words for people: the engine's, so the window and ``kibitz import`` count alike."""
 
 from __future__ import annotations
 
+from kibitz.engine.words import plural
 
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``"1 game"``, ``"2 games"``, ``"1,234 plies"``.
-
-    >>> plural(1, "ply", "plies"), plural(4278, "game")
-    ('1 ply', '4,278 games')
-    """
-    word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count:,} {word}"
+__all__ = ["plural"]

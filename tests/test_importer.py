@@ -210,3 +210,63 @@ def test_killing_an_import_ends_its_worker_processes(tmp_path: Path) -> None:
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(alive(pid) for pid in workers)
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 9: damaged files, files that are not PGN, counts in words
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_damaged_file_imports_every_game_before_the_damage_and_says_where(tmp_path: Path, workers: int) -> None:
+    """Half of a real file once gave 3,000 of 4,372 readable games on the pool path, garbage 0 and exit 1."""
+    text = lzma.open(JOWEN, "rb").read()
+    data = lzma.compress(text)
+    damaged = tmp_path / "cut.pgn.xz"
+    damaged.write_bytes(data[: len(data) * 3 // 4] + b"\x00garbage" * 40)
+    with Store.open(tmp_path / "home") as store:
+        summary = import_files(store, [damaged], workers=workers)
+    [file] = summary.files
+    assert file.imported >= 100 and file.error is not None
+    assert "damaged or cut short at line" in file.error
+    [(_, cut)] = summary.skipped  # the one game the damage cut in two
+    assert "cut off" in cut.reason
+    assert "error: the file is damaged" in summary.text()
+
+
+def test_damaged_file_gives_the_same_games_with_and_without_workers(tmp_path: Path) -> None:
+    data = lzma.compress(lzma.open(JOWEN, "rb").read())
+    damaged = tmp_path / "cut.pgn.xz"
+    damaged.write_bytes(data[: len(data) // 2])
+    with Store.open(tmp_path / "serial") as serial, Store.open(tmp_path / "pool") as pool:
+        a = import_files(serial, [damaged], workers=0)
+        b = import_files(pool, [damaged], workers=2)
+        assert a.imported == b.imported > 50
+        assert [serial.game(i).moves for i in serial.game_ids()] == [pool.game(i).moves for i in pool.game_ids()]
+
+
+def test_a_file_that_is_not_pgn_is_named_so(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    picture = tmp_path / "photo.jpg"
+    picture.write_bytes(bytes(range(256)) * 40)
+    assert import_main([str(picture), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("imported 0 games: photo.jpg is not a PGN file")
+    assert "skipped" not in out.splitlines()[1]
+
+
+def test_an_empty_file_says_no_games_found(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.pgn"
+    empty.write_text("\n\n")
+    assert import_main([str(empty), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("imported 0 games: empty.pgn holds no games")
+    assert "no games found" in out
+
+
+def test_counts_are_in_words_with_the_right_number(home: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    one = tmp_path / "one.pgn"
+    one.write_text('[White "A"]\n[Black "B"]\n\n1. e4 e5 *\n', encoding="utf-8")
+    assert import_main([str(one), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("imported 1 game, 0 already in the store, 0 skipped")
+    assert "\n1 game read in " in out
