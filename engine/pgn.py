@@ -190,6 +190,8 @@ _UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
 _MARKS: Final = re.compile(rb"[{};()]|(?<![^\s\x00.)}])(?:1-0|0-1|1/2-1/2|\*)(?![^\s\x00({;])")
 _RESULT_MARK: Final = re.compile(rb"(?<![^\s\x00.)}])(?:1-0|0-1|1/2-1/2|\*)(?![^\s\x00({;])")
 _CLOSED_COMMENT: Final = re.compile(rb"\{[^}]*\}")
+_BLANKS: Final = b" \t\r\n\x00\x0b\x0c"  # NUL bytes pad some real files
+_MOVE_ONE: Final = re.compile(rb"1\.\s*(?:[NBRQK]?[a-h]?[1-8]?x?[a-h][1-8]|O-O)")
 _TAG_LINE: Final = re.compile(chess.pgn.TAG_REGEX.pattern.encode())
 
 
@@ -331,16 +333,20 @@ class PgnSource:
         lines: list[bytes] = []
         start = 0
         number = 0
-        in_movetext = blank_after_tags = blank_after_movetext = False
+        in_movetext = blank_after_movetext = False
         in_comment = blank_in_comment = terminated = False
-        comment_line = 0
+        blanks_after_tags = comment_line = 0
         depth = 0
 
+        cut_at = 0  # the line of the tag that cut the previous game's movetext, when this chunk starts there
+
         def chunk(problem: str | None = None) -> Chunk:
+            if problem is None and cut_at and not _starts_at_move_one(lines):
+                problem = f"the rest of a game cut by the tag line at line {cut_at} (its moves do not start at move 1)"
             return Chunk(start, self._decode(b"\n".join(lines)), problem)
 
         for number, line in enumerate(self._lines(), 1):
-            stripped = line.strip()
+            stripped = line.strip(_BLANKS)
             if not stripped:
                 if lines:
                     if in_comment:
@@ -348,39 +354,47 @@ class PgnSource:
                     elif in_movetext:
                         blank_after_movetext = True
                     else:
-                        blank_after_tags = True
+                        blanks_after_tags += 1
                     lines.append(b";")  # keeps line numbers; a blank line would end the game early
                 continue
             first = stripped[:1]
             problem = None
-            if in_comment and first == b"[" and blank_in_comment and _TAG_LINE.match(stripped):
-                # A comment left open runs into the next game's tags: end it here, not at the end of the file.
+            if in_comment and blank_in_comment and (_TAG_LINE.match(stripped) or _MOVE_ONE.match(stripped)):
+                # A comment left open runs into the next game (its tags, or its first move after a blank
+                # line): end it here, not at the end of the file. A real comment rarely does this.
                 problem = f"a comment opened at line {comment_line} is never closed"
             elif in_comment:
                 pass
-            elif first == b"[":
+            elif first == b"[" and (not in_movetext or _TAG_LINE.match(stripped)):
+                # (in movetext, a "[" line that is no tag pair is movetext, as python-chess reads it)
                 if in_movetext and not (terminated or blank_after_movetext):
                     problem = f"the movetext is cut off by a tag line at line {number}, before any result"
-                elif not (in_movetext or blank_after_tags):
+                elif not (in_movetext or blanks_after_tags):
                     if not lines:
                         start = number
                     lines.append(stripped)
                     continue
                 else:
                     problem = ""  # the next game's tags
-            elif terminated and first not in (b"{", b";", b"%"):
-                problem = ""  # more movetext after a result: a new game without tag pairs
+            elif first in (b"{", b";", b"%"):
+                pass
+            elif blank_after_movetext and (terminated or _MOVE_ONE.match(stripped)):
+                problem = ""  # after a blank line, movetext after a result or from move 1: a game without tags
+            elif blanks_after_tags > 1 and not in_movetext:
+                problem = ""  # two blank lines end a game's tags without movetext (as in python-chess)
             if problem is not None:
                 if lines:
                     yield chunk(problem or None)
+                cut_at = number if problem and problem.startswith("the movetext is cut off") else 0
                 lines = []
-                in_movetext = blank_after_tags = blank_after_movetext = False
+                in_movetext = blank_after_movetext = False
                 in_comment = blank_in_comment = terminated = False
-                depth = 0
+                depth = blanks_after_tags = 0
                 if first == b"[":
                     start = number
                     lines.append(stripped)
                     continue
+                start = number
             if not lines:
                 start = number
             if first == b"%" and not in_comment:
@@ -395,6 +409,7 @@ class PgnSource:
                     continue
                 in_comment, rest = False, rest[close + 1:]
             if b"(" in rest or b")" in rest:
+                terminated = False  # moves on this line; a result after them ends the game again
                 for mark in _MARKS.finditer(rest):  # token by token: a result inside a variation ends nothing
                     token = mark.group()
                     if in_comment:
@@ -422,8 +437,15 @@ class PgnSource:
             if brace >= 0:
                 in_comment, blank_in_comment, comment_line = True, False, number
                 rest = rest[:brace]
-            if not depth and _RESULT_MARK.search(rest):
-                terminated = True
+            if not depth:
+                # The game is over when a result is the last movetext; moves after it continue the game.
+                result = None
+                for result in _RESULT_MARK.finditer(rest):
+                    pass
+                if result is not None:
+                    terminated = not rest[result.end():].strip(_BLANKS)
+                elif rest.strip(_BLANKS):
+                    terminated = False
         if self.error is not None:
             if lines and not terminated:
                 yield chunk(f"the game is cut off where the file ends early: {self.error}")
@@ -438,6 +460,16 @@ class PgnSource:
         """Parse the file's games one after the other in this process."""
         for chunk in self.chunks():
             yield parse_chunk(chunk)
+
+
+def _starts_at_move_one(lines: list[bytes]) -> bool:
+    """Whether a chunk's movetext begins with move 1 (or it has a FEN, which may start anywhere)."""
+    for line in lines:
+        if line.startswith(b"[FEN "):
+            return True
+        if not line.startswith((b"[", b";")):
+            return line.lstrip().startswith(b"1.")
+    return True
 
 
 def _looks_like_utf16(block: bytes) -> bool:
@@ -594,7 +626,8 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
         if first == "{" or first == ";" or first == "$" or first == "?" or first == "!":
             continue
         if first == "(":
-            depth += 1
+            if moves:  # as python-chess: a "(" before the first move opens nothing
+                depth += 1
             continue
         if first == ")":
             depth -= 1

@@ -7,6 +7,7 @@ import gzip
 import io
 import lzma
 import random
+import re
 from pathlib import Path
 
 import chess
@@ -349,3 +350,97 @@ def test_damaged_compressed_file_reads_every_game_before_the_damage(tmp_path: Pa
     assert read == whole[:len(read)]  # nothing invented or garbled before the damage
     assert len(read) >= 100  # more than half of the 200 games lie before the damage
     assert isinstance(games[-1], SkippedGame) and "line" in games[-1].reason
+
+
+def test_a_tag_line_cutting_a_game_does_not_make_its_rest_a_game() -> None:
+    text = GAME.format(white="A").replace("2. Qh5", '\n[Annotator "x"]\n2. Qh5')
+    games = games_of(text)
+    assert [type(g).__name__ for g in games] == ["SkippedGame", "SkippedGame"]
+    assert "cut by the tag line at line 10" in games[1].reason
+
+
+def test_result_then_more_moves_on_the_next_line_stays_one_game_as_in_python_chess() -> None:
+    text = '[White "A"]\n[Black "B"]\n\n1. e4 e5 1-0\n2. Nf3 Nc6 *\n'
+    [game] = games_of(text)
+    assert isinstance(game, PgnGame) and len(game.moves) == 4
+
+
+# ------------------------------------------------------------------------------------------------
+# the proof: mutated real games are read whole as python-chess reads them, or reported
+
+def _real_games() -> list[str]:
+    texts = []
+    for name in ("masters-100.pgn.xz", "saubhi65-clock-40.pgn.xz", "jowen93-200.pgn.xz"):
+        text = lzma.open(DATA / name, "rt", encoding="utf-8").read().strip()
+        texts += ["[Event " + g if not g.startswith("[Event ") else g for g in text.split("\n\n[Event ")][:12]
+    return texts
+
+
+_GAMES = _real_games()
+_MUTATIONS = st.sampled_from(["{", "}", "(", ")", ";", "; {", "; }", "\n[Annotator \"x\"]\n", "\n[", "\x00", "Nf9",
+                              "1-0", " 1-0\n", "*", "8O-O", "O-O", "$1", "%", "\n%", "--", "[", "]", "\"", "{ ( }",
+                              "(1. e4)", "\n; {\n", "é", "\ufeff"])
+
+
+class _MainlineBuilder(chess.pgn.GameBuilder):
+    """python-chess's game builder, told to skip variations: kibitz keeps the mainline only."""
+
+    def begin_variation(self) -> chess.pgn.SkipType:
+        return chess.pgn.SKIP
+
+    def end_variation(self) -> None:
+        pass  # nothing was begun
+
+
+def _python_chess_moves(text: str) -> tuple[tuple[str, ...], bool]:
+    """python-chess's reading of one game's text alone: its mainline, and whether it saw no error there."""
+    game = chess.pgn.read_game(io.StringIO(text), Visitor=_MainlineBuilder)
+    if game is None:
+        return (), True
+    return tuple(m.uci() for m in game.mainline_moves()), not game.errors
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(picks=st.lists(st.integers(0, len(_GAMES) - 1), min_size=1, max_size=4),
+       edits=st.lists(st.tuples(st.integers(0, 3), st.floats(0, 1), _MUTATIONS), max_size=5),
+       tagless=st.lists(st.integers(1, 3), max_size=1))
+def test_mutated_real_games_are_read_whole_or_reported(picks: list[int], edits: list[tuple[int, float, str]],
+                                                      tagless: list[int]) -> None:
+    """Every game read is exactly python-chess's reading of one input game's text; none shortened or merged."""
+    texts = [_GAMES[i] for i in picks]
+    for which, where, noise in edits:
+        if which >= len(texts) or which in tagless:
+            # A game without tags is told from the one before only by its clean start (a result, or
+            # move 1 after a blank line); a "}" in it would close a comment left open before it.
+            continue
+        head, _, movetext = texts[which].partition("\n\n")
+        at = max(1, int(where * len(movetext)))  # inside the movetext, not between it and the tags
+        movetext = movetext[:at] + noise + movetext[at:]
+        # No blank lines inside (python-chess ends a game at one, kibitz does not): the truth stays one game.
+        texts[which] = head + "\n\n" + re.sub(r"\n\s*\n", "\n", movetext).lstrip()
+    for which in tagless:
+        if which < len(texts):
+            texts[which] = texts[which].partition("\n\n")[2]  # a game without tag pairs after another
+    starts, line = [], 1
+    for text in texts:
+        starts.append(line)
+        line += text.count("\n") + 2
+    data = "\n\n".join(texts) + "\n"
+    truths = [_python_chess_moves(text) for text in texts]
+
+    read = games_of(data)
+    seen: dict[int, int] = {}
+    for game in read:
+        index = max(i for i, start in enumerate(starts) if start <= game.line) if game.line >= starts[0] else 0
+        if isinstance(game, PgnGame):
+            moves, clean = truths[index]
+            assert game.line == starts[index], f"a game made from the middle of input game {index}"
+            assert clean and game.moves == moves, f"input game {index} read differently from python-chess"
+            seen[index] = seen.get(index, 0) + 1
+        else:
+            assert game.reason
+    assert all(count == 1 for count in seen.values()), "one input game read as two"
+    for index, (moves, _) in enumerate(truths):
+        if moves:  # every game with moves is accounted for: read, or reported where it stands
+            end = starts[index + 1] if index + 1 < len(starts) else 10**9
+            assert any(starts[index] <= g.line < end for g in read), f"input game {index} vanished"
