@@ -187,8 +187,8 @@ _BLOCK: Final = 1 << 16
 _UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
 # Where the chunker looks inside a movetext line: comment and variation marks, and results that
 # end a game (as separate tokens, so "1-0" inside "11-0" or a name does not count).
-_MARKS: Final = re.compile(rb"[{};()]|(?<![^\s\x00.)}])(?:1-0|0-1|1/2-1/2|\*)(?![^\s\x00({;])")
 _RESULT_MARK: Final = re.compile(rb"(?<![^\s\x00.)}])(?:1-0|0-1|1/2-1/2|\*)(?![^\s\x00({;])")
+_MARKS: Final = re.compile(rb"[{};()]|" + _RESULT_MARK.pattern)
 _CLOSED_COMMENT: Final = re.compile(rb"\{[^}]*\}")
 _BLANKS: Final = b" \t\r\n\x00\x0b\x0c"  # NUL bytes pad some real files
 _MOVE_ONE: Final = re.compile(rb"1\.\s*(?:[NBRQK]?[a-h]?[1-8]?x?[a-h][1-8]|O-O)")
@@ -321,14 +321,18 @@ class PgnSource:
     def chunks(self) -> Iterator[Chunk]:
         """Split the file into per-game text chunks, without parsing the moves.
 
-        A game ends where a tag line (``[``) follows its movetext, where more movetext follows its
-        result (a game without tag pairs), or where a tag line follows a blank line after its tags
-        (a game with headers only). Braces are followed outside ``;`` rest-of-line comments, so tag-
-        looking lines inside a ``{...}`` comment do not split. A tag line straight after movetext
-        without a result, a comment left open until the next game's tags, and a file that ends in
-        damage make a chunk with a ``problem``: that game is reported, never shortened. Blank and
-        ``%`` lines become ``;`` (comment) lines, so python-chess never ends a game early at a blank
-        line inside its movetext and line numbers inside the chunk still match the file.
+        A game ends where a tag pair follows its result or a blank line after its movetext; where,
+        after a blank line, movetext follows its result or starts again at move 1 (the next game has
+        no tag pairs); where a tag line follows a blank line after its tags, or two blank lines end
+        them (a game with headers only, as python-chess reads it). A blank line inside movetext
+        otherwise does not end a game. Braces are followed outside ``;`` rest-of-line comments, so
+        tag-looking lines inside a ``{...}`` comment do not split.
+
+        A chunk has a ``problem`` (the game is reported, never shortened) when a tag pair cuts its
+        movetext before any result (and the rest of that game, unless it starts at move 1), when a
+        comment left open runs into the next game, and when the file ends in damage. Blank and ``%``
+        lines become ``;`` (comment) lines, so python-chess never ends a game early at a blank line
+        inside its movetext and line numbers inside the chunk still match the file.
         """
         lines: list[bytes] = []
         start = 0
@@ -339,6 +343,7 @@ class PgnSource:
         depth = 0
 
         cut_at = 0  # the line of the tag that cut the previous game's movetext, when this chunk starts there
+        cut_here = 0
 
         def chunk(problem: str | None = None) -> Chunk:
             if problem is None and cut_at and not _starts_at_move_one(lines):
@@ -347,6 +352,8 @@ class PgnSource:
 
         for number, line in enumerate(self._lines(), 1):
             stripped = line.strip(_BLANKS)
+            if stripped.startswith(_BOM):  # files joined with cat, each with its byte order mark
+                line = stripped = stripped[len(_BOM):]
             if not stripped:
                 if lines:
                     if in_comment:
@@ -359,6 +366,7 @@ class PgnSource:
                 continue
             first = stripped[:1]
             problem = None
+            cut_here = 0
             if in_comment and blank_in_comment and (_TAG_LINE.match(stripped) or _MOVE_ONE.match(stripped)):
                 # A comment left open runs into the next game (its tags, or its first move after a blank
                 # line): end it here, not at the end of the file. A real comment rarely does this.
@@ -369,6 +377,7 @@ class PgnSource:
                 # (in movetext, a "[" line that is no tag pair is movetext, as python-chess reads it)
                 if in_movetext and not (terminated or blank_after_movetext):
                     problem = f"the movetext is cut off by a tag line at line {number}, before any result"
+                    cut_here = number
                 elif not (in_movetext or blanks_after_tags):
                     if not lines:
                         start = number
@@ -385,7 +394,7 @@ class PgnSource:
             if problem is not None:
                 if lines:
                     yield chunk(problem or None)
-                cut_at = number if problem and problem.startswith("the movetext is cut off") else 0
+                cut_at = cut_here
                 lines = []
                 in_movetext = blank_after_movetext = False
                 in_comment = blank_in_comment = terminated = False

@@ -444,3 +444,10 @@ def test_mutated_real_games_are_read_whole_or_reported(picks: list[int], edits: 
         if moves:  # every game with moves is accounted for: read, or reported where it stands
             end = starts[index + 1] if index + 1 < len(starts) else 10**9
             assert any(starts[index] <= g.line < end for g in read), f"input game {index} vanished"
+
+
+def test_files_joined_each_with_its_byte_order_mark() -> None:
+    data = b"\xef\xbb\xbf" + GAME.format(white="A").encode() + b"\n\xef\xbb\xbf" + GAME.format(white="B").encode()
+    games = games_of(data)
+    assert [g.headers["White"] for g in games] == ["A", "B"]
+    assert all(isinstance(g, PgnGame) for g in games)
