@@ -4,8 +4,10 @@ A file is split into games in this process and, when it is big enough to pay for
 the games are parsed by a pool of worker processes (spawned, so it is safe from threads and under
 pytest) while this process stores the results in large transactions. Every game ends imported,
 a duplicate (already in the store) or skipped; skipped games are listed with their line number and
-reason in a report under the store's home. Imports are idempotent, so a cancelled or killed import
-is finished by running it again.
+reason in a report under the store's home. A damaged or cut-short file gives every game before the
+damage, and its summary says where and why the file ends; a file with nothing of PGN in it is named
+"not a PGN file". Imports are idempotent, so a cancelled or killed import is finished by running it
+again.
 
 >>> summary = import_files(store, [Path("games.pgn.xz")])        # doctest: +SKIP
 >>> summary.imported, summary.duplicates, len(summary.skipped)   # doctest: +SKIP
