@@ -4,7 +4,9 @@ Each band (1100 ... 1900, 100 points of lichess rating) is one ONNX graph in
 ``kibitz.assets/maia`` (converted from the public nets by ``training/maia_export.py``; GPL-3.0,
 licence and attribution beside them). A graph maps lc0's 112 input planes to the band's policy
 logits over the 1,858-move vocabulary and its residual tower's output, which kibitz's adapter
-reads. Sessions are cached per (band, threads): several predictors share one.
+reads. Sessions are cached per (band, threads): several predictors share one, and a session
+remembers its last few single-position runs, so two predictors of the same band following the
+same game (the app's two players) run the prior once per position, not twice.
 
 >>> sorted(BANDS)[:2]
 [1100, 1200]
@@ -15,6 +17,7 @@ reads. Sessions are cached per (band, threads): several predictors share one.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -25,6 +28,8 @@ import numpy as np
 BANDS: Final = tuple(range(1100, 2000, 100))
 DEFAULT_BAND: Final = 1500
 TOWER_SHAPE: Final = (64, 8, 8)
+#: Single-position runs a session remembers (both players' predictors, a ply or two apart).
+RECENT_RUNS: Final = 4
 
 
 class PriorError(Exception):
@@ -71,11 +76,28 @@ class PriorSession:
         self.band = band
         self.path = path
         self._lock = threading.Lock()  # one run at a time: sessions are shared between predictors
+        self._recent: deque[tuple[bytes, tuple[np.ndarray, np.ndarray]]] = deque(maxlen=RECENT_RUNS)
 
     def run(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Policy logits and tower output for a batch of planes (float32)."""
+        """Policy logits and tower output for a batch of planes (float32).
+
+        A single position seen in one of the last few single-position runs is answered from
+        memory (the same arrays, read-only: the prior is a pure function of the planes).
+        """
+        planes = planes.astype(np.float32, copy=False)
+        if len(planes) != 1:
+            with self._lock:
+                policy, tower = self._session.run(["policy", "tower"], {"planes": planes})
+            return policy, tower
+        key = planes.tobytes()  # 28 KB; comparing stops at the first differing byte
         with self._lock:
-            policy, tower = self._session.run(["policy", "tower"], {"planes": planes.astype(np.float32, copy=False)})
+            for seen, outputs in self._recent:
+                if seen == key:
+                    return outputs
+            policy, tower = self._session.run(["policy", "tower"], {"planes": planes})
+            policy.flags.writeable = False
+            tower.flags.writeable = False
+            self._recent.appendleft((key, (policy, tower)))
         return policy, tower
 
     def run_batched(self, planes: np.ndarray, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:

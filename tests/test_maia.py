@@ -237,3 +237,31 @@ def test_export_prior_refuses_a_graph_that_disagrees(torch_nets, tmp_path: Path,
     with pytest.raises(ValueError, match="nothing written"):
         maia_export.export_prior(torch_nets(1500), target, "fp32", features.encode(chess.Board())[None])
     assert not target.exists()
+
+
+def test_export_prior_int8_is_judged_on_real_positions(torch_nets, tmp_path: Path, monkeypatch) -> None:
+    onnx = pytest.importorskip("onnx")
+    from kibitz.training import maia_export
+
+    games = maia_export._test_games()
+    judged = maia_export.positions(games, 300)
+    calibration = maia_export.positions(games, 200, skip=300)[0]
+    target = tmp_path / "maia-1500.onnx"
+    # A few hundred positions cannot resolve the real limits (0.1 point, 0.005 NLL): the converter
+    # judges on 4,000; here the mechanics, with room for this sample's noise.
+    monkeypatch.setattr(maia_export, "INT8_LIMITS", {"top1": 0.02, "nll": 0.03})
+    loss = maia_export.export_prior(torch_nets(1500), target, "int8", calibration=calibration, judged=judged)
+    assert loss <= 0.03
+    assert [p.name for p in tmp_path.iterdir()] == ["maia-1500.onnx"]
+    graph = onnx.load(str(target))
+    assert any(node.op_type == "QuantizeLinear" for node in graph.graph.node)
+    session = ort.InferenceSession(str(target), providers=["CPUExecutionProvider"])
+    assert [o.name for o in session.get_outputs()] == ["policy", "tower"]
+    start = _legal_probabilities(_onnx_policy(session, _board(())), _board(()))
+    assert start["e2e4"] == pytest.approx(0.65, abs=0.05)  # int8: near the README's, not within 0.01
+
+    monkeypatch.setattr(maia_export, "int8_loss", lambda *args: {"top1": 0.0, "nll": 0.05})
+    other = tmp_path / "maia-1600.onnx"
+    with pytest.raises(ValueError, match="nothing written"):
+        maia_export.export_prior(torch_nets(1500), other, "int8", calibration=calibration, judged=judged)
+    assert not other.exists()
