@@ -1,71 +1,180 @@
-"""Latency of one predictor step (features + onnxruntime + mask + softmax), one thread.
+"""Latency of the live predictor, one thread, beside its baselines and their accuracy, in one run.
 
-Replays real games through the bundled base model and times each ply's full prediction, beside
-its parts measured in the same run: the feature encoder alone, the legal-move lookup alone and
-the bare onnxruntime step. Goal: median <= 0.5 ms, p99 <= 2 ms.
+Goal (issue 8): one predictor step - encode + onnxruntime (prior and adapter) + legal-move mask +
+softmax + SAN of the top five - median <= 1.0 ms, p99 <= 3 ms.
 
-    python bench/predictor_bench.py [--games 30]
+Replays real games through the bundled base adapter and times, position by position and
+interleaved (the machine is shared with other jobs: compare the ratios, not the absolute times):
+
+* the step over the shipped prior graph and over the other graphs the converter makes
+  (``training/maia_export.py``: fp32, and int8 built here when ``../shared/maia`` and torch are
+  there), with each graph's top-1 / NLL on real positions (the moves played, softmax over the
+  legal moves) so speed and accuracy are read side by side;
+* one move in the app: both players' predictors of the same band advance a ply and the mover's
+  top five are computed - with the prior's memory of recent positions (what the app runs: the
+  two predictors share one prior run) and without it (the baseline);
+* the step's parts.
+
+    python bench/predictor_bench.py [--games 30] [--positions 4000] [--no-int8]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 import time
 from pathlib import Path
 
 import chess
 import numpy as np
 
-from kibitz.engine import features
-from kibitz.engine.models import base_model_dir
+from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
+from kibitz.engine.models import base_model_dir, load_model_info
 from kibitz.engine.moves import legal_move_indices
 from kibitz.engine.pgn import PgnGame, read_games
-from kibitz.engine.predictor import open_model
+from kibitz.engine.predictor import AdapterSession, ModelPredictor, ModelStatus, softmax
+from kibitz.engine.priors import DEFAULT_BAND, PriorSession, prior_path
 
-SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "jowen93-200.pgn.xz"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "tests" / "data" / "jowen93-200.pgn.xz"
+MAIA_SRC = Path(os.environ.get("KIBITZ_MAIA_SRC", ROOT.parent / "shared" / "maia"))
+if not MAIA_SRC.is_dir():
+    MAIA_SRC = Path("/work/shared/maia")
+GOAL_MEDIAN_MS, GOAL_P99_MS = 1.0, 3.0
 
 
-def percentiles(samples: list[float]) -> tuple[float, float, float]:
+def figures(samples: list[float]) -> tuple[float, float, float]:
     ms = np.array(samples) * 1e3
     return float(np.median(ms)), float(np.percentile(ms, 99)), float(ms.mean())
+
+
+def other_graphs(band: int, folder: Path, positions: int, int8: bool) -> tuple[dict[str, Path], object]:
+    """fp32 (and int8) graphs of ``band`` written by the converter into ``folder``, and the judged
+    positions (planes, played, legal) - or nothing when the Maia sources or torch are missing."""
+    try:
+        from kibitz.training import maia_export
+        from kibitz.training.maia import load_maia
+    except ImportError as error:
+        print(f"(no other graphs: {error})")
+        return {}, None
+    source = MAIA_SRC / f"maia-{band}.pb.gz"
+    if not source.is_file():
+        print(f"(no other graphs: {source} is missing; set KIBITZ_MAIA_SRC)")
+        return {}, None
+    pgns = maia_export.default_pgns(MAIA_SRC)
+    judged = maia_export.positions(pgns, positions)
+    net = load_maia(source)
+    graphs = {"fp32": folder / "fp32.onnx"}
+    graphs["fp32"].write_bytes(maia_export.onnx_bytes(net, "fp32"))
+    if int8:
+        calibration = maia_export.positions(pgns, maia_export.INT8_CALIBRATION, skip=-(-positions // len(pgns)))[0]
+        graphs["int8"] = folder / "int8.onnx"
+        graphs["int8"].write_bytes(maia_export.onnx_bytes(net, "int8", calibration))
+    return graphs, judged
+
+
+def accuracy(paths: dict[str, Path], judged) -> dict[str, dict[str, float]]:
+    from kibitz.training import maia_export
+
+    planes, played, legal = judged
+    return {name: maia_export.score(maia_export.run_policy(path, planes), played, legal)
+            for name, path in paths.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", type=int, default=30)
+    parser.add_argument("--positions", type=int, default=4000, help="real positions for the accuracy figures")
+    parser.add_argument("--no-int8", action="store_true", help="skip building the int8 graph (a minute)")
     args = parser.parse_args()
     games = [g for g in read_games(SAMPLE) if isinstance(g, PgnGame)][: args.games]
-    predictor = open_model(base_model_dir())
-    adapter, prior = predictor.adapter, predictor.prior
-    full, encode, legal, step = [], [], [], []
-    h0 = np.zeros((1, adapter.hidden), np.float32)
-    for game in games:
-        predictor.reset()
-        board = chess.Board()
-        for uci in game.moves:
-            t0 = time.perf_counter()
-            predictor.top_moves(5)  # features + ORT step + legal mask + softmax + SAN of five
-            t1 = time.perf_counter()
-            x = features.encode(board)[None]
-            t2 = time.perf_counter()
-            legal_move_indices(board)
-            t3 = time.perf_counter()
-            policy, tower = prior.run(x)
-            adapter.step(tower, policy, np.zeros(1, np.int64), h0)
-            t4 = time.perf_counter()
-            full.append(t1 - t0)
-            encode.append(t2 - t1)
-            legal.append(t3 - t2)
-            step.append(t4 - t3)
-            move = chess.Move.from_uci(uci)
-            predictor.push(move)
-            board.push(move)
-    print(f"{len(full)} positions from {len(games)} real games, one thread")
-    print(f"{'':<34} {'median ms':>10} {'p99 ms':>8} {'mean ms':>8}")
-    for name, samples in [("full prediction (top five)", full), ("  feature encoder alone", encode),
-                          ("  legal-move indices alone", legal), ("  onnxruntime prior + adapter alone", step)]:
-        med, p99, mean = percentiles(samples)
-        print(f"{name:<34} {med:10.3f} {p99:8.3f} {mean:8.3f}")
+    info = load_model_info(base_model_dir())
+    band = info.band or DEFAULT_BAND
+    shipped = prior_path(band)
+    with tempfile.TemporaryDirectory(prefix="kibitz-bench-") as folder:
+        extra, judged = other_graphs(band, Path(folder), args.positions, not args.no_int8)
+        paths = {f"shipped ({shipped.name})": shipped, **extra}
+        scores = accuracy(paths, judged) if judged is not None else {}
+
+        def predictor(path: Path, remember: int = 0, prior: PriorSession | None = None) -> ModelPredictor:
+            prior = prior or PriorSession(band, path=path, remember=remember)
+            return ModelPredictor(AdapterSession(info), prior, ModelStatus(info.kind, "bench"))
+
+        steps = {name: predictor(path) for name, path in paths.items()}
+        shared = PriorSession(band, path=shipped)  # the app: the players' predictors share a session
+        apps = {"app, shared prior run": (predictor(shipped, prior=shared), predictor(shipped, prior=shared)),
+                "app, baseline: prior run per player": (predictor(shipped), predictor(shipped))}
+        bare = PriorSession(band, path=shipped, remember=0)
+        adapter = AdapterSession(info)
+        step_ms: dict[str, list[float]] = {name: [] for name in steps}
+        app_ms: dict[str, list[float]] = {name: [] for name in apps}
+        parts: dict[str, list[float]] = {k: [] for k in ("planes", "prior", "adapter", "legal", "softmax + SAN")}
+        h0 = np.zeros((1, adapter.hidden), np.float32)
+        planes = np.zeros((1, *FEATURE_SHAPE), np.float32)
+        count = 0
+        for game in games:
+            for p in steps.values():
+                p.reset()
+            for pair in apps.values():
+                for p in pair:
+                    p.reset()
+            history = PositionHistory(chess.Board())
+            for uci in game.moves:
+                move = chess.Move.from_uci(uci)
+                order = list(steps.items())
+                order = order[count % len(order):] + order[: count % len(order)]  # no variant always first
+                for name, p in order:
+                    t = time.perf_counter()
+                    p.top_moves(5)
+                    step_ms[name].append(time.perf_counter() - t)
+                for name, (white, black) in apps.items():  # as PredictionService.show after a move
+                    t = time.perf_counter()
+                    white.push(move)
+                    black.push(move)
+                    (white if white.board.turn == chess.WHITE else black).top_moves(5)
+                    app_ms[name].append(time.perf_counter() - t)
+                board = history.board
+                t0 = time.perf_counter()
+                history.planes_into(planes[0])
+                t1 = time.perf_counter()
+                policy, tower = bare.run(planes)
+                t2 = time.perf_counter()
+                logits, _ = adapter.step(tower, policy, np.zeros(1, np.int64), h0)
+                t3 = time.perf_counter()
+                indices, legal = legal_move_indices(board)
+                t4 = time.perf_counter()
+                probs = softmax(logits[0][indices])
+                [board.san(legal[i]) for i in np.argsort(-probs, kind="stable")[:5]]
+                t5 = time.perf_counter()
+                for key, a, b in zip(parts, (t0, t1, t2, t3, t4), (t1, t2, t3, t4, t5)):
+                    parts[key].append(b - a)
+                for p in steps.values():
+                    p.push(move)
+                history.push(move)
+                count += 1
+
+    print(f"{count} positions from {len(games)} real games (tests/data), one thread, base adapter over "
+          f"maia-{band}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"goal: step median <= {GOAL_MEDIAN_MS} ms, p99 <= {GOAL_P99_MS} ms")
+    reference = None
+    print(f"{'predictor step (top five)':<38} {'median ms':>9} {'p99 ms':>7} {'mean ms':>7} {'x shipped':>9}"
+          f" {'top-1':>7} {'NLL':>7}")
+    for name, samples in step_ms.items():
+        med, p99, mean = figures(samples)
+        reference = reference or med
+        score = scores.get(name)
+        acc = f" {100 * score['top1']:6.2f}% {score['nll']:7.4f}" if score else ""
+        print(f"{name:<38} {med:9.3f} {p99:7.3f} {mean:7.3f} {med / reference:9.2f}{acc}")
+    if judged is not None:
+        print(f"(top-1 / NLL: prior alone, {len(judged[1])} positions of non-held-out online players)")
+    print(f"{'one move in the app (2 predictors)':<38} {'median ms':>9} {'p99 ms':>7} {'mean ms':>7}")
+    for name, samples in app_ms.items():
+        print(f"{name:<38} {figures(samples)[0]:9.3f} {figures(samples)[1]:7.3f} {figures(samples)[2]:7.3f}")
+    print(f"{'parts of the step (shipped graph)':<38} {'median ms':>9} {'p99 ms':>7} {'mean ms':>7}")
+    for name, samples in parts.items():
+        med, p99, mean = figures(samples)
+        print(f"{'  ' + name:<38} {med:9.3f} {p99:7.3f} {mean:7.3f}")
 
 
 if __name__ == "__main__":

@@ -59,8 +59,10 @@ class PriorSession:
     :raises PriorError: when the graph is missing or onnxruntime cannot load it.
     """
 
-    def __init__(self, band: int, *, threads: int = 1) -> None:
-        path = prior_path(band)
+    def __init__(self, band: int, *, threads: int = 1, path: Path | None = None, remember: int = RECENT_RUNS) -> None:
+        """``path``: another graph for the band than the shipped one (benchmarks); ``remember``:
+        how many single-position runs to keep (0: none)."""
+        path = path or prior_path(band)
         if not path.is_file():
             raise PriorError(f"the Maia-1 prior for band {band} is missing ({path}); reinstall kibitz")
         try:
@@ -76,7 +78,7 @@ class PriorSession:
         self.band = band
         self.path = path
         self._lock = threading.Lock()  # one run at a time: sessions are shared between predictors
-        self._recent: deque[tuple[bytes, tuple[np.ndarray, np.ndarray]]] = deque(maxlen=RECENT_RUNS)
+        self._recent: deque[tuple[bytes, tuple[np.ndarray, np.ndarray]]] = deque(maxlen=remember)
 
     def run(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Policy logits and tower output for a batch of planes (float32).
@@ -85,7 +87,7 @@ class PriorSession:
         memory (the same arrays, read-only: the prior is a pure function of the planes).
         """
         planes = planes.astype(np.float32, copy=False)
-        if len(planes) != 1:
+        if len(planes) != 1 or not self._recent.maxlen:
             with self._lock:
                 policy, tower = self._session.run(["policy", "tower"], {"planes": planes})
             return policy, tower

@@ -1,4 +1,5 @@
-"""Piece images: SVG renderers for the twelve pieces, loaded once and shared."""
+"""Piece images: SVG renderers for the twelve pieces, loaded once and shared, and each piece
+rasterised once per size (rendering the SVGs on every paint was a third of a board repaint)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from importlib import resources
 
 import chess
 import chess.svg
-from PySide6.QtCore import QByteArray, QRectF
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 
@@ -28,10 +29,13 @@ def piece_svg(piece: chess.Piece) -> bytes:
 
 
 class PieceRenderers:
-    """One ``QSvgRenderer`` per piece, created lazily (needs a Qt application)."""
+    """One ``QSvgRenderer`` per piece, created lazily (needs a Qt application), and the pieces
+    rasterised at the size last painted (a resize or a screen of another pixel ratio renders again)."""
 
     def __init__(self) -> None:
         self._renderers: dict[chess.Piece, QSvgRenderer] = {}
+        self._pixmaps: dict[tuple[chess.Piece, int], QPixmap] = {}
+        self._ratio = 0.0
 
     def renderer(self, piece: chess.Piece) -> QSvgRenderer:
         found = self._renderers.get(piece)
@@ -40,5 +44,27 @@ class PieceRenderers:
             self._renderers[piece] = found
         return found
 
+    def pixmap(self, piece: chess.Piece, pixels: int, ratio: float) -> QPixmap:
+        """``piece`` rendered into a transparent square of ``pixels`` device pixels."""
+        if ratio != self._ratio:
+            self._pixmaps.clear()
+            self._ratio = ratio
+        found = self._pixmaps.get((piece, pixels))
+        if found is None:
+            if len(self._pixmaps) >= 48:  # sizes of a window being resized: keep the last few
+                self._pixmaps.clear()
+            found = QPixmap(pixels, pixels)
+            found.fill(Qt.GlobalColor.transparent)
+            inner = QPainter(found)
+            inner.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            inner.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            self.renderer(piece).render(inner, QRectF(0, 0, pixels, pixels))
+            inner.end()
+            found.setDevicePixelRatio(ratio)
+            self._pixmaps[(piece, pixels)] = found
+        return found
+
     def paint(self, painter: QPainter, piece: chess.Piece, rect: QRectF) -> None:
-        self.renderer(piece).render(painter, rect)
+        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+        pixels = max(1, round(max(rect.width(), rect.height()) * ratio))
+        painter.drawPixmap(rect, self.pixmap(piece, pixels, ratio), QRectF(0, 0, pixels, pixels))
