@@ -9,7 +9,7 @@ the board having painted the new position with the new arrows - both players' pr
 advanced a ply and the mover's top five computed, synchronously before that paint; each paint is
 checked to show arrows of moves legal in the new position. Baselines in the same run: the
 predictors without the shared prior run (each player's predictor runs the prior itself, as
-before), and the overlay off (the panel still lists the predictions, so it includes the
+before), the pieces rendered from their SVGs on every paint (as before), and the overlay off (the panel still lists the predictions, so it includes the
 predictors' work; the predictor alone is timed too). Uses the real predictor when
 ``kibitz.engine.predictor`` and ``assets/base/model.onnx`` are there, else a fake one (said in
 the output). Runs offscreen unless QT_QPA_PLATFORM is set.
@@ -133,9 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     unshared = _unshared(factory)
     for _ in range(args.rounds):
         for name, mode, make in (("all", OverlayMode.ALL, factory), ("unshared", OverlayMode.ALL, unshared),
-                                 ("off", OverlayMode.OFF, factory)):
+                                 ("svg", OverlayMode.ALL, factory), ("off", OverlayMode.OFF, factory)):
             settings.overlay_mode = mode
             window.predictions.factory = make
+            pieces = window.play.board._renderers
+            if name == "svg":  # the baseline: every piece's SVG rendered on every paint
+                pieces.paint = lambda painter, piece, rect, r=pieces: r.renderer(piece).render(painter, rect)
+            else:
+                pieces.__dict__.pop("paint", None)
             t0 = time.perf_counter()
             window.play.start(NewGameChoice(white.name, black.name, None))
             while window.predictions.loading:
@@ -166,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'move -> repainted board (ms)':<34} {'median':>8} {'p95':>8} {'max':>8}")
     print(row("overlay on (predict + arrows)", results["all"]))
     print(row("baseline: prior run per player", results["unshared"]))
+    print(row("baseline: pieces drawn from SVG", results["svg"]))
     print(row("baseline: overlay off (panel only)", results["off"]))
     print(row("predictor alone (push + top 5)", _predictor_ms(factory, args.plies)))
     window.shutdown()

@@ -162,3 +162,32 @@ def test_a_player_without_a_model_gets_the_band_their_games_chose(store: Store) 
     store.record_model(player.id, Path("/nowhere"), 40, {"installed": False, "band": 1200, "reason": "not better"})
     status = open_predictor(player, store).status
     assert status.kind == "base" and status.band == 1200 and "Maia 1200 prior" in status.description
+
+
+def test_two_players_of_one_band_share_each_prior_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's two predictors follow the same game: with the same band, the prior runs once per
+    position, and the predictions are those of predictors that run it themselves."""
+    from kibitz.engine.priors import PriorSession
+
+    shared = PriorSession(1500)
+    runs = []
+    real_run = shared._session.run
+    monkeypatch.setattr(shared, "_session", type("Counting", (), {
+        "run": lambda self, names, feed: runs.append(1) or real_run(names, feed)})())
+    white, black = (open_model(base_model_dir(), band=1500) for _ in range(2))
+    white.prior = black.prior = shared
+    alone = open_model(base_model_dir(), band=1500)
+    alone.prior = PriorSession(1500, remember=0)
+    board = chess.Board()
+    for san in SICILIAN:
+        move = board.parse_san(san)
+        for p in (white, black, alone):
+            p.push(move)
+        mover = white if board.turn == chess.BLACK else black  # the side to move after ``move``
+        legal, probs = mover.probabilities()
+        assert legal == alone.probabilities()[0]
+        np.testing.assert_array_equal(probs, alone.probabilities()[1])
+        board.push(move)
+    assert len(runs) == len(SICILIAN) + 1  # every position once (the start, then after each ply)
+    policy, tower = shared.run(np.zeros((1, 112, 8, 8), np.float32))
+    assert not policy.flags.writeable and not tower.flags.writeable  # shared answers stay unchanged
