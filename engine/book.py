@@ -30,8 +30,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +43,9 @@ from kibitz.engine.moves import move_to_index
 BOOK_FILE = "book.npz"
 #: The strengths tried when fitting; ``math.inf`` is "no book" (the model alone).
 STRENGTHS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, math.inf)
+#: Recency weights tried when fitting: a game's counts halve every ``half_life`` games back
+#: (None: every game counts the same). Players change their openings over the years.
+HALF_LIVES: tuple[float | None, ...] = (None, 1000.0, 300.0, 100.0)
 
 BookGame = tuple[chess.Board, Sequence[chess.Move], chess.Color]  # first position, moves, the player's colour
 
@@ -63,24 +65,11 @@ class PlayerBook:
     strength: float = math.inf  # the model's weight in games; inf = book unused
 
     @classmethod
-    def from_games(cls, games: Iterable[BookGame], *, strength: float = math.inf) -> PlayerBook:
-        """Count the player's own moves in ``games`` (the opponent's moves are not counted)."""
-        table: dict[int, Counter[int]] = defaultdict(Counter)
-        for start, moves, colour in games:
-            board = start.copy(stack=False)
-            for move in moves:
-                if board.turn == colour:
-                    table[position_hash(board)][move_to_index(move, board)] += 1
-                board.push(move)
-        keys = np.array(sorted(table), dtype=np.uint64)
-        offsets, moves, counts = [0], [], []
-        for key in keys:
-            row = table[int(key)]
-            moves.extend(row)
-            counts.extend(row.values())
-            offsets.append(len(moves))
-        return cls(keys, np.array(offsets, np.int64), np.array(moves, np.int16),
-                   np.array(counts, np.float32), float(strength))
+    def from_games(cls, games: Sequence[BookGame], *, strength: float = math.inf,
+                   half_life: float | None = None) -> PlayerBook:
+        """Count the player's own moves in ``games``, oldest first (the opponent's moves are not
+        counted); with ``half_life`` a game counts ``0.5 ** (age / half_life)``, age in games."""
+        return OwnMoves.of(games).book(strength=strength, half_life=half_life)
 
     def with_strength(self, strength: float) -> PlayerBook:
         return PlayerBook(self.keys, self.offsets, self.moves, self.move_counts, float(strength))
@@ -129,6 +118,49 @@ class PlayerBook:
         if len(book.offsets) != len(book.keys) + 1 or int(book.offsets[-1]) != len(book.moves):
             raise ValueError(f"{path} is not a consistent book")
         return book
+
+
+@dataclass(frozen=True)
+class OwnMoves:
+    """Every move the player made in a list of games: which game, the position's hash, the move.
+
+    Made once; books with different recency weights are then counted from it without replaying.
+    """
+
+    game: np.ndarray  # int32 [M] index of the game (0 = oldest)
+    key: np.ndarray  # uint64 [M] position hash
+    move: np.ndarray  # int16 [M] vocabulary index
+    games: int
+
+    @classmethod
+    def of(cls, games: Sequence[BookGame]) -> OwnMoves:
+        game_of, keys, moves = [], [], []
+        for g, (start, played, colour) in enumerate(games):
+            board = start.copy(stack=False)
+            for move in played:
+                if board.turn == colour:
+                    game_of.append(g)
+                    keys.append(position_hash(board))
+                    moves.append(move_to_index(move, board))
+                board.push(move)
+        return cls(np.array(game_of, np.int32), np.array(keys, np.uint64), np.array(moves, np.int16), len(games))
+
+    def book(self, *, strength: float = math.inf, half_life: float | None = None) -> PlayerBook:
+        age = (self.games - 1 - self.game).astype(np.float64)
+        weight = np.ones(len(age)) if half_life is None else 0.5 ** (age / half_life)
+        # One row per (position, move): sort by both, then sum the weights of equal neighbours.
+        order = np.lexsort((self.move, self.key))
+        key, move, weight = self.key[order], self.move[order], weight[order]
+        first = np.ones(len(key), bool)
+        first[1:] = (key[1:] != key[:-1]) | (move[1:] != move[:-1])
+        starts = np.flatnonzero(first)
+        counts = np.add.reduceat(weight, starts) if len(starts) else np.zeros(0)
+        row_keys, row_moves = key[starts], move[starts]
+        new_position = np.ones(len(row_keys), bool)
+        new_position[1:] = row_keys[1:] != row_keys[:-1]
+        offsets = np.append(np.flatnonzero(new_position), len(row_keys)).astype(np.int64)
+        return PlayerBook(row_keys[new_position], offsets, row_moves.astype(np.int16),
+                          counts.astype(np.float32), float(strength))
 
 
 def blend(probabilities: np.ndarray, counts: np.ndarray, strength: float) -> np.ndarray:

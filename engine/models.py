@@ -111,23 +111,12 @@ def load_model_info(folder: Path) -> ModelInfo:
             raise ModelError(
                 f"{folder} was trained for {key} {meta.get(key)!r}, this kibitz uses {value!r}; retrain it"
             )
-    try:
-        digest = sha256_file(onnx_path)
-    except OSError as error:
-        raise ModelError(f"{onnx_path} is unreadable ({error})") from error
-    if digest != meta.get("onnx_sha256"):
-        raise ModelError(f"{onnx_path} is damaged or incomplete (checksum differs from {META_FILE})")
+    _check_sha256(onnx_path, meta.get("onnx_sha256"))
     book = meta.get("book")
     if book is not None:
         if not isinstance(book, dict) or not isinstance(book.get("file"), str) or "strength" not in book:
             raise ModelError(f"{meta_path} describes its book as {book!r}, not a file with a strength")
-        book_path = folder / book["file"]
-        try:
-            book_digest = sha256_file(book_path)
-        except OSError as error:
-            raise ModelError(f"the book of {folder} is unreadable ({error})") from error
-        if book_digest != book.get("sha256"):
-            raise ModelError(f"{book_path} is damaged or incomplete (checksum differs from {META_FILE})")
+        _check_sha256(folder / book["file"], book.get("sha256"))
     try:
         hidden = int(meta["config"]["hidden"])
         band = meta.get("band")
@@ -147,15 +136,25 @@ def load_model_info(folder: Path) -> ModelInfo:
     return info
 
 
+def _check_sha256(path: Path, expected: object) -> None:
+    """:raises ModelError: when ``path`` is unreadable or is not the file the metadata describes."""
+    try:
+        digest = sha256_file(path)
+    except OSError as error:
+        raise ModelError(f"{path} is unreadable ({error})") from error
+    if digest != expected:
+        raise ModelError(f"{path} is damaged or incomplete (checksum differs from {META_FILE})")
+
+
 def write_model_folder(
     folder: Path, onnx_bytes: bytes, meta: dict[str, Any], extra: dict[str, Path] | None = None,
-    *, book: tuple[bytes, float] | None = None,
+    *, book: tuple[bytes, dict[str, Any]] | None = None,
 ) -> None:
     """Write a model into ``folder`` so that a reader never loads half of it.
 
     Each file is written beside its final name and renamed into place, the metadata last; since
     the metadata carries the ONNX checksum (and the book's, given ``book`` = (its file's bytes,
-    its strength)), a reader that comes between two renames sees a mismatch and refuses the
+    how it was made: ``strength`` and ``half_life``)), a reader that comes between two renames sees a mismatch and refuses the
     folder rather than loading a mixture. Other files in ``folder`` (a training checkpoint, say)
     are left alone.
     """
@@ -165,8 +164,8 @@ def write_model_folder(
     meta = {**meta, "format_version": FORMAT_VERSION, **expected_versions(),
             "onnx_sha256": hashlib.sha256(onnx_bytes).hexdigest()}
     if book is not None:
-        data, strength = book
-        meta["book"] = {"file": BOOK_FILE, "sha256": hashlib.sha256(data).hexdigest(), "strength": strength}
+        data, details = book
+        meta["book"] = {**details, "file": BOOK_FILE, "sha256": hashlib.sha256(data).hexdigest()}
     staged: list[tuple[Path, Path]] = []
 
     def stage(name: str, data: bytes) -> None:
@@ -187,8 +186,9 @@ def write_model_folder(
         os.replace(tmp, final)
 
 
-def add_book(folder: Path, book: bytes, strength: float) -> None:
+def add_book(folder: Path, book: bytes, *, strength: float, half_life: float | None = None) -> None:
     """Put a player's book (:meth:`kibitz.engine.book.PlayerBook.to_bytes`) beside the graph in
-    ``folder``, at ``strength``; the metadata, renamed into place last, names its checksum."""
+    ``folder``, served at ``strength``; the metadata, renamed into place last, names its checksum."""
     meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    write_model_folder(folder, (folder / MODEL_FILE).read_bytes(), meta, book=(book, strength))
+    write_model_folder(folder, (folder / MODEL_FILE).read_bytes(), meta,
+                       book=(book, {"strength": strength, "half_life": half_life}))

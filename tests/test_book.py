@@ -82,7 +82,7 @@ def model_with_book(tmp_path: Path) -> Path:
     folder = tmp_path / "model"
     shutil.copytree(base_model_dir(), folder)
     games = [(chess.Board(), moves_of("a3 e5 h3"), chess.WHITE)] * 5
-    add_book(folder, PlayerBook.from_games(games).to_bytes(), 1.0)
+    add_book(folder, PlayerBook.from_games(games).to_bytes(), strength=1.0)
     return folder
 
 
@@ -119,3 +119,11 @@ def test_a_damaged_book_refuses_the_model(model_with_book: Path) -> None:
     (model_with_book / "model.json").write_text(json.dumps(meta))
     with pytest.raises(ModelError, match="not a file with a strength"):
         load_model_info(model_with_book)
+
+
+def test_recent_games_count_more_with_a_half_life() -> None:
+    old, new = moves_of("e4"), moves_of("d4")
+    games = [(chess.Board(), old, chess.WHITE)] * 3 + [(chess.Board(), new, chess.WHITE)]
+    assert counts_at(PlayerBook.from_games(games), "") == {"e4": 3, "d4": 1}
+    recent = counts_at(PlayerBook.from_games(games, half_life=1.0), "")
+    assert recent == pytest.approx({"e4": 0.5 + 0.25 + 0.125, "d4": 1.0})

@@ -143,14 +143,16 @@ def test_finetune_and_evaluate_a_player(tiny_base: Path, tmp_path: Path, capsys:
     assert info.kind == "personal" and info.player == "jowen93" and info.band in range(1100, 2000, 100)
     served = info.meta["evaluation"]
     assert served["served"]["positions"] > 100 and "improved" in served
-    # The player's book: its strength was fitted on the validation games, and a book that helped
-    # there is served beside the graph, counting all 200 games.
+    # The player's book: its strength and recency were fitted on the validation games, and a book
+    # that helped there is served beside the graph, counting all 200 games.
     book_nll = served["book_nll"]
     assert "none" in book_nll and len(book_nll) > 2
     if info.book_path is None:
         assert book_nll["none"] <= min(book_nll.values())
     else:
-        assert book_nll[f"{info.meta['book']['strength']:g}"] == min(book_nll.values())
+        book = info.meta["book"]
+        half_life = "all" if book["half_life"] is None else f"{book['half_life']:g}"
+        assert book_nll[f"{book['strength']:g}/{half_life}"] == min(book_nll.values())
         assert PlayerBook.load(info.book_path, 1.0).move_counts.sum() > 3000  # ~200 games x ~35 own moves
     assert cli.main(["evaluate", "--model", str(out), "--player", "jowen93", "--pgn", str(JOWEN), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from kibitz.engine.book import BookGame, PlayerBook, fit_strength
+from kibitz.engine.book import HALF_LIVES, BookGame, OwnMoves, fit_strength, position_hash
 from kibitz.engine.models import ModelError, add_book, base_model_dir, load_model_info, new_model_version_dir
 from kibitz.engine.moves import legal_move_indices
 from kibitz.engine.predictor import AdapterSession
@@ -68,7 +68,7 @@ class FinetuneResult:
     val_games: int
     seconds: float
     history: list[dict[str, float]] = field(default_factory=list)
-    book_nll: dict[str, float] = field(default_factory=dict)  # validation NLL by book strength
+    book_nll: dict[str, float] = field(default_factory=dict)  # validation NLL by book strength/half-life
 
     @property
     def improved(self) -> bool:
@@ -152,18 +152,20 @@ def finetune(
     export_model(model, out, player=player, band=band, games_trained=len(games),
                  parity_games=[g for g, _, _ in val_part[-2:]], info=info)
     candidate = AdapterSession(load_model_info(out))
-    older_book = PlayerBook.from_games(book_games(all_train))
-    strength, book_nll = fit_strength(book_plies(candidate, older_book, band, val_part))
-    if not math.isinf(strength):
-        add_book(out, PlayerBook.from_games(book_games(games)).to_bytes(), strength)
-    candidate.book = older_book.with_strength(strength)  # judged without the validation games' counts
+    older = OwnMoves.of(book_games(all_train))
+    fit = fit_book(candidate, older, band, val_part)
+    if not math.isinf(fit.strength):
+        add_book(out, OwnMoves.of(book_games(games)).book(half_life=fit.half_life).to_bytes(),
+                 strength=fit.strength, half_life=fit.half_life)
+    # Judged with the older games' counts only: the validation games are news to the book.
+    candidate.book = older.book(strength=fit.strength, half_life=fit.half_life)
     current_info = load_model_info(current or base)
     judged = judge([AdapterSession(current_info), candidate],
                    band if current_info.band is None else current_info.band, band, val_part)
     reporter.advance(1)
-    finished = FinetuneResult(out, band, band_nll, strength, judged[0], judged[1], current_info.kind, result.epochs,
-                              len(train_part), len(val_part), time.monotonic() - started, result.history,
-                              {("none" if math.isinf(k) else f"{k:g}"): round(v, 5) for k, v in book_nll.items()})
+    finished = FinetuneResult(out, band, band_nll, fit.strength, judged[0], judged[1], current_info.kind,
+                              result.epochs, len(train_part), len(val_part), time.monotonic() - started,
+                              result.history, fit.nll)
     _record_judgement(out, finished)
     return finished
 
@@ -172,24 +174,41 @@ def book_games(games: list[PlayerGame]) -> list[BookGame]:
     return [(g.start_board(), g.moves, c) for g, c, _ in games]
 
 
-def book_plies(adapter: AdapterSession, book: PlayerBook, band: int,
-               games: list[PlayerGame]) -> list[tuple[np.ndarray, np.ndarray, int]]:
-    """Per scored ply of ``games`` with a choice: the served model's probabilities without a book,
-    the counts ``book`` holds there, and the move played - what :func:`fit_strength` weighs."""
-    counts: dict[tuple[int, int], np.ndarray] = {}
+@dataclass(frozen=True)
+class BookFit:
+    strength: float  # inf: the book did not help on the validation games
+    half_life: float | None
+    nll: dict[str, float]  # validation NLL by "strength/half-life" ("none": no book)
+
+
+def fit_book(adapter: AdapterSession, older: OwnMoves, band: int, games: list[PlayerGame]) -> BookFit:
+    """The book's strength and recency half-life with the lowest NLL on ``games``, for the served
+    model (``adapter`` without a book) and a book counted from ``older``."""
+    positions: dict[tuple[int, int], tuple[int, np.ndarray]] = {}
     for index, (game, colour, _) in enumerate(games):
         board = game.start_board()
         for ply, move in enumerate(game.moves):
             if board.turn == colour:
-                counts[(index, ply)] = book.counts(board, legal_move_indices(board)[0])
+                positions[(index, ply)] = (position_hash(board), legal_move_indices(board)[0])
             board.push(move)
     saved, adapter.book = adapter.book, None
     try:
-        return [(ply.probabilities, counts[(ply.game, ply.ply)], ply.played)
-                for ply in model_plies(adapter, band, scored_games([(g, c) for g, c, _ in games]))
-                if len(ply.moves) > 1]
+        plies = [(ply.probabilities, *positions[(ply.game, ply.ply)], ply.played)
+                 for ply in model_plies(adapter, band, scored_games([(g, c) for g, c, _ in games]))
+                 if len(ply.moves) > 1]
     finally:
         adapter.book = saved
+    table: dict[str, float] = {}
+    best = BookFit(math.inf, None, table)
+    best_nll = math.inf
+    for half_life in HALF_LIVES:
+        book = older.book(half_life=half_life)
+        strength, nll = fit_strength([(p, book.counts_for_hash(key, legal), played) for p, key, legal, played in plies])
+        for k, value in nll.items():
+            table["none" if math.isinf(k) else f"{k:g}/{'all' if half_life is None else f'{half_life:g}'}"] = round(value, 5)
+        if nll[strength] < best_nll - 1e-6:
+            best, best_nll = BookFit(strength, None if math.isinf(strength) else half_life, table), nll[strength]
+    return best
 
 
 def judge(sessions: list[AdapterSession], current_band: int, candidate_band: int, games: list[PlayerGame]) -> list[dict[str, Any]]:
