@@ -87,8 +87,8 @@ def main() -> int:
         rows.append(row)
         print_row(row, header=len(rows) == 1)
         sys.stdout.flush()
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
+        if args.json:  # after every player: a long run stopped early keeps what it measured
+            args.json.write_text(json.dumps(rows, indent=2))
     return 0
 
 
