@@ -184,7 +184,7 @@ class Score:
         return {"positions": self.positions, "top1": self.top1 / n, "top3": self.top3 / n, "nll": self.nll / n}
 
 
-def choose_band(games: Sequence[ScoredGame], *, max_positions: int = 1500, threads: int = 2) -> tuple[int, dict[int, float]]:
+def choose_band(games: Sequence[ScoredGame], *, max_positions: int = 3000, threads: int = 2) -> tuple[int, dict[int, float]]:
     """The prior band with the lowest NLL on the player's moves in ``games`` (give the newest
     last: a bounded sample of the newest plies is used, so choosing takes seconds).
 
