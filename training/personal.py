@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -225,8 +224,12 @@ def retrain_changed(args: argparse.Namespace) -> int:
                                                                    "validation": result.candidate})
                 message = f"{result.describe(player.name)}: installed"
             else:
-                shutil.rmtree(folder, ignore_errors=True)
                 if current is not None:  # the earlier personal model stays, recorded as still current
+                    # The candidate is kept in the model history (never served) so the player page
+                    # shows every version; recorded first, so the kept model stays the latest.
+                    store.record_model(player.id, folder, len(games), {
+                        "installed": False, "band": result.band, "validation": result.candidate,
+                        "reason": "not better than the installed model on the newest games"})
                     store.record_model(player.id, current, record.games_trained if record else len(games),
                                        {**(record.meta if record else {}), "installed": True,
                                         "kept": f"a retrain on {len(games)} games was not better"})
