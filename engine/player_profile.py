@@ -1,0 +1,263 @@
+"""What the models know about one player: the data behind the player page and the HTML report.
+
+Games and results by colour come from the store. The model history is every model the store has
+recorded for the player, each scored - as served, through onnxruntime - on the player's newest
+games beside the base adapter and the player's own frequency book (built from the older games).
+Note that the newest games may be among a later version's training games; the figures at training
+time, on games held back from that run, are in each version's ``validation``. Predictability by
+move number and by game phase is the served model's probability of the moves the player made in
+those newest games. The opening tree counts the player's first moves as White and replies as Black,
+with the served model's view of each position where the player was to move.
+
+>>> profile = player_profile(store, store.find_player("Dad"))   # doctest: +SKIP
+>>> [(n.san, n.games) for n in profile.openings[chess.WHITE].children]  # doctest: +SKIP
+[('e4', 31), ('d4', 2)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import chess
+import numpy as np
+
+from kibitz.engine.models import ModelError, base_model_dir, load_model_info
+from kibitz.engine.predictor import AdapterSession, open_predictor, player_band
+from kibitz.engine.review import start_board
+from kibitz.engine.scoring import (PHASES, Score, ScoredGame, compare_models, frequency_hits, move_frequencies,
+                                   position_key)
+from kibitz.engine.store import GameRecord, Player, Store
+
+NEWEST_GAMES = 20  # the newest games every model version is scored on
+OPENING_PLIES = 6  # depth of the opening tree
+MIN_BRANCH = 2  # a continuation played fewer times than this is not shown
+SCORE = {"1-0": (1.0, 0.0), "0-1": (0.0, 1.0), "1/2-1/2": (0.5, 0.5)}
+
+
+@dataclass(frozen=True)
+class Results:
+    wins: int = 0
+    draws: int = 0
+    losses: int = 0
+
+    @property
+    def games(self) -> int:
+        return self.wins + self.draws + self.losses
+
+    @property
+    def score(self) -> float | None:
+        return (self.wins + 0.5 * self.draws) / self.games if self.games else None
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One recorded model folder of the player."""
+
+    folder: Path
+    created_at: float
+    games_trained: int
+    band: int | None
+    installed: bool  # was it served when recorded
+    current: bool  # is it served now
+    note: str  # why it was (not) installed, reverted, ...
+    validation: dict[str, Any] | None  # top1/top3/nll on the games held back from its run
+    newest: dict[str, float | int] | None  # top1/top3/nll on the player's newest games (None: unusable)
+
+    @property
+    def date(self) -> str:
+        return dt.datetime.fromtimestamp(self.created_at).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass
+class OpeningNode:
+    """A position of the opening tree, reached by ``san`` (empty at the root)."""
+
+    san: str
+    games: int = 0
+    points: float = 0.0  # the player's points from these games
+    model_probability: float | None = None  # the served model's probability of ``san`` (player's moves)
+    model_top: list[tuple[str, float]] = field(default_factory=list)  # the model's favourites here (player to move)
+    children: list[OpeningNode] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return self.points / self.games if self.games else 0.0
+
+
+@dataclass
+class PlayerProfile:
+    player: Player
+    games: int
+    results: dict[chess.Color, Results]
+    versions: list[ModelVersion]
+    baselines: dict[str, dict[str, float | int]]  # "base model", "own frequency book" on the newest games
+    newest_games: int
+    by_move: list[tuple[int, float, int]]  # move number, mean probability of the played move, moves
+    by_phase: dict[str, float]  # PHASES name -> mean probability
+    served: str  # the served model, in words
+    openings: dict[chess.Color, OpeningNode]
+
+
+def player_colour(record: GameRecord, player_id: int) -> chess.Color:
+    return chess.WHITE if record.white_id == player_id else chess.BLACK
+
+
+def results_by_colour(records: list[GameRecord], player_id: int) -> dict[chess.Color, Results]:
+    counts: dict[chess.Color, list[int]] = {chess.WHITE: [0, 0, 0], chess.BLACK: [0, 0, 0]}
+    for record in records:
+        if record.result not in SCORE:
+            continue
+        colour = player_colour(record, player_id)
+        mine = SCORE[record.result][0 if colour == chess.WHITE else 1]
+        counts[colour][{1.0: 0, 0.5: 1, 0.0: 2}[mine]] += 1
+    return {c: Results(*v) for c, v in counts.items()}
+
+
+def _scored(records: list[GameRecord], player_id: int) -> list[ScoredGame]:
+    return [ScoredGame(start_board(r), [chess.Move.from_uci(u) for u in r.moves], player_colour(r, player_id))
+            for r in records if r.moves]
+
+
+def _score(adapter: AdapterSession, band: int, games: list[ScoredGame]) -> Score:
+    score = Score()
+    for (ply,) in compare_models([adapter], band, games):
+        if len(ply.moves) > 1:
+            score.add_ply(ply)
+    return score
+
+
+def model_versions(store: Store, player: Player, newest: list[ScoredGame]) -> list[ModelVersion]:
+    """Every distinct model folder recorded for the player, oldest first, scored on ``newest``."""
+    records = store.model_history(player.id)
+    latest = records[-1] if records else None
+    by_folder: dict[Path, Any] = {}
+    for record in records:  # a kept or reverted model is recorded again: show it once, as first trained
+        by_folder.setdefault(record.path, record)
+    versions = []
+    for folder, record in by_folder.items():
+        figures = None
+        validation = None
+        band = record.meta.get("band")
+        try:
+            info = load_model_info(folder)
+            band = info.band or band
+            validation = info.meta.get("evaluation", {}).get("served")
+            if newest and band:
+                figures = _score(AdapterSession(info), int(band), newest).summary()
+        except ModelError:
+            pass
+        current = latest is not None and latest.path == folder and latest.meta.get("installed") is not False
+        note = str(record.meta.get("reason") or ("reverted to" if record.meta.get("reverted") else ""))
+        versions.append(ModelVersion(folder, record.created_at, record.games_trained, band,
+                                     record.meta.get("installed") is not False, current, note, validation, figures))
+    return versions
+
+
+def revert_model(store: Store, player: Player, folder: Path) -> None:
+    """Serve an earlier model version of the player again (recorded as the newest record).
+
+    :raises ModelError: when that folder no longer holds a usable model.
+    """
+    info = load_model_info(folder)
+    store.record_model(player.id, folder, info.games_trained,
+                       {"installed": True, "band": info.band, "reverted": True})
+
+
+def _predictability(adapter: AdapterSession, band: int, games: list[ScoredGame]) -> tuple[list, dict[str, float]]:
+    by_move: dict[int, list[float]] = defaultdict(list)
+    by_phase: dict[str, list[float]] = defaultdict(list)
+    for (ply,) in compare_models([adapter], band, games):
+        if len(ply.moves) < 2:
+            continue
+        p = float(ply.probabilities[ply.played])
+        by_move[ply.ply // 2 + 1].append(p)
+        for name, low, high in PHASES:
+            if low <= ply.ply + 1 <= high:
+                by_phase[name].append(p)
+    moves = [(n, float(np.mean(v)), len(v)) for n, v in sorted(by_move.items())]
+    return moves, {name: float(np.mean(by_phase[name])) for name, _, _ in PHASES if by_phase[name]}
+
+
+def opening_tree(records: list[GameRecord], player_id: int, colour: chess.Color, predictor: Any,
+                 *, plies: int = OPENING_PLIES, min_games: int = MIN_BRANCH) -> OpeningNode:
+    """The player's openings with ``colour`` from the standard position, to ``plies`` deep, with
+    ``predictor``'s (the served model's) view where the player is to move."""
+    root = OpeningNode("")
+    for record in records:
+        if record.fen or player_colour(record, player_id) != colour or record.result not in SCORE:
+            continue
+        points = SCORE[record.result][0 if colour == chess.WHITE else 1]
+        node, board = root, chess.Board()
+        node.games += 1
+        node.points += points
+        for uci in record.moves[:plies]:
+            move = chess.Move.from_uci(uci)
+            san = board.san(move)
+            board.push(move)
+            child = next((c for c in node.children if c.san == san), None)
+            if child is None:
+                child = OpeningNode(san)
+                node.children.append(child)
+            child.games += 1
+            child.points += points
+            node = child
+    _prune(root, min_games)
+    _add_model_view(root, chess.Board(), colour, predictor)
+    return root
+
+
+def _prune(node: OpeningNode, min_games: int) -> None:
+    node.children = sorted((c for c in node.children if c.games >= min_games), key=lambda c: -c.games)
+    for child in node.children:
+        _prune(child, min_games)
+
+
+def _add_model_view(node: OpeningNode, board: chess.Board, colour: chess.Color, predictor: Any) -> None:
+    """What the served model predicts where the player is to move (the game replayed from the start)."""
+    if board.turn == colour and node.children:
+        predictor.reset(board)
+        top = predictor.top_moves(3)
+        node.model_top = [(p.san, p.probability) for p in top]
+        if hasattr(predictor, "probabilities"):
+            legal, probabilities = predictor.probabilities()
+            for child in node.children:
+                move = board.parse_san(child.san)
+                child.model_probability = float(probabilities[legal.index(move)])
+    for child in node.children:
+        after = board.copy()
+        after.push_san(child.san)
+        _add_model_view(child, after, colour, predictor)
+
+
+def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_GAMES) -> PlayerProfile:
+    """Everything the player page shows (seconds for a few hundred games; call it off the UI thread)."""
+    records = [r for r in store.games_of_player(player.id) if r.moves]
+    games = _scored(records, player.id)
+    newest, older = games[-newest_games:], games[:-newest_games]
+    band = player_band(player, store)
+    base = AdapterSession(load_model_info(base_model_dir()))
+    baselines = {"base model": _score(base, band, newest).summary()}
+    book = move_frequencies(older)
+    score = Score()
+    for game in newest:
+        board = game.start.copy(stack=False)
+        for move in game.moves:
+            legal = list(board.legal_moves)
+            if board.turn == game.colour and len(legal) > 1:
+                score.add(*frequency_hits(book.get(position_key(board)), legal, legal.index(move)))
+            board.push(move)
+    baselines["own frequency book"] = score.summary()
+    predictor = open_predictor(player, store)
+    adapter = getattr(predictor, "adapter", base)
+    served_band = predictor.status.band or band
+    by_move, by_phase = _predictability(adapter, served_band, newest)
+    return PlayerProfile(
+        player=player, games=len(records), results=results_by_colour(records, player.id),
+        versions=model_versions(store, player, newest), baselines=baselines, newest_games=len(newest),
+        by_move=by_move, by_phase=by_phase, served=predictor.status.description,
+        openings={c: opening_tree(records, player.id, c, predictor) for c in (chess.WHITE, chess.BLACK)},
+    )
