@@ -96,6 +96,12 @@ class LineChart:
         share = (x - LEFT) / (self.width - LEFT - RIGHT)
         return low + min(max(share, 0.0), 1.0) * (high - low)
 
+    def y_at(self, pixel_y: float, shown_height: float) -> float:
+        """The y value at ``pixel_y`` on the chart drawn ``shown_height`` pixels high."""
+        y = pixel_y * self.height / shown_height
+        share = 1 - (y - TOP) / (self.height - TOP - BOTTOM)
+        return min(max(share, 0.0), 1.0) * self.y_max
+
     def svg(self) -> str:
         parts = _frame(self.width, self.height, self.title)
         _y_axis(parts, self.width, self.height, self.y_max, self.y_label, self.percent)

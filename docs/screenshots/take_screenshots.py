@@ -1,0 +1,58 @@
+"""Take the README's screenshots of the review and the player page (run under xvfb-run).
+
+    xvfb-run -a .venv/bin/python docs/screenshots/take_screenshots.py
+
+Builds a throwaway store from tests/data (jowen93's games), so the pictures show real openings.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QApplication
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parents[1] / "tests"))
+
+from insight_data import store_with_games  # noqa: E402
+from kibitz.engine.store import Store  # noqa: E402
+
+
+def wait(app: QApplication, pool: QThreadPool) -> None:
+    pool.waitForDone(120000)
+    for _ in range(20):
+        app.processEvents()
+
+
+def main() -> None:
+    app = QApplication([])
+    pool = QThreadPool()
+    store = Store.open(Path(tempfile.mkdtemp()))
+    player = store_with_games(store, 200)
+    from kibitz.gui.review import ReviewWindow
+
+    review = ReviewWindow(store, pool)
+    review.resize(1100, 600)
+    review.show()
+    review.open_game(store.games_of_player(player.id)[-1].id)
+    wait(app, pool)
+    review.surprises.setCurrentRow(1)
+    app.processEvents()
+    review.grab().save(str(HERE / "review.png"))
+    if "--review-only" not in sys.argv:
+        from kibitz.gui.player_page import PlayerPage
+
+        page = PlayerPage(store, pool)
+        page.resize(1100, 900)
+        page.show()
+        page.load(player)
+        wait(app, pool)
+        page.grab().save(str(HERE / "player_page.png"))
+    store.close()
+
+
+if __name__ == "__main__":
+    main()
