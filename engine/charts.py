@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -107,9 +108,9 @@ class LineChart:
         _y_axis(parts, self.width, self.height, self.y_max, self.y_label, self.percent)
         low, high = self._x_bounds()
         base = self.height - BOTTOM
-        for i in range(6):
-            x = low + (high - low) * i / 5
-            parts.append(f'<text x="{self._px(x):.1f}" y="{base + 14}" text-anchor="middle" fill="#444">{x:.0f}</text>')
+        step = max(1, math.ceil((high - low) / 6))  # whole-number ticks: moves and versions count
+        for x in range(math.ceil(low), math.floor(high) + 1, step):
+            parts.append(f'<text x="{self._px(x):.1f}" y="{base + 14}" text-anchor="middle" fill="#444">{x}</text>')
         parts.append(f'<text x="{(LEFT + self.width - RIGHT) / 2}" y="{base + 28}" text-anchor="middle" '
                      f'fill="#444">{escape(self.x_label)}</text>')
         names = []

@@ -25,11 +25,11 @@ from typing import Any
 import chess
 import numpy as np
 
-from kibitz.engine.models import ModelError, base_model_dir, load_model_info
-from kibitz.engine.predictor import AdapterSession, open_predictor, player_band
+from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
+from kibitz.engine.predictor import AdapterSession, ModelPredictor, open_predictor, player_band
 from kibitz.engine.review import start_board
-from kibitz.engine.scoring import (PHASES, Score, ScoredGame, compare_models, frequency_hits, move_frequencies,
-                                   position_key)
+from kibitz.engine.scoring import (PHASES, PlyScore, Score, ScoredGame, compare_models, frequency_hits,
+                                   move_frequencies, position_key)
 from kibitz.engine.store import GameRecord, Player, Store
 
 NEWEST_GAMES = 20  # the newest games every model version is scored on
@@ -122,39 +122,50 @@ def _scored(records: list[GameRecord], player_id: int) -> list[ScoredGame]:
             for r in records if r.moves]
 
 
-def _score(adapter: AdapterSession, band: int, games: list[ScoredGame]) -> Score:
+def score_models(models: dict[Any, tuple[AdapterSession, int]], games: list[ScoredGame]) -> dict[Any, list[PlyScore]]:
+    """Each model's scored plies (forced moves left out) on ``games``; models over the same prior
+    band share one pass of the prior, which is most of the cost."""
+    by_band: dict[int, list[Any]] = defaultdict(list)
+    for key, (_, band) in models.items():
+        by_band[band].append(key)
+    out: dict[Any, list[PlyScore]] = {key: [] for key in models}
+    for band, keys in by_band.items():
+        for plies in compare_models([models[k][0] for k in keys], band, games):
+            for key, ply in zip(keys, plies):
+                if len(ply.moves) > 1:
+                    out[key].append(ply)
+    return out
+
+
+def _summary(plies: list[PlyScore]) -> dict[str, float | int]:
     score = Score()
-    for (ply,) in compare_models([adapter], band, games):
-        if len(ply.moves) > 1:
-            score.add_ply(ply)
-    return score
+    for ply in plies:
+        score.add_ply(ply)
+    return score.summary()
 
 
-def model_versions(store: Store, player: Player, newest: list[ScoredGame]) -> list[ModelVersion]:
-    """Every distinct model folder recorded for the player, oldest first, scored on ``newest``."""
-    records = store.model_history(player.id)
-    latest = records[-1] if records else None
+def recorded_versions(store: Store, player: Player) -> list[tuple[Any, ModelInfo | None]]:
+    """Every distinct model folder recorded for the player, oldest first, with its info (None:
+    the folder is gone or unusable). A kept or reverted model is recorded again: shown once."""
     by_folder: dict[Path, Any] = {}
-    for record in records:  # a kept or reverted model is recorded again: show it once, as first trained
+    for record in store.model_history(player.id):
         by_folder.setdefault(record.path, record)
     versions = []
     for folder, record in by_folder.items():
-        figures = None
-        validation = None
-        band = record.meta.get("band")
         try:
-            info = load_model_info(folder)
-            band = info.band or band
-            validation = info.meta.get("evaluation", {}).get("served")
-            if newest and band:
-                figures = _score(AdapterSession(info), int(band), newest).summary()
+            versions.append((record, load_model_info(folder)))
         except ModelError:
-            pass
-        current = latest is not None and latest.path == folder and latest.meta.get("installed") is not False
-        note = str(record.meta.get("reason") or ("reverted to" if record.meta.get("reverted") else ""))
-        versions.append(ModelVersion(folder, record.created_at, record.games_trained, band,
-                                     record.meta.get("installed") is not False, current, note, validation, figures))
+            versions.append((record, None))
     return versions
+
+
+def _version(record: Any, info: ModelInfo | None, latest: Any, figures: dict[str, float | int] | None) -> ModelVersion:
+    current = latest is not None and latest.path == record.path and latest.meta.get("installed") is not False
+    note = str(record.meta.get("reason") or ("reverted to" if record.meta.get("reverted") else ""))
+    validation = info.meta.get("evaluation", {}).get("served") if info else None
+    return ModelVersion(record.path, record.created_at, record.games_trained,
+                        (info.band if info else None) or record.meta.get("band"),
+                        record.meta.get("installed") is not False, current, note, validation, figures)
 
 
 def revert_model(store: Store, player: Player, folder: Path) -> None:
@@ -167,12 +178,10 @@ def revert_model(store: Store, player: Player, folder: Path) -> None:
                        {"installed": True, "band": info.band, "reverted": True})
 
 
-def _predictability(adapter: AdapterSession, band: int, games: list[ScoredGame]) -> tuple[list, dict[str, float]]:
+def _predictability(plies: list[PlyScore]) -> tuple[list[tuple[int, float, int]], dict[str, float]]:
     by_move: dict[int, list[float]] = defaultdict(list)
     by_phase: dict[str, list[float]] = defaultdict(list)
-    for (ply,) in compare_models([adapter], band, games):
-        if len(ply.moves) < 2:
-            continue
+    for ply in plies:
         p = float(ply.probabilities[ply.played])
         by_move[ply.ply // 2 + 1].append(p)
         for name, low, high in PHASES:
@@ -233,14 +242,8 @@ def _add_model_view(node: OpeningNode, board: chess.Board, colour: chess.Color, 
         _add_model_view(child, after, colour, predictor)
 
 
-def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_GAMES) -> PlayerProfile:
-    """Everything the player page shows (seconds for a few hundred games; call it off the UI thread)."""
-    records = [r for r in store.games_of_player(player.id) if r.moves]
-    games = _scored(records, player.id)
-    newest, older = games[-newest_games:], games[:-newest_games]
-    band = player_band(player, store)
-    base = AdapterSession(load_model_info(base_model_dir()))
-    baselines = {"base model": _score(base, band, newest).summary()}
+def _book_figures(older: list[ScoredGame], newest: list[ScoredGame]) -> dict[str, float | int]:
+    """The player's own frequency book (from ``older``) on the moves of ``newest``."""
     book = move_frequencies(older)
     score = Score()
     for game in newest:
@@ -250,14 +253,36 @@ def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_G
             if board.turn == game.colour and len(legal) > 1:
                 score.add(*frequency_hits(book.get(position_key(board)), legal, legal.index(move)))
             board.push(move)
-    baselines["own frequency book"] = score.summary()
+    return score.summary()
+
+
+def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_GAMES) -> PlayerProfile:
+    """Everything the player page shows (seconds for a few hundred games; call it off the UI thread)."""
+    records = [r for r in store.games_of_player(player.id) if r.moves]
+    games = _scored(records, player.id)
+    newest, older = games[-newest_games:], games[:-newest_games]
+    band = player_band(player, store)
+    base = AdapterSession(load_model_info(base_model_dir()))
     predictor = open_predictor(player, store)
-    adapter = getattr(predictor, "adapter", base)
-    served_band = predictor.status.band or band
-    by_move, by_phase = _predictability(adapter, served_band, newest)
+    models: dict[Any, tuple[AdapterSession, int]] = {"base": (base, band)}
+    if isinstance(predictor, ModelPredictor) and predictor.status.band:
+        models["served"] = (predictor.adapter, predictor.status.band)
+    versions = recorded_versions(store, player)
+    for i, (_, info) in enumerate(versions):
+        try:
+            if info is not None:
+                models[i] = (AdapterSession(info), info.band or band)
+        except ModelError:
+            pass
+    plies = score_models(models, newest)
+    history = store.model_history(player.id)
+    latest = history[-1] if history else None
+    by_move, by_phase = _predictability(plies.get("served", plies["base"]))
     return PlayerProfile(
         player=player, games=len(records), results=results_by_colour(records, player.id),
-        versions=model_versions(store, player, newest), baselines=baselines, newest_games=len(newest),
-        by_move=by_move, by_phase=by_phase, served=predictor.status.description,
+        versions=[_version(record, info, latest, _summary(plies[i]) if i in plies and newest else None)
+                  for i, (record, info) in enumerate(versions)],
+        baselines={"base model": _summary(plies["base"]), "own frequency book": _book_figures(older, newest)},
+        newest_games=len(newest), by_move=by_move, by_phase=by_phase, served=predictor.status.description,
         openings={c: opening_tree(records, player.id, c, predictor) for c in (chess.WHITE, chess.BLACK)},
     )

@@ -27,10 +27,11 @@ def accuracy_chart(profile: PlayerProfile) -> LineChart:
     """Top-1 of every model version on the newest games, with the base model and the frequency book."""
     versions = [(i + 1, v.newest) for i, v in enumerate(profile.versions) if v.newest]
     last = max(len(profile.versions), 1)
-    series = [Series("model versions, top-1", [(i, float(f["top1"])) for i, f in versions]),
-              Series("model versions, top-3", [(i, float(f["top3"])) for i, f in versions])]
+    series = [Series("model top-1", [(i, float(f["top1"])) for i, f in versions]),
+              Series("model top-3", [(i, float(f["top3"])) for i, f in versions])]
     for name, figures in profile.baselines.items():
-        series.append(Series(f"{name}, top-1", [(0, float(figures["top1"])), (last, float(figures["top1"]))]))
+        short = name.replace("own frequency book", "own book")  # the legend has one line
+        series.append(Series(f"{short} top-1", [(0, float(figures["top1"])), (last, float(figures["top1"]))]))
     return LineChart(f"Does the model learn {profile.player.name}? (newest {profile.newest_games} games)",
                      series, x_label="model version (0: before any)", y_label="moves predicted",
                      x_range=(0.0, float(last)))

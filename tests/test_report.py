@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import chess
 import pytest
 
-from insight_data import PLAYER, store_with_games
-from kibitz.engine.models import base_model_dir, new_model_version_dir
+from insight_data import PLAYER, add_model_versions, store_with_games
 from kibitz.engine.player_profile import player_profile, revert_model
 from kibitz.engine.store import Store
 from kibitz.training.cli import main
@@ -33,18 +31,9 @@ def _points(svg: ET.Element, series: str) -> list[tuple[float, float]]:
 
 @pytest.fixture
 def small_store(kibitz_home: Path) -> Path:
-    """Twelve of jowen93's games and two model versions (copies of the base adapter over band 1500)."""
-    assert new_model_version_dir(kibitz_home, 1) != new_model_version_dir(kibitz_home, 1)  # stamps in µs
+    """Twelve of jowen93's games and two model versions."""
     with Store.open(kibitz_home) as store:
-        player = store_with_games(store, 12)
-        folders = [new_model_version_dir(kibitz_home, player.id) for _ in range(2)]
-        for folder in folders:
-            shutil.copytree(base_model_dir(), folder)
-        # As a retrain records them: installed; a later one not better (kept in the history), and
-        # the first recorded again as the one served.
-        store.record_model(player.id, folders[0], 10, {"installed": True, "band": 1500})
-        store.record_model(player.id, folders[1], 12, {"installed": False, "band": 1500, "reason": "not better"})
-        store.record_model(player.id, folders[0], 10, {"installed": True, "band": 1500, "kept": "retrain not better"})
+        add_model_versions(store, store_with_games(store, 12))
     return kibitz_home
 
 
@@ -65,7 +54,7 @@ def test_report_holds_the_profile_figures(small_store: Path, tmp_path: Path, cap
     # Model history: two versions, the same adapter, so the same top-1 on the newest games; the
     # second was not installed, so the first is served.
     assert len(profile.versions) == 2 and [v.current for v in profile.versions] == [True, False]
-    accuracy = _points(_svg(html, "accuracy"), "model versions, top-1")
+    accuracy = _points(_svg(html, "accuracy"), "model top-1")
     assert [x for x, _ in accuracy] == [1, 2] and accuracy[0][1] == accuracy[1][1]
     assert accuracy[0][1] == pytest.approx(profile.versions[0].newest["top1"], abs=1e-3)
     assert "not installed" in html and "served now" in html
