@@ -5,7 +5,7 @@
     kibitz-train evaluate --model DIR --player NAME --pgn FILE... [--history FILE...] [--json]
     kibitz-train convert-maia --src DIR --out DIR
     kibitz-train report --player NAME --out report.html   # needs no torch
-    kibitz-train                      # retrain every player whose games changed
+    kibitz-train [--player NAME ...] [--time-budget S]   # retrain every (named) player whose games changed
 
 Options common to every command (``--progress``, ``--threads``, ``--home``, ``--player``) may be
 given before or after the command name.
@@ -42,7 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     from kibitz.training.config_defaults import FINETUNE, PLAN, PRETRAIN
 
     parser = argparse.ArgumentParser(prog="kibitz-train", description=__doc__.splitlines()[0], parents=[_common(True)])
-    parser.add_argument("--player", default=None, help="retrain only this player (default: every changed one)")
+    parser.add_argument("--player", action="append", default=None,
+                        help="retrain only this player; repeat for several (default: every changed one)")
+    parser.add_argument("--time-budget", type=float, default=None,
+                        help="seconds of fine-tuning per player at most (the app bounds learning after a game)")
     sub = parser.add_subparsers(dest="command")
     common = _common(False)
 

@@ -190,13 +190,19 @@ def retrain_changed(args: argparse.Namespace) -> int:
 
     reporter = Reporter(args.progress)
     with Store.open(args.home) as store:
-        if args.player:
-            player = store.find_player(args.player)
-            if player is None:
-                raise LookupError(f"no player named {args.player!r} in {store.path}")
-            players = [player]
+        names = [args.player] if isinstance(args.player, str) else (args.player or [])
+        if names:
+            players = []
+            for name in names:
+                player = store.find_player(name)
+                if player is None:
+                    raise LookupError(f"no player named {name!r} in {store.path}")
+                players.append(player)
         else:
             players = store.players()
+        settings = FINETUNE_SETTINGS
+        if getattr(args, "time_budget", None):
+            settings = dataclasses.replace(settings, time_budget_s=args.time_budget)
         todo = []
         for player in players:
             record = store.latest_model(player.id)
@@ -218,7 +224,7 @@ def retrain_changed(args: argparse.Namespace) -> int:
             record = store.latest_model(player.id)
             current = _installed_folder(record)
             folder = new_model_version_dir(store.home, player.id)
-            result = finetune(games, folder, reporter, player=player.name, current=current)
+            result = finetune(games, folder, reporter, player=player.name, current=current, settings=settings)
             if result.improved:
                 store.record_model(player.id, folder, len(games), {"installed": True, "band": result.band,
                                                                    "validation": result.candidate})
