@@ -149,6 +149,17 @@ _MIGRATIONS: Final[list[str]] = [
     CREATE INDEX games_date ON games(date);
     CREATE INDEX games_created ON games(created_at);
     """,
+    """
+    CREATE TABLE guesses (
+        game_id INTEGER NOT NULL REFERENCES games(id) ON DELETE CASCADE,
+        ply INTEGER NOT NULL,
+        guesser_id INTEGER REFERENCES players(id) ON DELETE SET NULL,
+        guess TEXT NOT NULL,
+        model TEXT NOT NULL,
+        played TEXT NOT NULL,
+        PRIMARY KEY (game_id, ply)
+    ) WITHOUT ROWID;
+    """,
 ]
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
 
