@@ -43,9 +43,9 @@ def main() -> None:
     app.processEvents()
     review.grab().save(str(HERE / "review.png"))
     if "--review-only" not in sys.argv:
-        from kibitz.gui.player_page import PlayerPage
+        from kibitz.gui.insight import InsightPage
 
-        page = PlayerPage(store, pool)
+        page = InsightPage(store, pool)
         page.resize(1100, 900)
         page.show()
         page.load(player)

@@ -54,7 +54,7 @@ def opening_items(node: OpeningNode, board: chess.Board) -> list[QTreeWidgetItem
     return items
 
 
-class PlayerPage(QWidget):
+class InsightPage(QWidget):
     profile_ready = Signal(object)  # PlayerProfile
     profile_failed = Signal(str)
     model_reverted = Signal(object)  # the Player whose served model changed

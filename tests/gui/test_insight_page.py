@@ -9,14 +9,14 @@ import chess
 from PySide6.QtCore import Qt, QThreadPool
 
 from insight_data import add_model_versions, store_with_games
-from kibitz.gui.player_page import PlayerPage
+from kibitz.gui.insight import InsightPage
 
 
 def test_player_page_shows_the_profile_and_reverts(qtbot: Any, store: Any) -> None:
     player = store_with_games(store, 12)
     folders = add_model_versions(store, player)
     pool = QThreadPool()
-    page = PlayerPage(store, pool)
+    page = InsightPage(store, pool)
     qtbot.addWidget(page)
     page.show()
     with qtbot.waitSignal(page.profile_ready, timeout=60000) as ready:
