@@ -64,3 +64,23 @@ class AppSettings:
     @window_geometry.setter
     def window_geometry(self, value: QByteArray) -> None:
         self.q.setValue("window/geometry", value)
+
+    @property
+    def guess_mode(self) -> bool:
+        """Guess the move: the watching player's first drag is a guess, not a move."""
+        return str(self.q.value("insight/guess_mode", "false")).lower() in ("true", "1")
+
+    @guess_mode.setter
+    def guess_mode(self, value: bool) -> None:
+        self.q.setValue("insight/guess_mode", "true" if value else "false")
+        self.q.sync()
+
+    @property
+    def learn_after_game(self) -> bool:
+        """Fine-tune both players' models in the background after every finished game, unasked."""
+        return str(self.q.value("insight/learn_after_game", "false")).lower() in ("true", "1")
+
+    @learn_after_game.setter
+    def learn_after_game(self, value: bool) -> None:
+        self.q.setValue("insight/learn_after_game", "true" if value else "false")
+        self.q.sync()

@@ -1,4 +1,4 @@
-"""What the models know about a player (see :mod:`kibitz.gui.insight.page`)."""
+"""What the models know about each player: the page, and the feature that opens pages and reviews."""
 
 from kibitz.gui.insight.page import InsightPage
 
