@@ -21,6 +21,7 @@ from html import escape
 #: Colour-blind safe (Okabe-Ito) colours, in the order series take them.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 LEFT, RIGHT, TOP, BOTTOM = 52, 16, 34, 44
+LEGEND_ROW = 14
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,8 @@ def _frame(width: int, height: int, title: str) -> list[str]:
             f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">{escape(title)}</text>']
 
 
-def _y_axis(parts: list[str], width: int, height: int, y_max: float, y_label: str, percent: bool) -> None:
-    plot_h = height - TOP - BOTTOM
+def _y_axis(parts: list[str], width: int, base: float, y_max: float, y_label: str, percent: bool) -> None:
+    plot_h = base - TOP
     for i in range(5):
         value = y_max * i / 4
         y = TOP + plot_h * (1 - i / 4)
@@ -53,12 +54,31 @@ def _y_axis(parts: list[str], width: int, height: int, y_max: float, y_label: st
                  f'transform="rotate(-90 14 {TOP + plot_h / 2:.1f})">{escape(y_label)}</text>')
 
 
+def _legend_places(names: Sequence[str], width: int) -> list[tuple[float, int]]:
+    """Where each legend entry goes: (x, row), wrapping onto another row when the chart is narrow."""
+    places, x, row = [], float(LEFT), 0
+    for name in names:
+        size = 24 + 6.5 * len(name)
+        if x + size > width and x > LEFT:
+            x, row = float(LEFT), row + 1
+        places.append((x, row))
+        x += size
+    return places
+
+
+def _base(names: Sequence[str], width: int, height: int) -> float:
+    """The y of the plot's bottom edge: above the x labels and every legend row."""
+    rows = 1 + max((row for _, row in _legend_places(names, width)), default=0)
+    return height - BOTTOM - LEGEND_ROW * (rows - 1)
+
+
 def _legend(parts: list[str], names: Sequence[tuple[str, str]], width: int, height: int) -> None:
-    x = LEFT
-    for name, colour in names:
-        parts.append(f'<rect x="{x}" y="{height - 14}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="{height - 5}">{escape(name)}</text>')
-        x += 24 + 7 * len(name)
+    places = _legend_places([n for n, _ in names], width)
+    rows = 1 + max((row for _, row in places), default=0)
+    for (name, colour), (x, row) in zip(names, places):
+        y = height - 5 - LEGEND_ROW * (rows - 1 - row)
+        parts.append(f'<rect x="{x:.1f}" y="{y - 9}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 14:.1f}" y="{y}">{escape(name)}</text>')
 
 
 @dataclass(frozen=True)
@@ -86,8 +106,11 @@ class LineChart:
         low, high = self._x_bounds()
         return LEFT + (self.width - LEFT - RIGHT) * (x - low) / (high - low)
 
+    def _bottom(self) -> float:
+        return _base([s.name for s in self.series], self.width, self.height)
+
     def _py(self, y: float) -> float:
-        plot_h = self.height - TOP - BOTTOM
+        plot_h = self._bottom() - TOP
         return TOP + plot_h * (1 - min(max(y / self.y_max, 0.0), 1.0))
 
     def x_at(self, pixel_x: float, shown_width: float) -> float:
@@ -100,14 +123,14 @@ class LineChart:
     def y_at(self, pixel_y: float, shown_height: float) -> float:
         """The y value at ``pixel_y`` on the chart drawn ``shown_height`` pixels high."""
         y = pixel_y * self.height / shown_height
-        share = 1 - (y - TOP) / (self.height - TOP - BOTTOM)
+        share = 1 - (y - TOP) / (self._bottom() - TOP)
         return min(max(share, 0.0), 1.0) * self.y_max
 
     def svg(self) -> str:
         parts = _frame(self.width, self.height, self.title)
-        _y_axis(parts, self.width, self.height, self.y_max, self.y_label, self.percent)
+        base = self._bottom()
+        _y_axis(parts, self.width, base, self.y_max, self.y_label, self.percent)
         low, high = self._x_bounds()
-        base = self.height - BOTTOM
         step = max(1, math.ceil((high - low) / 6))  # whole-number ticks: moves and versions count
         for x in range(math.ceil(low), math.floor(high) + 1, step):
             parts.append(f'<text x="{self._px(x):.1f}" y="{base + 14}" text-anchor="middle" fill="#444">{x}</text>')
@@ -145,11 +168,11 @@ class BarChart:
 
     def svg(self) -> str:
         parts = _frame(self.width, self.height, self.title)
-        _y_axis(parts, self.width, self.height, self.y_max, self.y_label, self.percent)
-        plot_w, plot_h = self.width - LEFT - RIGHT, self.height - TOP - BOTTOM
+        base = _base([name for name, _ in self.series], self.width, self.height)
+        _y_axis(parts, self.width, base, self.y_max, self.y_label, self.percent)
+        plot_w, plot_h = self.width - LEFT - RIGHT, base - TOP
         group = plot_w / max(len(self.categories), 1)
         bar = group * 0.8 / max(len(self.series), 1)
-        base = self.height - BOTTOM
         for c, category in enumerate(self.categories):
             parts.append(f'<text x="{LEFT + group * (c + 0.5):.1f}" y="{base + 14}" text-anchor="middle" '
                          f'fill="#444">{escape(category)}</text>')

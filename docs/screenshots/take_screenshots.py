@@ -1,8 +1,11 @@
 """Take the README's screenshots of the review and the player page (run under xvfb-run).
 
-    xvfb-run -a .venv/bin/python docs/screenshots/take_screenshots.py
+    xvfb-run -a .venv/bin/python docs/screenshots/take_screenshots.py [--home DIR]
 
-Builds a throwaway store from tests/data (jowen93's games), so the pictures show real openings.
+Without ``--home`` it builds a throwaway store from tests/data (jowen93's 200 games), so the
+pictures show real openings. The README's pictures used a home where jowen93's models were really
+retrained twice (``kibitz-train --player jowen93 --time-budget 40`` after importing 120, then all
+200 games), so the model history has two versions.
 """
 
 from __future__ import annotations
@@ -30,8 +33,12 @@ def wait(app: QApplication, pool: QThreadPool) -> None:
 def main() -> None:
     app = QApplication([])
     pool = QThreadPool()
-    store = Store.open(Path(tempfile.mkdtemp()))
-    player = store_with_games(store, 200)
+    if "--home" in sys.argv:
+        store = Store.open(Path(sys.argv[sys.argv.index("--home") + 1]))
+        player = store.find_player("jowen93")
+    else:
+        store = Store.open(Path(tempfile.mkdtemp()))
+        player = store_with_games(store, 200)
     from kibitz.gui.review import ReviewWindow
 
     review = ReviewWindow(store, pool)
@@ -50,6 +57,8 @@ def main() -> None:
         page.show()
         page.load(player)
         wait(app, pool)
+        page.openings.setCurrentIndex(1)  # as Black: the Sicilian
+        app.processEvents()
         page.grab().save(str(HERE / "player_page.png"))
     store.close()
 

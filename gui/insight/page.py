@@ -9,7 +9,7 @@ from pathlib import Path
 
 import chess
 from PySide6.QtCore import QSize, QThreadPool, Signal
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QTableWidget,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QScrollArea, QTableWidget,
                                QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from kibitz.engine.models import ModelError
@@ -67,7 +67,7 @@ class InsightPage(QWidget):
         self.profile: PlayerProfile | None = None
         self.header = QLabel("")
         self.header.setWordWrap(True)
-        self.charts = {key: ChartView(minimum=QSize(300, 220)) for key in ("accuracy", "predictability", "phases")}
+        self.charts = {key: ChartView(minimum=QSize(260, 240)) for key in ("accuracy", "predictability", "phases")}
         self.results_box = QVBoxLayout()
         self.versions_box = QVBoxLayout()
         self.revert_buttons: dict[Path, QPushButton] = {}
@@ -78,15 +78,16 @@ class InsightPage(QWidget):
             tree.setHeaderLabels(["move", "games", "score", "model gave it", "model's favourites after it"])
             self.trees[colour] = tree
             self.openings.addTab(tree, f"As {COLOUR_NAMES[colour]}")
-        grid = QGridLayout()
-        grid.addWidget(self.charts["accuracy"], 0, 0)
-        grid.addWidget(self.charts["predictability"], 0, 1)
-        grid.addLayout(self.results_box, 1, 0)
-        grid.addWidget(self.charts["phases"], 1, 1)
+        top = QHBoxLayout()
+        top.addWidget(self.header, 1)
+        top.addLayout(self.results_box)
+        charts = QHBoxLayout()
+        for key, stretch in (("accuracy", 4), ("predictability", 4), ("phases", 3)):
+            charts.addWidget(self.charts[key], stretch)
         content = QWidget()
         layout = QVBoxLayout(content)
-        layout.addWidget(self.header)
-        layout.addLayout(grid)
+        layout.addLayout(top)
+        layout.addLayout(charts)
         layout.addWidget(QLabel("<b>Model history</b> (scored on the newest games)"))
         layout.addLayout(self.versions_box)
         layout.addWidget(QLabel("<b>Openings</b>"))
