@@ -54,6 +54,11 @@ def _y_axis(parts: list[str], width: int, base: float, y_max: float, y_label: st
                  f'transform="rotate(-90 14 {TOP + plot_h / 2:.1f})">{escape(y_label)}</text>')
 
 
+def _group(name: str, marks: list[str]) -> list[str]:
+    """One series' marks, named so that tests and readers find its values (``data-x``/``data-y``)."""
+    return [f'<g class="series" data-name="{escape(name)}">', *marks, "</g>"]
+
+
 def _legend_places(names: Sequence[str], width: int) -> list[tuple[float, int]]:
     """Where each legend entry goes: (x, row), wrapping onto another row when the chart is narrow."""
     places, x, row = [], float(LEFT), 0
@@ -141,13 +146,10 @@ class LineChart:
             colour = s.colour or PALETTE[i % len(PALETTE)]
             names.append((s.name, colour))
             coords = " ".join(f"{self._px(x):.1f},{self._py(y):.1f}" for x, y in s.points)
-            parts.append(f'<g class="series" data-name="{escape(s.name)}">')
-            if len(s.points) > 1:
-                parts.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>')
-            for x, y in s.points:
-                parts.append(f'<circle cx="{self._px(x):.1f}" cy="{self._py(y):.1f}" r="2.5" fill="{colour}" '
-                             f'data-x="{_fmt(x)}" data-y="{_fmt(y)}"/>')
-            parts.append("</g>")
+            marks = [f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>'] if len(s.points) > 1 else []
+            marks += [f'<circle cx="{self._px(x):.1f}" cy="{self._py(y):.1f}" r="2.5" fill="{colour}" '
+                      f'data-x="{_fmt(x)}" data-y="{_fmt(y)}"/>' for x, y in s.points]
+            parts += _group(s.name, marks)
         _legend(parts, names, self.width, self.height)
         parts.append("</svg>")
         return "\n".join(parts)
@@ -180,15 +182,15 @@ class BarChart:
         for i, (name, values) in enumerate(self.series):
             colour = PALETTE[i % len(PALETTE)]
             names.append((name, colour))
-            parts.append(f'<g class="series" data-name="{escape(name)}">')
+            marks = []
             for c, value in enumerate(values):
                 if value is None:
                     continue
                 h = plot_h * min(max(value / self.y_max, 0.0), 1.0)
                 x = LEFT + group * c + group * 0.1 + bar * i
-                parts.append(f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                marks.append(f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
                              f'fill="{colour}" data-x="{escape(self.categories[c])}" data-y="{_fmt(value)}"/>')
-            parts.append("</g>")
+            parts += _group(name, marks)
         _legend(parts, names, self.width, self.height)
         parts.append("</svg>")
         return "\n".join(parts)

@@ -17,7 +17,7 @@ from kibitz.engine.player_profile import OpeningNode, PlayerProfile, player_prof
 from kibitz.engine.report import accuracy_chart, phase_chart, predictability_chart
 from kibitz.engine.store import Player, Store
 from kibitz.gui.chart_view import ChartView
-from kibitz.gui.workers import Worker
+from kibitz.gui.workers import Worker, start_worker
 
 COLOUR_NAMES = {chess.WHITE: "White", chess.BLACK: "Black"}
 
@@ -104,11 +104,7 @@ class InsightPage(QWidget):
         self.player = player
         self.setWindowTitle(f"kibitz: {player.name}")
         self.header.setText(f"<h2>{player.name}</h2>Reading the games and scoring the models…")
-        worker = Worker(lambda report: player_profile(self.store, player))
-        worker.signals.succeeded.connect(self.show_profile)
-        worker.signals.failed.connect(self._failed)
-        self.pool.start(worker)
-        return worker
+        return start_worker(self.pool, lambda: player_profile(self.store, player), self.show_profile, self._failed)
 
     def _failed(self, message: str) -> None:
         self.header.setText(f"The player page could not be made: {message}")

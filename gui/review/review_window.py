@@ -18,7 +18,7 @@ from kibitz.engine.store import GameRecord, Store
 from kibitz.gui.board_view import BoardView
 from kibitz.gui.chart_view import ChartView
 from kibitz.gui.overlay import PREDICTION_COLOR, Brush, Shape, percent_label
-from kibitz.gui.workers import Worker
+from kibitz.gui.workers import Worker, start_worker
 
 SURPRISES = 6
 PLAYED = Brush("played", "#D55E00", 0.8, 0.12)
@@ -77,11 +77,7 @@ class ReviewWindow(QWidget):
         self.record = self.store.game(game_id)
         self.setWindowTitle(f"Review: {self.record.white} – {self.record.black} ({self.record.date})")
         self.summary.setText("Reviewing…")
-        worker = Worker(lambda report: review_game(self.store, game_id))
-        worker.signals.succeeded.connect(self.show_review)
-        worker.signals.failed.connect(self._failed)
-        self.pool.start(worker)
-        return worker
+        return start_worker(self.pool, lambda: review_game(self.store, game_id), self.show_review, self._failed)
 
     def _failed(self, message: str) -> None:
         self.summary.setText(f"The review failed: {message}")
