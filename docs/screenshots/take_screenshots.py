@@ -48,7 +48,7 @@ def main() -> None:
     wait(app, pool)
     review.surprises.setCurrentRow(1)
     app.processEvents()
-    review.grab().save(str(HERE / "review.png"))
+    review.grab().save(str(HERE / "insight-review.png"))
     if "--review-only" not in sys.argv:
         from kibitz.gui.insight import InsightPage
 
@@ -59,7 +59,7 @@ def main() -> None:
         wait(app, pool)
         page.openings.setCurrentIndex(1)  # as Black: the Sicilian
         app.processEvents()
-        page.grab().save(str(HERE / "player_page.png"))
+        page.grab().save(str(HERE / "insight-player.png"))
     store.close()
 
 
