@@ -134,12 +134,13 @@ class InsightPage(QWidget):
         rows, self.revert_buttons = [], {}
         for i, v in enumerate(profile.versions, 1):
             state = "served now" if v.current else ("installed" if v.installed else "not installed")
-            figures = v.newest or {}
+            figures, validation = v.newest or {}, v.validation or {}
             rows.append([str(i), v.date, str(v.games_trained), _percent(figures.get("top1")),
-                         _percent(figures.get("top3")), state, v.note])
+                         _percent(figures.get("top3")), _percent(validation.get("top1")), state, v.note])
         for name, figures in profile.baselines.items():
-            rows.append(["", name, "", _percent(figures["top1"]), _percent(figures["top3"]), "", ""])
-        table = _table(["version", "trained", "games", "top-1", "top-3", "state", "note"], rows)
+            rows.append(["", name, "", _percent(figures["top1"]), _percent(figures["top3"]), "", "", ""])
+        table = _table(["version", "trained", "games", f"top-1 (newest {profile.newest_games})", "top-3",
+                        "top-1 held back when trained", "state", "note"], rows)
         box = QWidget()
         layout = QHBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
