@@ -160,7 +160,8 @@ def recorded_versions(store: Store, player: Player) -> list[tuple[Any, ModelInfo
 
 
 def _version(record: Any, info: ModelInfo | None, latest: Any, figures: dict[str, float | int] | None) -> ModelVersion:
-    current = latest is not None and latest.path == record.path and latest.meta.get("installed") is not False
+    current = (info is not None and latest is not None and latest.path == record.path
+               and latest.meta.get("installed") is not False)  # what open_predictor serves
     note = str(record.meta.get("reason") or ("reverted to" if record.meta.get("reverted") else ""))
     validation = info.meta.get("evaluation", {}).get("served") if info else None
     return ModelVersion(record.path, record.created_at, record.games_trained,
@@ -282,7 +283,8 @@ def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_G
         player=player, games=len(records), results=results_by_colour(records, player.id),
         versions=[_version(record, info, latest, _summary(plies[i]) if i in plies and newest else None)
                   for i, (record, info) in enumerate(versions)],
-        baselines={"base model": _summary(plies["base"]), "own frequency book": _book_figures(older, newest)},
+        baselines={"base model": _summary(plies["base"]), "own frequency book": _book_figures(older, newest)}
+        if newest else {},
         newest_games=len(newest), by_move=by_move, by_phase=by_phase, served=predictor.status.description,
         openings={c: opening_tree(records, player.id, c, predictor) for c in (chess.WHITE, chess.BLACK)},
     )
