@@ -7,7 +7,8 @@ Note that the newest games may be among a later version's training games; the fi
 time, on games held back from that run, are in each version's ``validation``. Predictability by
 move number and by game phase is the served model's probability of the moves the player made in
 those newest games. The opening tree counts the player's first moves as White and replies as Black,
-with the served model's view of each position where the player was to move.
+with the served model's view of each position where the player was to move
+(:mod:`kibitz.engine.openings`).
 
 >>> profile = player_profile(store, store.find_player("Dad"))   # doctest: +SKIP
 >>> [(n.san, n.games) for n in profile.openings[chess.WHITE].children]  # doctest: +SKIP
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import chess
 import numpy as np
 
 from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
+from kibitz.engine.openings import SCORE, OpeningNode, opening_tree, player_colour
 from kibitz.engine.predictor import AdapterSession, ModelPredictor, open_predictor, player_band
 from kibitz.engine.review import start_board
 from kibitz.engine.scoring import (PHASES, PlyScore, Score, ScoredGame, compare_models, frequency_hits,
@@ -33,9 +35,6 @@ from kibitz.engine.scoring import (PHASES, PlyScore, Score, ScoredGame, compare_
 from kibitz.engine.store import GameRecord, Player, Store
 
 NEWEST_GAMES = 20  # the newest games every model version is scored on
-OPENING_PLIES = 6  # depth of the opening tree
-MIN_BRANCH = 2  # a continuation played fewer times than this is not shown
-SCORE = {"1-0": (1.0, 0.0), "0-1": (0.0, 1.0), "1/2-1/2": (0.5, 0.5)}
 
 
 @dataclass(frozen=True)
@@ -73,22 +72,6 @@ class ModelVersion:
 
 
 @dataclass
-class OpeningNode:
-    """A position of the opening tree, reached by ``san`` (empty at the root)."""
-
-    san: str
-    games: int = 0
-    points: float = 0.0  # the player's points from these games
-    model_probability: float | None = None  # the served model's probability of ``san`` (player's moves)
-    model_top: list[tuple[str, float]] = field(default_factory=list)  # the model's favourites here (player to move)
-    children: list[OpeningNode] = field(default_factory=list)
-
-    @property
-    def score(self) -> float:
-        return self.points / self.games if self.games else 0.0
-
-
-@dataclass
 class PlayerProfile:
     player: Player
     games: int
@@ -100,10 +83,6 @@ class PlayerProfile:
     by_phase: dict[str, float]  # PHASES name -> mean probability
     served: str  # the served model, in words
     openings: dict[chess.Color, OpeningNode]
-
-
-def player_colour(record: GameRecord, player_id: int) -> chess.Color:
-    return chess.WHITE if record.white_id == player_id else chess.BLACK
 
 
 def results_by_colour(records: list[GameRecord], player_id: int) -> dict[chess.Color, Results]:
@@ -190,57 +169,6 @@ def _predictability(plies: list[PlyScore]) -> tuple[list[tuple[int, float, int]]
                 by_phase[name].append(p)
     moves = [(n, float(np.mean(v)), len(v)) for n, v in sorted(by_move.items())]
     return moves, {name: float(np.mean(by_phase[name])) for name, _, _ in PHASES if by_phase[name]}
-
-
-def opening_tree(records: list[GameRecord], player_id: int, colour: chess.Color, predictor: Any,
-                 *, plies: int = OPENING_PLIES, min_games: int = MIN_BRANCH) -> OpeningNode:
-    """The player's openings with ``colour`` from the standard position, to ``plies`` deep, with
-    ``predictor``'s (the served model's) view where the player is to move."""
-    root = OpeningNode("")
-    for record in records:
-        if record.fen or player_colour(record, player_id) != colour or record.result not in SCORE:
-            continue
-        points = SCORE[record.result][0 if colour == chess.WHITE else 1]
-        node, board = root, chess.Board()
-        node.games += 1
-        node.points += points
-        for uci in record.moves[:plies]:
-            move = chess.Move.from_uci(uci)
-            san = board.san(move)
-            board.push(move)
-            child = next((c for c in node.children if c.san == san), None)
-            if child is None:
-                child = OpeningNode(san)
-                node.children.append(child)
-            child.games += 1
-            child.points += points
-            node = child
-    _prune(root, min_games)
-    _add_model_view(root, chess.Board(), colour, predictor)
-    return root
-
-
-def _prune(node: OpeningNode, min_games: int) -> None:
-    node.children = sorted((c for c in node.children if c.games >= min_games), key=lambda c: -c.games)
-    for child in node.children:
-        _prune(child, min_games)
-
-
-def _add_model_view(node: OpeningNode, board: chess.Board, colour: chess.Color, predictor: Any) -> None:
-    """What the served model predicts where the player is to move (the game replayed from the start)."""
-    if board.turn == colour and node.children:
-        predictor.reset(board)
-        top = predictor.top_moves(3)
-        node.model_top = [(p.san, p.probability) for p in top]
-        if hasattr(predictor, "probabilities"):
-            legal, probabilities = predictor.probabilities()
-            for child in node.children:
-                move = board.parse_san(child.san)
-                child.model_probability = float(probabilities[legal.index(move)])
-    for child in node.children:
-        after = board.copy()
-        after.push_san(child.san)
-        _add_model_view(child, after, colour, predictor)
 
 
 def _book_figures(older: list[ScoredGame], newest: list[ScoredGame]) -> dict[str, float | int]:

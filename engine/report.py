@@ -16,7 +16,8 @@ from pathlib import Path
 import chess
 
 from kibitz.engine.charts import BarChart, LineChart, Series
-from kibitz.engine.player_profile import OpeningNode, PlayerProfile, player_profile
+from kibitz.engine.openings import OpeningNode
+from kibitz.engine.player_profile import PlayerProfile, player_profile
 from kibitz.engine.scoring import PHASES
 from kibitz.engine.store import Player, Store
 

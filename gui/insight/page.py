@@ -13,7 +13,8 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QScrollArea, QT
                                QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from kibitz.engine.models import ModelError
-from kibitz.engine.player_profile import OpeningNode, PlayerProfile, player_profile, revert_model
+from kibitz.engine.openings import OpeningNode
+from kibitz.engine.player_profile import PlayerProfile, player_profile, revert_model
 from kibitz.engine.report import accuracy_chart, phase_chart, predictability_chart
 from kibitz.engine.store import Player, Store
 from kibitz.gui.chart_view import ChartView
