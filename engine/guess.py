@@ -74,3 +74,12 @@ def pair_tally(store: Store, guesser_id: int, mover_id: int) -> Tally:
                        " ((games.white_id = ? AND games.black_id = ?) OR (games.white_id = ? AND games.black_id = ?))",
                        (guesser_id, guesser_id, mover_id, mover_id, guesser_id))
     return Tally(*map(int, rows[0]))
+
+
+def tallies_of(store: Store, guesser_id: int) -> dict[int, Tally]:
+    """The guesser's score against each opponent whose moves they guessed (by the opponent's id)."""
+    rows = store.query("SELECT CASE WHEN games.white_id = g.guesser_id THEN games.black_id ELSE games.white_id END,"
+                       " COUNT(*), SUM(g.guess = g.played), SUM(g.model != '' AND g.model = g.played)"
+                       " FROM guesses g JOIN games ON games.id = g.game_id WHERE g.guesser_id = ?"
+                       " GROUP BY 1", (guesser_id,))
+    return {int(mover): Tally(int(n), int(human), int(model)) for mover, n, human, model in rows if mover is not None}

@@ -26,6 +26,7 @@ from typing import Any
 import chess
 import numpy as np
 
+from kibitz.engine.guess import Tally, tallies_of
 from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
 from kibitz.engine.openings import SCORE, OpeningNode, opening_tree, player_colour
 from kibitz.engine.predictor import AdapterSession, ModelPredictor, open_predictor, player_band
@@ -83,6 +84,7 @@ class PlayerProfile:
     by_phase: dict[str, float]  # PHASES name -> mean probability
     served: str  # the served model, in words
     openings: dict[chess.Color, OpeningNode]
+    guesses: dict[str, Tally]  # guess the move: the player's score at guessing each opponent's moves
 
 
 def results_by_colour(records: list[GameRecord], player_id: int) -> dict[chess.Color, Results]:
@@ -207,6 +209,7 @@ def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_G
     history = store.model_history(player.id)
     latest = history[-1] if history else None
     by_move, by_phase = _predictability(plies.get("served", plies["base"]))
+    names = {p.id: p.name for p in store.players()}
     return PlayerProfile(
         player=player, games=len(records), results=results_by_colour(records, player.id),
         versions=[_version(record, info, latest, _summary(plies[i]) if i in plies and newest else None)
@@ -215,4 +218,5 @@ def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_G
         if newest else {},
         newest_games=len(newest), by_move=by_move, by_phase=by_phase, served=predictor.status.description,
         openings={c: opening_tree(records, player.id, c, predictor) for c in (chess.WHITE, chess.BLACK)},
+        guesses={names[mover]: tally for mover, tally in tallies_of(store, player.id).items() if mover in names},
     )

@@ -103,6 +103,15 @@ def _tree(node: OpeningNode, board: chess.Board) -> str:
     return top + ("<ul>" + "".join(items) + "</ul>" if items else "")
 
 
+def _guesses(profile: PlayerProfile) -> str:
+    if not profile.guesses:
+        return ""
+    rows = "".join(f"<tr><td>{escape(name)}</td><td>{t.rounds}</td><td>{t.human}</td><td>{t.model}</td></tr>"
+                   for name, t in profile.guesses.items())
+    return (f"<h2>Guess the move</h2><table id=\"guesses\"><tr><th>guessing</th><th>moves</th>"
+            f"<th>{escape(profile.player.name)} right</th><th>model right</th></tr>{rows}</table>")
+
+
 STYLE = """body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 .top{color:#0072B2;font-size:90%}ul{list-style:none;padding-left:1.2em}figure{margin:1em 0}"""
@@ -119,7 +128,8 @@ def render_report(profile: PlayerProfile) -> str:
             f"<p>{profile.games} games in the store. Served model: {escape(profile.served)}. "
             f"Written {dt.datetime.now():%Y-%m-%d %H:%M}.</p>"
             f"<h2>Results</h2>{_results_table(profile)}<h2>What the model knows</h2>{figures}"
-            f"<h2>Model history</h2>{_versions_table(profile)}<h2>Openings</h2>{openings}</body></html>")
+            f"<h2>Model history</h2>{_versions_table(profile)}{_guesses(profile)}<h2>Openings</h2>{openings}"
+            "</body></html>")
 
 
 def write_report(store: Store, player: Player, path: Path) -> PlayerProfile:

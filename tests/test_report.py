@@ -10,6 +10,7 @@ import chess
 import pytest
 
 from insight_data import PLAYER, add_model_versions, store_with_games
+from kibitz.engine.guess import Guess, record_guess
 from kibitz.engine.player_profile import player_profile, revert_model
 from kibitz.engine.store import Store
 from kibitz.training.cli import main
@@ -38,6 +39,12 @@ def small_store(kibitz_home: Path) -> Path:
 
 
 def test_report_holds_the_profile_figures(small_store: Path, tmp_path: Path, capsys) -> None:
+    with Store.open(small_store) as store:  # one guess at an opponent's move, who is a player too
+        player = store.find_player(PLAYER)
+        game = store.games_of_player(player.id)[0]
+        opponent = store.add_player(game.black if game.white_id == player.id else game.white)
+        mover_ply = 1 if game.white_id == player.id else 0
+        record_guess(store, Guess(game.id, mover_ply, player.id, "a2a3", "", game.moves[mover_ply]))
     out = tmp_path / "report.html"
     assert main(["--home", str(small_store), "report", "--player", PLAYER, "--out", str(out)]) == 0
     html = out.read_text(encoding="utf-8")
@@ -62,6 +69,7 @@ def test_report_holds_the_profile_figures(small_store: Path, tmp_path: Path, cap
     first = profile.openings[chess.WHITE].children
     assert first and f'data-san="{first[0].san}" data-games="{first[0].games}"' in html
     assert _svg(html, "phases") is not None
+    assert f"<tr><td>{opponent.name}</td><td>1</td><td>0</td><td>0</td></tr>" in html  # guess the move
 
 
 def test_revert_serves_an_earlier_version(small_store: Path) -> None:

@@ -113,8 +113,10 @@ class InsightPage(QWidget):
 
     def show_profile(self, profile: PlayerProfile) -> None:
         self.profile = profile
+        guesses = "".join(f"<br>Guess the move against {name}: {t.text(profile.player.name)}."
+                          for name, t in profile.guesses.items())
         self.header.setText(f"<h2>{profile.player.name}</h2>{profile.games} games. "
-                            f"Predictions come from: {profile.served}.")
+                            f"Predictions come from: {profile.served}.{guesses}")
         self.charts["accuracy"].set_chart(accuracy_chart(profile))
         self.charts["predictability"].set_chart(predictability_chart(profile))
         self.charts["phases"].set_chart(phase_chart(profile))
