@@ -61,6 +61,44 @@ def main() -> None:
         app.processEvents()
         page.grab().save(str(HERE / "insight-player.png"))
     store.close()
+    guess_shot(app)
+
+
+def guess_shot(app: QApplication) -> None:
+    """Guess the move on the board: Dad has guessed Son's reply (purple); the model's arrows follow."""
+    import chess
+    from PySide6.QtCore import QSettings
+
+    from kibitz.engine.predictor import open_predictor
+    from kibitz.gui.dialogs import NewGameChoice
+    from kibitz.gui.main_window import MainWindow
+    from kibitz.gui.settings import AppSettings
+
+    home = Path(tempfile.mkdtemp())
+    store = Store.open(home)
+    settings = AppSettings(QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat))
+    settings.auto_orient = False
+    window = MainWindow(store, settings, predictor_factory=open_predictor, open_store=lambda: Store.open(home))
+    window.play.start(NewGameChoice("Dad", "Son", None))
+    window.insight.guess_action.setChecked(True)
+    window.resize(900, 640)
+    window.show()
+
+    def settle() -> None:
+        for _ in range(10):
+            app.processEvents()
+        while window.predictions.loading:
+            app.processEvents()
+        for _ in range(10):
+            app.processEvents()
+
+    for from_square, to_square in ((chess.E2, chess.E4), (chess.E2, chess.E4), (chess.C7, chess.C5)):
+        settle()
+        window.play._move_attempted(from_square, to_square)  # Son guesses e4, Dad plays it, Dad guesses c5
+    settle()
+    window.grab().save(str(HERE / "insight-guess.png"))
+    window.shutdown()
+    store.close()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ store, :mod:`kibitz.engine.guess`); ``scored`` carries the words for the status 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import chess
@@ -59,12 +60,18 @@ class GuessController(QObject):
         self.changed.emit()
         return True
 
-    def shapes(self, game_id: int, ply: int) -> list[Shape]:
-        """The guess's arrow while it waits for the real move."""
+    def shapes(self, game_id: int, ply: int, predicted: Sequence[Shape] = ()) -> list[Shape]:
+        """``predicted`` (the model's arrows) with the pending guess drawn in; a guess on a predicted
+        move takes that arrow's place and names its percentage, so neither hides the other."""
         p = self.pending
         if p is None or (p.game_id, p.ply) != (game_id, ply):
-            return []
-        return [Shape(p.move.from_square, p.move.to_square, GUESS_BRUSH, "guess")]
+            return list(predicted)
+        squares = (p.move.from_square, p.move.to_square)
+        same = [s for s in predicted if (s.orig, s.dest) == squares]
+        rest = [s for s in predicted if (s.orig, s.dest) != squares]
+        label = f"guess · {same[0].label}" if same else "guess"
+        shortened = any(s.dest == p.move.to_square for s in rest)
+        return [*rest, Shape(*squares, GUESS_BRUSH, label, shortened)]
 
     def resolve(self, board_before: chess.Board, game_id: int, played: chess.Move) -> Guess | None:
         """The real move at ``board_before``: score the pending guess, if it was for this position."""

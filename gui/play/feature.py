@@ -428,7 +428,7 @@ class PlayFeature(QObject):
         shapes = compute_shapes(((p.move, p.probability) for p in predictions), limit=MAX_ARROWS) \
             if shown and not waiting else []
         if self.guesses is not None and self.view_ply is None:
-            shapes = [*shapes, *self.guesses.shapes(session.game_id, session.ply)]
+            shapes = self.guesses.shapes(session.game_id, session.ply, shapes)
         self.board.set_shapes(shapes)
         name = session.seats[board.turn].name
         description = self.predictions.description(board.turn)
