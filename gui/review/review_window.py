@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import chess
 from PySide6.QtCore import QThreadPool, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from kibitz.engine.charts import LineChart, Series
@@ -50,6 +51,7 @@ class ReviewWindow(QWidget):
         self.pool = pool
         self.record: GameRecord | None = None
         self.review: GameReview | None = None
+        self.shown = 0  # the ply of the move shown on the board
         self.board = BoardView()
         self.chart = ChartView()
         self.chart.clicked.connect(self._chart_clicked)
@@ -62,6 +64,7 @@ class ReviewWindow(QWidget):
         left = QVBoxLayout()
         left.addWidget(self.board, 1)
         left.addWidget(self.caption)
+        self.caption.setToolTip("Left and Right step through the moves")
         right = QVBoxLayout()
         right.addWidget(self.summary)
         right.addWidget(self.chart, 2)
@@ -112,15 +115,25 @@ class ReviewWindow(QWidget):
                                                          + abs(m.probability - probability)))
         self.show_move(nearest.ply)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        """Left and Right step through the moves."""
+        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}.get(Qt.Key(event.key()))
+        if step is not None and self.record is not None and self.record.moves:
+            self.show_move(min(max(self.shown + step, 0), len(self.record.moves) - 1))
+            return
+        super().keyPressEvent(event)
+
     def show_move(self, ply: int) -> None:
         """Show the position before the move at ``ply``: the move played and the model's choice."""
         if self.record is None or self.review is None:
             return
+        self.shown = ply
         move = next((m for m in self.review.moves if m.ply == ply), None)
         board = start_board(self.record)
         for uci in self.record.moves[:ply]:
             board.push_uci(uci)
         shapes = []
+        self.caption.setText("")
         if move is not None:
             played = chess.Move.from_uci(self.record.moves[ply])
             top = board.parse_san(move.top_san)

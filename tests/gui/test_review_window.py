@@ -46,4 +46,9 @@ def test_review_shows_plot_and_surprises_and_jumps_to_a_move(qtbot: Any, store: 
         qtbot.mouseClick(window.chart, Qt.MouseButton.LeftButton, pos=QPointF(x, y).toPoint())
     picked = next(m for m in review.moves if m.ply == clicked.args[0])
     assert abs(picked.move_number - target.move_number) <= 1
+    # Left and Right step through the moves.
+    before = clicked.args[0]
+    with qtbot.waitSignal(window.move_chosen) as stepped:
+        qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert stepped.args == [before + 1]
     pool.waitForDone(5000)
