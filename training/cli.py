@@ -121,7 +121,7 @@ def report_main(argv: list[str]) -> int:
 
 def _command(argv: list[str]) -> str | None:
     """The subcommand's name, skipping the shared options (and their values) before it."""
-    valued = {"--progress", "--threads", "--home", "--player"}
+    valued = {"--progress", "--threads", "--home", "--player", "--time-budget"}
     tokens = iter(argv)
     for token in tokens:
         if token in valued:
