@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget
 from kibitz.gui.actions import add_action
 from kibitz.gui.dialogs import Dialogs
 from kibitz.gui.importing.feature import ImportingFeature
-from kibitz.gui.insight.feature import LEARN_TIME_BUDGET_S, InsightFeature
+from kibitz.gui.insight.feature import LEARN_TIME_BUDGET_S, LEARN_WALL_LIMIT_S, InsightFeature
 from kibitz.gui.library.feature import LibraryFeature
 from kibitz.gui.play.feature import PlayFeature
 from kibitz.gui.play.predictions import PredictionService, PredictorFactory, StoreOpener, default_predictor_factory
@@ -107,7 +107,8 @@ class MainWindow(QMainWindow):
         self.play.game_finished.connect(self._game_finished)
         self.library.games_view.review_requested.connect(self.insight.review)
         self.library.players_view.insight_requested.connect(self.insight.show_player)
-        self.insight.learn_requested.connect(lambda names: self.training.learn(names, LEARN_TIME_BUDGET_S))
+        self.insight.learn_requested.connect(
+            lambda names: self.training.learn(names, LEARN_TIME_BUDGET_S, LEARN_WALL_LIMIT_S))
         self.insight.model_reverted.connect(self.play.reload_models)
 
     def _game_finished(self, outcome: str) -> None:

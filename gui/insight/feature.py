@@ -20,6 +20,9 @@ from kibitz.gui.settings import AppSettings
 #: Seconds of fine-tuning per player when learning after a game: the models improve a little after
 #: every game without the machine training for minutes (a kill or a worse result changes nothing).
 LEARN_TIME_BUDGET_S = 60.0
+#: The whole background run (both players: reading their games, training, judging) is stopped after
+#: this; a stopped run leaves the served models as they were.
+LEARN_WALL_LIMIT_S = 900.0
 
 
 class InsightFeature(QObject):

@@ -50,3 +50,13 @@ def test_without_learning_a_retrain_is_offered_and_the_review_opens(qtbot: Any, 
     assert any(title == "Game over" for title, _ in dialogs.asked)
     assert "--time-budget" not in arguments  # an asked-for retrain is the ordinary one
     assert [r.record.id for r in window.insight.reviews] == [session.game_id]
+
+
+def test_learning_that_takes_too_long_is_stopped(qtbot: Any, make_window: Any) -> None:
+    window = make_window(training_command=lambda player, home: (sys.executable, ["-c", "import time; time.sleep(60)"]))
+    said: list[str] = []
+    window.statusBar().messageChanged.connect(said.append)
+    with qtbot.waitSignal(window.training.runner.finished, timeout=20000) as done:
+        window.training.learn(["Alice", "Bob"], LEARN_TIME_BUDGET_S, 0.5)
+    assert done.args[0] is False and not window.training.runner.running
+    assert any("took too long" in text for text in said)
