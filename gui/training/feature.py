@@ -143,7 +143,7 @@ class TrainingFeature(QObject):
 
     def _out_of_time(self) -> None:
         if self.runner.running:
-            self.notify("Learning from the game took too long and was stopped; the models are unchanged.")
+            self.notify("Learning from the game took too long and was stopped; no half-trained model was installed.")
             self.runner.cancel()
 
     def _finished(self, ok: bool, message: str) -> None:
