@@ -39,7 +39,8 @@ def _frame(width: int, height: int, title: str) -> list[str]:
     return [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
             f'<rect width="{width}" height="{height}" fill="white"/>',
-            f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">{escape(title)}</text>']
+            f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">'
+            f'{escape(title)}</text>']
 
 
 def _y_axis(parts: list[str], width: int, base: float, y_max: float, y_label: str, percent: bool) -> None:
@@ -146,7 +147,8 @@ class LineChart:
             colour = s.colour or PALETTE[i % len(PALETTE)]
             names.append((s.name, colour))
             coords = " ".join(f"{self._px(x):.1f},{self._py(y):.1f}" for x, y in s.points)
-            marks = [f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>'] if len(s.points) > 1 else []
+            line = f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>'
+            marks = [line] if len(s.points) > 1 else []
             marks += [f'<circle cx="{self._px(x):.1f}" cy="{self._py(y):.1f}" r="2.5" fill="{colour}" '
                       f'data-x="{_fmt(x)}" data-y="{_fmt(y)}"/>' for x, y in s.points]
             parts += _group(s.name, marks)

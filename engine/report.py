@@ -99,7 +99,8 @@ def _tree(node: OpeningNode, board: chess.Board) -> str:
                      f"</summary>{_tree(child, after)}</details></li>")
     top = ""
     if node.model_top:
-        top = "<div class=top>model predicts: " + ", ".join(f"{escape(s)} {p:.0%}" for s, p in node.model_top) + "</div>"
+        favourites = ", ".join(f"{escape(s)} {p:.0%}" for s, p in node.model_top)
+        top = f"<div class=top>model predicts: {favourites}</div>"
     return top + ("<ul>" + "".join(items) + "</ul>" if items else "")
 
 

@@ -512,7 +512,8 @@ class Store:
         order = "DESC" if newest_first else "ASC"  # limit -1: all
         rows = self.query("SELECT player_id, path, games_trained, created_at, meta FROM models"
                           f" WHERE player_id = ? ORDER BY created_at {order}, id {order} LIMIT ?", (player_id, limit))
-        return [ModelRecord(pid, Path(path), games, created, json.loads(meta)) for pid, path, games, created, meta in rows]
+        return [ModelRecord(pid, Path(path), games, created, json.loads(meta))
+                for pid, path, games, created, meta in rows]
 
     def games_changed_since(self, player_id: int, since: float) -> int:
         """How many of the player's games were added after the unix time ``since``."""

@@ -23,7 +23,8 @@ def test_points_and_running_scores(store) -> None:
     assert pair_tally(store, dad.id, son.id) == Tally(2, 1, 0)
     assert pair_tally(store, son.id, dad.id) == Tally(2, 2, 1)
     assert game_tally(store, first, son.id).text("Son") == "Son 2 of 2, the model 1 of 2"
-    assert tallies_of(store, son.id) == {dad.id: Tally(2, 2, 1)} and tallies_of(store, dad.id) == {son.id: Tally(2, 1, 0)}
+    assert tallies_of(store, son.id) == {dad.id: Tally(2, 2, 1)}
+    assert tallies_of(store, dad.id) == {son.id: Tally(2, 1, 0)}
     # A takeback to ply 2 forgets the guess at ply 2; guessing again there replaces it.
     forget_from(store, first, 2)
     assert game_tally(store, first, son.id) == Tally(1, 1, 1)

@@ -36,7 +36,8 @@ def predictability_chart(review: GameReview) -> LineChart:
 
 def describe_move(move: MoveReview) -> str:
     """``"12... Kd2  3% (rank 9 of 31); the model: Nf3 45%"``."""
-    model = "the model's choice" if move.rank == 1 else f"the model: {move.top_san} {percent_label(move.top_probability)}"
+    top = f"the model: {move.top_san} {percent_label(move.top_probability)}"
+    model = "the model's choice" if move.rank == 1 else top
     return f"{move.label}  {percent_label(move.probability)} (rank {move.rank} of {move.legal}); {model}"
 
 

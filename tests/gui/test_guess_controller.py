@@ -26,9 +26,10 @@ def test_a_guess_is_scored_against_the_model_after_the_real_move(qtbot: Any, sto
     assert not guesses.waiting_for_guess(game, 0)  # the arrows may be revealed now
     assert [(s.orig, s.dest, s.brush.name) for s in guesses.shapes(game, 0)] == [(chess.E2, chess.E4, "guess")]
     # Over the model's own arrow for that move, the guess takes its place and names its percentage.
-    predicted = [Shape(chess.E2, chess.E4, brush_for(0, 0.5), "50%"), Shape(chess.D2, chess.D4, brush_for(1, 0.2), "20%")]
-    merged = guesses.shapes(game, 0, predicted)
-    assert [(s.orig, s.dest, s.label) for s in merged] == [(chess.D2, chess.D4, "20%"), (chess.E2, chess.E4, "guess · 50%")]
+    predicted = [Shape(chess.E2, chess.E4, brush_for(0, 0.5), "50%"),
+                 Shape(chess.D2, chess.D4, brush_for(1, 0.2), "20%")]
+    merged = [(s.orig, s.dest, s.label) for s in guesses.shapes(game, 0, predicted)]
+    assert merged == [(chess.D2, chess.D4, "20%"), (chess.E2, chess.E4, "guess · 50%")]
     with qtbot.waitSignal(guesses.scored) as scored:
         result = guesses.resolve(board, game, e4)
     assert result is not None and result.points == (1, 0)
