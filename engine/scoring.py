@@ -15,6 +15,7 @@ exactly what the app serves.
 from __future__ import annotations
 
 import math
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ from kibitz.engine.priors import BANDS, prior_session
 from kibitz.engine.predictor import AdapterSession, softmax
 
 GAMES_PER_CHUNK = 48
+#: Game phases by ply number (1 = White's first move): name, first ply, last ply.
+PHASES: tuple[tuple[str, int, int], ...] = (("1-10", 1, 10), ("11-50", 11, 50), ("51+", 51, 10**9))
 
 
 @dataclass(frozen=True)
@@ -203,3 +206,30 @@ def choose_band(games: Sequence[ScoredGame], *, max_positions: int = 3000, threa
         scores = [p.nll for p in prior_plies(band, sample, threads=threads) if len(p.moves) > 1]
         nll[band] = float(np.mean(scores)) if scores else math.inf
     return min(nll, key=lambda b: (nll[b], abs(b - 1500))), nll
+
+
+def position_key(board: chess.Board) -> str:
+    """The key of a position in a frequency book (placement, side, castling, en passant)."""
+    return board.epd()
+
+
+def move_frequencies(games: Sequence[ScoredGame]) -> dict[str, Counter[str]]:
+    """The frequency book: how often the scored side chose each move (UCI) in each position."""
+    table: dict[str, Counter[str]] = defaultdict(Counter)
+    for game in games:
+        board = game.start.copy(stack=False)
+        for move in game.moves:
+            if game.colour is None or board.turn == game.colour:
+                table[position_key(board)][move.uci()] += 1
+            board.push(move)
+    return table
+
+
+def frequency_hits(counts: Counter[str] | None, moves: Sequence[chess.Move], played: int) -> tuple[float, float, float]:
+    """:func:`rank_hits` of the frequency book in one position: the player's earlier choices there,
+    Laplace smoothed (uniform where the position was never seen)."""
+    n = len(moves)
+    if not counts:
+        return 1 / n, min(3, n) / n, math.log(n)
+    total = sum(counts.values())
+    return rank_hits(np.array([(counts.get(m.uci(), 0) + 1) / (total + n) for m in moves]), played)

@@ -206,6 +206,17 @@ _MIGRATIONS: Final[list[str | Callable[[sqlite3.Connection], None]]] = [
     CREATE INDEX games_created ON games(created_at);
     """,
     _key_every_game,
+    """
+    CREATE TABLE guesses (
+        game_id INTEGER NOT NULL REFERENCES games(id) ON DELETE CASCADE,
+        ply INTEGER NOT NULL,
+        guesser_id INTEGER REFERENCES players(id) ON DELETE SET NULL,
+        guess TEXT NOT NULL,
+        model TEXT NOT NULL,
+        played TEXT NOT NULL,
+        PRIMARY KEY (game_id, ply)
+    ) WITHOUT ROWID;
+    """,
 ]
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
 
@@ -612,13 +623,20 @@ class Store:
                        (player_id, str(path), games_trained, json.dumps(meta), time.time()))
 
     def latest_model(self, player_id: int) -> ModelRecord | None:
-        """The player's most recently recorded model, if any."""
+        """The player's most recently recorded model, if any: the one that is served."""
+        records = self._model_records(player_id, newest_first=True, limit=1)
+        return records[0] if records else None
+
+    def model_history(self, player_id: int) -> list[ModelRecord]:
+        """Every model record of the player, oldest first (a kept or reverted model appears again)."""
+        return self._model_records(player_id, newest_first=False, limit=-1)
+
+    def _model_records(self, player_id: int, *, newest_first: bool, limit: int) -> list[ModelRecord]:
+        order = "DESC" if newest_first else "ASC"  # limit -1: all
         rows = self.query("SELECT player_id, path, games_trained, created_at, meta FROM models"
-                           " WHERE player_id = ? ORDER BY created_at DESC, id DESC LIMIT 1", (player_id,))
-        if not rows:
-            return None
-        pid, path, games, created, meta = rows[0]
-        return ModelRecord(pid, Path(path), games, created, json.loads(meta))
+                          f" WHERE player_id = ? ORDER BY created_at {order}, id {order} LIMIT ?", (player_id, limit))
+        return [ModelRecord(pid, Path(path), games, created, json.loads(meta))
+                for pid, path, games, created, meta in rows]
 
     def games_changed_since(self, player_id: int, since: float) -> int:
         """How many of the player's games were added after the unix time ``since``."""

@@ -1,4 +1,4 @@
-"""The main window: wires the features (play, library, importing, training) and holds their pages.
+"""The main window: wires the features (play, library, importing, training, insight) and holds their pages.
 
 Everything is handed in (store, settings, predictor factory, dialogs, training command), so tests
 build the same window on a temporary store with fakes.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import chess
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QMainWindow, QTabWidget
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget
 from kibitz.gui.actions import add_action
 from kibitz.gui.dialogs import Dialogs
 from kibitz.gui.importing.feature import ImportingFeature
+from kibitz.gui.insight.feature import LEARN_TIME_BUDGET_S, LEARN_WALL_LIMIT_S, InsightFeature
 from kibitz.gui.library.feature import LibraryFeature
 from kibitz.gui.play.feature import PlayFeature
 from kibitz.gui.play.predictions import PredictionService, PredictorFactory, StoreOpener, default_predictor_factory
@@ -60,6 +62,9 @@ class MainWindow(QMainWindow):
                                         self.play, self.statusBar(), notify, self)
         self.library = LibraryFeature(store, self.dialogs, self.play, notify, self, open_store=open_store,
                                       pool=self.pool)
+        self.insight = InsightFeature(store, settings, self.pool, self,  # type: ignore[arg-type]
+                                      lambda: self.play.session.game_id if self.play.session else None, self)
+        self.play.set_guesses(self.insight.guesses)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -89,6 +94,7 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         self.play.fill_view_menu(self, view)
         self.training.fill_menu(self, self.menuBar().addMenu("&Training"))
+        self.insight.fill_menu(self, self.menuBar().addMenu("&Insight"))
 
     def _wire(self) -> None:
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -98,6 +104,21 @@ class MainWindow(QMainWindow):
         self.library.players_changed.connect(self.play.reload_models)
         self.importing.games_imported.connect(self.library.mark_stale)
         self.training.models_changed.connect(self.play.reload_models)
+        self.play.game_finished.connect(self._game_finished)
+        self.library.games_view.review_requested.connect(self.insight.review)
+        self.library.players_view.insight_requested.connect(self.insight.show_player)
+        self.insight.learn_requested.connect(
+            lambda names: self.training.learn(names, LEARN_TIME_BUDGET_S, LEARN_WALL_LIMIT_S))
+        self.insight.model_reverted.connect(self.play.reload_models)
+
+    def _game_finished(self, outcome: str) -> None:
+        """A game played here ended: its review opens; the models learn (setting) or a retrain is offered."""
+        session = self.play.session
+        if session is None:
+            return
+        names = [session.seats[c].name for c in (chess.WHITE, chess.BLACK) if self.play.players.get(c)]
+        if not self.insight.after_game(session.game_id, names):
+            self.training.offer_after_game(outcome)
 
     def _tab_changed(self, index: int) -> None:
         self.play.set_active(index == BOARD_TAB)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import chess
 from PySide6.QtCore import QByteArray, QSettings
@@ -29,6 +30,22 @@ def overlay_visible(mode: OverlayMode, turn: chess.Color, facing: chess.Color) -
     return True
 
 
+class Flag:
+    """A yes/no setting of :class:`AppSettings`, stored as "true"/"false" and written at once."""
+
+    def __init__(self, key: str, default: bool) -> None:
+        self.key, self.default = key, default
+
+    def __get__(self, settings: AppSettings | None, owner: type | None = None) -> Any:
+        if settings is None:  # looked up on the class
+            return self
+        return str(settings.q.value(self.key, "true" if self.default else "false")).lower() in ("true", "1")
+
+    def __set__(self, settings: AppSettings, value: bool) -> None:
+        settings.q.setValue(self.key, "true" if value else "false")
+        settings.q.sync()
+
+
 class AppSettings:
     """Typed access to the few settings kibitz remembers."""
 
@@ -47,14 +64,11 @@ class AppSettings:
         self.q.setValue("overlay/mode", mode.value)
         self.q.sync()
 
-    @property
-    def auto_orient(self) -> bool:
-        return str(self.q.value("board/auto_orient", "true")).lower() in ("true", "1")
-
-    @auto_orient.setter
-    def auto_orient(self, value: bool) -> None:
-        self.q.setValue("board/auto_orient", "true" if value else "false")
-        self.q.sync()
+    auto_orient = Flag("board/auto_orient", True)
+    #: Guess the move: the watching player's first drag is a guess, not a move.
+    guess_mode = Flag("insight/guess_mode", False)
+    #: Fine-tune both players' models in the background after every finished game, unasked.
+    learn_after_game = Flag("insight/learn_after_game", False)
 
     @property
     def window_geometry(self) -> QByteArray | None:

@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +44,13 @@ class Worker(QRunnable):
             self.signals.succeeded.emit(result)
         finally:
             self.signals.finished.emit()
+
+
+def start_worker(pool: QThreadPool, function: Callable[[], Any], succeeded: Callable[[Any], None],
+                 failed: Callable[[str], None]) -> Worker:
+    """Run ``function()`` in ``pool``; its result goes to ``succeeded``, an error's message to ``failed``."""
+    worker = Worker(lambda report: function())
+    worker.signals.succeeded.connect(succeeded)
+    worker.signals.failed.connect(failed)
+    pool.start(worker)
+    return worker

@@ -4,7 +4,8 @@
     kibitz-train finetune --player NAME --pgn FILE... [--base DIR] --out DIR
     kibitz-train evaluate --model DIR --player NAME --pgn FILE... [--history FILE...] [--json]
     kibitz-train convert-maia --src DIR --out DIR
-    kibitz-train                      # retrain every player whose games changed
+    kibitz-train report --player NAME --out report.html   # needs no torch
+    kibitz-train [--player NAME ...] [--time-budget S]   # retrain every (named) player whose games changed
 
 Options common to every command (``--progress``, ``--threads``, ``--home``, ``--player``) may be
 given before or after the command name.
@@ -41,7 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     from kibitz.training.config_defaults import FINETUNE, PLAN, PRETRAIN
 
     parser = argparse.ArgumentParser(prog="kibitz-train", description=__doc__.splitlines()[0], parents=[_common(True)])
-    parser.add_argument("--player", default=None, help="retrain only this player (default: every changed one)")
+    parser.add_argument("--player", action="append", default=None,
+                        help="retrain only this player; repeat for several (default: every changed one)")
+    parser.add_argument("--time-budget", type=float, default=None,
+                        help="seconds of fine-tuning per player at most (the app bounds learning after a game)")
     sub = parser.add_subparsers(dest="command")
     common = _common(False)
 
@@ -77,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--from-ply", type=int, default=0)
     e.add_argument("--json", action="store_true")
 
+    r = sub.add_parser("report", help="write a player's page (models, openings, figures) as one HTML file",
+                       parents=[common])
+    r.add_argument("--player", required=True)
+    r.add_argument("--out", type=Path, required=True)
+
     c = sub.add_parser("convert-maia", help="convert the Maia-1 .pb.gz nets to the app's ONNX priors", parents=[common])
     c.add_argument("--src", type=Path, required=True)
     c.add_argument("--out", type=Path, required=True)
@@ -90,11 +99,46 @@ def _fail(progress: str, message: str) -> None:
         print(message, file=sys.stderr)
 
 
+def report_main(argv: list[str]) -> int:
+    """``kibitz-train report``: only the store and the served models, so it runs without torch."""
+    parser = argparse.ArgumentParser(prog="kibitz-train report", parents=[_common(True)])
+    parser.add_argument("report")
+    parser.add_argument("--player", required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    from kibitz.engine.report import write_report
+    from kibitz.engine.store import Store
+
+    with Store.open(args.home) as store:
+        player = store.find_player(args.player)
+        if player is None:
+            _fail(args.progress, f"kibitz-train: no player named {args.player!r} in {store.path}")
+            return 2
+        profile = write_report(store, player, args.out)
+    print(f"{args.out}: {player.name}, {profile.games} games, {len(profile.versions)} model versions")
+    return 0
+
+
+def _command(argv: list[str]) -> str | None:
+    """The subcommand's name, skipping the shared options (and their values) before it."""
+    valued = {"--progress", "--threads", "--home", "--player", "--time-budget"}
+    tokens = iter(argv)
+    for token in tokens:
+        if token in valued:
+            next(tokens, None)
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if _command(argv) == "report":
+        return report_main(argv)
     try:
         import torch
     except ImportError:
-        progress = "json" if "json" in (argv if argv is not None else sys.argv[1:]) else "bar"
+        progress = "json" if "json" in argv else "bar"
         _fail(progress, "training needs torch: install the training extra with  pip install 'kibitz[train]'")
         return EXIT_NO_TORCH
     args = build_parser().parse_args(argv)

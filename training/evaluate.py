@@ -18,37 +18,24 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import chess
-import numpy as np
 
 from kibitz.engine.models import ModelError, load_model_info
 from kibitz.engine.predictor import AdapterSession
 from kibitz.engine.priors import DEFAULT_BAND
-from kibitz.engine.scoring import Score, ScoredGame, choose_band, compare_models, rank_hits
+from kibitz.engine.scoring import (PHASES, Score, ScoredGame, choose_band, compare_models, frequency_hits,
+                                   position_key, rank_hits)
+from kibitz.engine.scoring import move_frequencies as scoring_frequencies
 from kibitz.training.corpus import GameInput
-
-PHASES: tuple[tuple[str, int, int], ...] = (("1-10", 1, 10), ("11-50", 11, 50), ("51+", 51, 10**9))
-
-
-def position_key(board: chess.Board) -> str:
-    return board.epd()
-
 
 def move_frequencies(games: Sequence[tuple[GameInput, chess.Color]]) -> dict[str, Counter[str]]:
     """How often the player chose each move in each position of ``games``."""
-    table: dict[str, Counter[str]] = defaultdict(Counter)
-    for game, colour in games:
-        board = game.start_board()
-        for move in game.moves:
-            if board.turn == colour:
-                table[position_key(board)][move.uci()] += 1
-            board.push(move)
-    return table
+    return scoring_frequencies(scored_games(games))
 
 
 def scored_games(games: Sequence[tuple[GameInput, chess.Color]]) -> list[ScoredGame]:
@@ -106,13 +93,7 @@ def evaluate_games(
                 result.phases[name].add(*hits)
         n = len(model.moves)
         result.uniform.add(1 / n, min(3, n) / n, math.log(n))
-        counts = history.get(boards[(model.game, model.ply)])
-        if counts:
-            total = sum(counts.values())
-            freq = np.array([(counts.get(m.uci(), 0) + 1) / (total + n) for m in model.moves])
-            result.frequency.add(*rank_hits(freq, model.played))
-        else:
-            result.frequency.add(1 / n, min(3, n) / n, math.log(n))
+        result.frequency.add(*frequency_hits(history.get(boards[(model.game, model.ply)]), model.moves, model.played))
     return result
 
 

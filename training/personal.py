@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -266,13 +265,19 @@ def retrain_changed(args: argparse.Namespace) -> int:
 
     reporter = Reporter(args.progress)
     with Store.open(args.home) as store:
-        if args.player:
-            player = store.find_player(args.player)
-            if player is None:
-                raise LookupError(f"no player named {args.player!r} in {store.path}")
-            players = [player]
+        names = [args.player] if isinstance(args.player, str) else (args.player or [])
+        if names:
+            players = []
+            for name in names:
+                player = store.find_player(name)
+                if player is None:
+                    raise LookupError(f"no player named {name!r} in {store.path}")
+                players.append(player)
         else:
             players = store.players()
+        settings = FINETUNE_SETTINGS
+        if getattr(args, "time_budget", None):
+            settings = dataclasses.replace(settings, time_budget_s=args.time_budget)
         todo = []
         for player in players:
             record = store.latest_model(player.id)
@@ -294,14 +299,18 @@ def retrain_changed(args: argparse.Namespace) -> int:
             record = store.latest_model(player.id)
             current = _installed_folder(record)
             folder = new_model_version_dir(store.home, player.id)
-            result = finetune(games, folder, reporter, player=player.name, current=current)
+            result = finetune(games, folder, reporter, player=player.name, current=current, settings=settings)
             if result.improved:
                 store.record_model(player.id, folder, len(games), {"installed": True, "band": result.band,
                                                                    "validation": result.candidate})
                 message = f"{result.describe(player.name)}: installed"
             else:
-                shutil.rmtree(folder, ignore_errors=True)
                 if current is not None:  # the earlier personal model stays, recorded as still current
+                    # The candidate is kept in the model history (never served) so the player page
+                    # shows every version; recorded first, so the kept model stays the latest.
+                    store.record_model(player.id, folder, len(games), {
+                        "installed": False, "band": result.band, "validation": result.candidate,
+                        "reason": "not better than the installed model on the newest games"})
                     store.record_model(player.id, current, record.games_trained if record else len(games),
                                        {**(record.meta if record else {}), "installed": True,
                                         "kept": f"a retrain on {len(games)} games was not better"})

@@ -49,6 +49,7 @@ class PlayersView(QWidget):
     delete_requested = Signal(int)
     level_changed = Signal(int, object)  # player id, level or None
     games_requested = Signal(int)
+    insight_requested = Signal(int)  # what the models know about the player
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +77,7 @@ class PlayersView(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         for index, (key, text, signal) in enumerate((
                 ("games", "Show their games", self.games_requested),
+                ("insight", "What the models know…", self.insight_requested),
                 ("rename", "Rename…", self.rename_requested),
                 ("aliases", "Edit aliases…", self.aliases_requested),
                 ("merge", "Merge into another player…", self.merge_requested),

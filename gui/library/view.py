@@ -28,6 +28,7 @@ class LibraryView(QWidget):
     open_requested = Signal(int)  # game id
     delete_requested = Signal(list)  # game ids
     export_requested = Signal(list)  # game ids
+    review_requested = Signal(int)  # game id: review it against the models
     shown = Signal()
 
     def __init__(self, model: GamesModel, parent: QWidget | None = None) -> None:
@@ -86,9 +87,14 @@ class LibraryView(QWidget):
         self.export_button.clicked.connect(lambda _=False: self.export_requested.emit(self.selected_ids()))
         self.delete_button = QPushButton("Delete…")
         self.delete_button.clicked.connect(lambda _=False: self.delete_requested.emit(self.selected_ids()))
+        self.review_button = QPushButton("Review…")
+        self.review_button.setToolTip("How predictable each move was for the players' models")
+        self.review_button.clicked.connect(lambda _=False: self.selected_ids() and
+                                           self.review_requested.emit(self.selected_ids()[0]))
         actions = QHBoxLayout()
         actions.addWidget(self.count, 1)
         actions.addWidget(self.open_button)
+        actions.addWidget(self.review_button)
         actions.addWidget(self.export_button)
         actions.addWidget(self.delete_button)
 
@@ -134,6 +140,7 @@ class LibraryView(QWidget):
     def _update_buttons(self) -> None:
         selected = len(self.table.selectionModel().selectedRows())
         self.open_button.setEnabled(selected == 1)
+        self.review_button.setEnabled(selected == 1)
         self.export_button.setEnabled(selected > 0)
         self.delete_button.setEnabled(selected > 0)
         shown, total = self.model.rowCount(), self.model.total

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from kibitz.gui.actions import add_action
 from kibitz.gui.dialogs import Dialogs, NewGameChoice
+from kibitz.gui.guess import GuessController
 from kibitz.gui.overlay import MAX_ARROWS, compute_shapes
 from kibitz.gui.play.predictions import PredictionService
 from kibitz.gui.play.session import GameSession
@@ -52,6 +53,7 @@ class PlayFeature(QObject):
         self.session: GameSession | None = None
         self.players: dict[chess.Color, PlayerLike | None] = {chess.WHITE: None, chess.BLACK: None}
         self.view_ply: int | None = None  # None: the live position; else plies shown while walking back
+        self.guesses: GuessController | None = None  # guess the move, when the window gives one
         self.board.move_attempted.connect(self._move_attempted)
         self.move_list.ply_clicked.connect(self.show_ply)
         predictions.predictions_changed.connect(self.refresh_overlay)
@@ -59,6 +61,12 @@ class PlayFeature(QObject):
                              (self.draw_button, self.offer_draw), (self.resign_button, self.resign),
                              (self.view.play_on_button, self.play_on)):
             connect_button(button, slot)
+
+    def set_guesses(self, guesses: GuessController) -> None:
+        """Consult ``guesses`` on every live move: in guess mode the watching player's drag is a guess."""
+        self.guesses = guesses
+        guesses.changed.connect(self.refresh_overlay)
+        guesses.scored.connect(self.notify)
 
     # ----------------------------------------------------------------------------- menus --
     def fill_game_menu(self, window: QWidget, menu: QMenu) -> None:
@@ -207,6 +215,9 @@ class PlayFeature(QObject):
         if self.view_ply is not None or session.is_over:
             self._move_elsewhere(from_square, to_square)
             return
+        if self._waiting_for_guess():
+            self._guess(from_square, to_square)
+            return
         try:
             played = session.attempt_move(from_square, to_square)
         except (sqlite3.Error, OSError) as error:  # a full disk, a vanished folder...
@@ -237,10 +248,39 @@ class PlayFeature(QObject):
         self.refresh()
 
     def _position_changed(self, move: chess.Move | None = None) -> None:
+        session = self.session
+        if self.guesses is not None and session is not None and move is not None:
+            before = session.board.copy()
+            before.pop()
+            self.guesses.resolve(before, session.game_id, move)
         self.refresh()
 
     def _position_reset(self) -> None:
         self.view_ply = None
+        if self.guesses is not None and self.session is not None:
+            self.guesses.taken_back(self.session.game_id, self.session.ply)
+        self.refresh()
+
+    # ------------------------------------------------------------------------ guess mode --
+    def _waiting_for_guess(self) -> bool:
+        """Guess mode, the live position of a game in progress, and no guess made here yet."""
+        session = self.session
+        return (self.guesses is not None and session is not None and self.view_ply is None
+                and not session.is_over and self.guesses.waiting_for_guess(session.game_id, session.ply))
+
+    def _guess(self, from_square: int, to_square: int) -> None:
+        """The watching player's guess at the mover's move: drawn, never played."""
+        session = self.session
+        assert session is not None and self.guesses is not None
+        board = session.board
+        promotes = board.piece_type_at(from_square) == chess.PAWN and chess.square_rank(to_square) in (0, 7)
+        move = chess.Move(from_square, to_square, chess.QUEEN if promotes else None)
+        top = next(iter(self.predictions.predictions()), None)  # the model's first choice here
+        watcher, mover = self.players.get(not board.turn), self.players.get(board.turn)
+        guesser = (watcher.id if watcher else None, session.seats[not board.turn].name)
+        if self.guesses.guess(board, session.game_id, move, top.move if top else None, guesser,
+                              mover.id if mover else None):
+            self.notify(f"{guesser[1]} guesses {board.san(move)}; now {session.seats[board.turn].name} moves.")
         self.refresh()
 
     def _game_finished(self, result: str, termination: str) -> None:
@@ -384,13 +424,22 @@ class PlayFeature(QObject):
         predictions = list(self.predictions.predictions())
         mode = self.settings.overlay_mode
         shown = self.overlay_shown()
-        self.board.set_shapes(compute_shapes(((p.move, p.probability) for p in predictions), limit=MAX_ARROWS)
-                              if shown else [])
+        waiting = self._waiting_for_guess()  # the arrows wait for the watching player's guess
+        shapes = compute_shapes(((p.move, p.probability) for p in predictions), limit=MAX_ARROWS) \
+            if shown and not waiting else []
+        if self.guesses is not None and self.view_ply is None:
+            shapes = self.guesses.shapes(session.game_id, session.ply, shapes)
+        self.board.set_shapes(shapes)
         name = session.seats[board.turn].name
         description = self.predictions.description(board.turn)
         played = played_next(session, self.view_ply, predictions)
         if session.is_over and self.view_ply is None:
             self.prediction_panel.show_predictions(name, [], description, note="The game is over.")
+        elif waiting:
+            watcher = session.seats[not board.turn].name
+            self.prediction_panel.show_predictions(name, [], description, note=(
+                f"Guess the move: {watcher}, drag the move you expect {name} to play (it is not played); "
+                "the model's guess shows after yours."))
         elif mode is OverlayMode.OFF:
             self.prediction_panel.show_predictions(name, [], description,
                                                    note="Predicted moves hidden (View menu).")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import chess
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStatusBar, QWidget
 
 from kibitz.gui.actions import add_action
@@ -63,6 +63,10 @@ class TrainingFeature(QObject):
         self.play = play
         self.notify = notify
         self.closed = False
+        self.quiet = False
+        self.wall_limit = QTimer(self)  # ends a background learning run that takes too long
+        self.wall_limit.setSingleShot(True)
+        self.wall_limit.timeout.connect(self._out_of_time)
         self.label: QLabel = plain_label()
         self.bar = QProgressBar()
         self.bar.setMaximumWidth(160)
@@ -71,8 +75,7 @@ class TrainingFeature(QObject):
         status_bar.addPermanentWidget(self.bar)
         runner.progressed.connect(self._progressed)
         runner.finished.connect(self._finished)
-        play.game_changed.connect(self.refresh)
-        play.game_finished.connect(self.offer_after_game)
+        play.game_changed.connect(self.refresh)  # the window decides what follows a finished game
 
     def fill_menu(self, window: QWidget, menu: QMenu) -> None:
         add_action(window, menu, "&Retrain all players", lambda: self.start(None))
@@ -100,8 +103,25 @@ class TrainingFeature(QObject):
         if not self.runner.start(player):
             self.notify("Training is already running.")
             return
+        self._started(f"Retraining {player}…" if player else "Retraining…", quiet=False)
+
+    def learn(self, players: list[str], time_budget_s: float, wall_limit_s: float) -> None:
+        """Learning after a game (the setting allows it): retrain these players now, unasked, each
+        bounded to ``time_budget_s`` of fine-tuning, the whole run killed after ``wall_limit_s``
+        (reading many games takes time too). A new model is installed only when it is better on the
+        player's newest games, and a killed run changes nothing."""
+        if self.closed or not players:
+            return
+        if not self.runner.start(players[0], more_players=players[1:], time_budget_s=time_budget_s):
+            self.notify("Training is already running; this game is learned from at the next retrain.")
+            return
+        self._started(f"Learning from the game ({', '.join(players)})…", quiet=True)
+        self.wall_limit.start(int(wall_limit_s * 1000))
+
+    def _started(self, text: str, *, quiet: bool) -> None:
+        self.quiet = quiet  # background learning ends with a status-bar line, not a dialog
         self.cancel_action.setEnabled(True)
-        self.label.setText(f"Retraining {player}…" if player else "Retraining…")
+        self.label.setText(text)
         self.bar.setRange(0, 0)
         self.bar.show()
 
@@ -121,7 +141,13 @@ class TrainingFeature(QObject):
             self.bar.setRange(0, 0)
         self.label.setText(progress_text(event))
 
+    def _out_of_time(self) -> None:
+        if self.runner.running:
+            self.notify("Learning from the game took too long and was stopped; no half-trained model was installed.")
+            self.runner.cancel()
+
     def _finished(self, ok: bool, message: str) -> None:
+        self.wall_limit.stop()
         self.cancel_action.setEnabled(False)
         self.bar.hide()
         self.label.setText("")
@@ -131,7 +157,8 @@ class TrainingFeature(QObject):
             self.models_changed.emit()
         text = summary_text(ok, message, list(self.runner.models))
         self.notify(text.splitlines()[0] if text else "")
-        self.dialogs.inform("Training", text)
+        if not self.quiet:
+            self.dialogs.inform("Training", text)
 
     def shutdown(self) -> None:
         self.closed = True

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, Signal
@@ -70,10 +70,17 @@ class TrainingRunner(QObject):
     def running(self) -> bool:
         return self.process is not None
 
-    def start(self, player: str | None = None) -> bool:
+    def start(self, player: str | None = None, *, more_players: Sequence[str] = (),
+              time_budget_s: float | None = None) -> bool:
+        """Start a retrain (of ``player`` and ``more_players``, or every changed player); False if one runs.
+        ``time_budget_s`` bounds each player's fine-tuning (learning after a game)."""
         if self.process is not None:
             return False
         program, args = self.command(player, self.home)
+        for name in more_players:
+            args = [*args, "--player", name]
+        if time_budget_s is not None:
+            args = [*args, "--time-budget", f"{time_budget_s:g}"]
         self._buffer, self._stderr, self._final = b"", b"", None
         self.models = []
         process = QProcess(self)

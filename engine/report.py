@@ -1,0 +1,142 @@
+"""The player page as one self-contained HTML file: figures inline as SVG, no scripts, no network.
+
+The charts are built once here (:func:`profile_charts`) and drawn by the app's player page too, so
+the report and the page always show the same figures.
+
+>>> write_report(store, store.find_player("Dad"), Path("dad.html"))   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from html import escape
+from pathlib import Path
+
+import chess
+
+from kibitz.engine.charts import BarChart, LineChart, Series
+from kibitz.engine.openings import OpeningNode
+from kibitz.engine.player_profile import PlayerProfile, player_profile
+from kibitz.engine.scoring import PHASES
+from kibitz.engine.store import Player, Store
+
+COLOUR_NAMES = {chess.WHITE: "White", chess.BLACK: "Black"}
+
+
+def accuracy_chart(profile: PlayerProfile) -> LineChart:
+    """Top-1 of every model version on the newest games, with the base model and the frequency book."""
+    versions = [(i + 1, v.newest) for i, v in enumerate(profile.versions) if v.newest]
+    last = max(len(profile.versions), 1)
+    series = [Series("model top-1", [(i, float(f["top1"])) for i, f in versions]),
+              Series("model top-3", [(i, float(f["top3"])) for i, f in versions])]
+    for name, figures in profile.baselines.items():
+        short = name.replace("own frequency book", "own book")  # the legend has one line
+        series.append(Series(f"{short} top-1", [(0, float(figures["top1"])), (last, float(figures["top1"]))]))
+    return LineChart(f"Does the model learn {profile.player.name}? (newest {profile.newest_games} games)",
+                     series, x_label="model version (0: before any)", y_label="moves predicted",
+                     x_range=(0.0, float(last)))
+
+
+def predictability_chart(profile: PlayerProfile) -> LineChart:
+    return LineChart(f"How predictable {profile.player.name} is, by move number",
+                     [Series("probability of the move played", [(n, p) for n, p, _ in profile.by_move])],
+                     x_label="move number", y_label="mean probability")
+
+
+def phase_chart(profile: PlayerProfile) -> BarChart:
+    names = [name for name, _, _ in PHASES]
+    return BarChart("By game phase (plies)", [f"plies {n}" for n in names],
+                    [("probability of the move played", [profile.by_phase.get(n) for n in names])],
+                    y_label="mean probability", width=360)
+
+
+def profile_charts(profile: PlayerProfile) -> dict[str, LineChart | BarChart]:
+    return {"accuracy": accuracy_chart(profile), "predictability": predictability_chart(profile),
+            "phases": phase_chart(profile)}
+
+
+def _percent(value: object) -> str:
+    return "-" if value is None else f"{float(value):.1%}"  # type: ignore[arg-type]
+
+
+def _results_table(profile: PlayerProfile) -> str:
+    rows = []
+    for colour in (chess.WHITE, chess.BLACK):
+        r = profile.results[colour]
+        rows.append(f"<tr><td>{COLOUR_NAMES[colour]}</td><td>{r.games}</td><td>{r.wins}</td><td>{r.draws}</td>"
+                    f"<td>{r.losses}</td><td>{_percent(r.score)}</td></tr>")
+    return ('<table id="results"><tr><th>as</th><th>games</th><th>won</th><th>drawn</th><th>lost</th>'
+            "<th>score</th></tr>" + "".join(rows) + "</table>")
+
+
+def _versions_table(profile: PlayerProfile) -> str:
+    rows = []
+    for i, v in enumerate(profile.versions, 1):
+        figures = v.newest or {}
+        validation = v.validation or {}
+        state = "served now" if v.current else ("installed" if v.installed else "not installed")
+        rows.append(f"<tr><td>{i}</td><td>{escape(v.date)}</td><td>{v.games_trained}</td><td>{v.band or '-'}</td>"
+                    f"<td>{_percent(figures.get('top1'))}</td><td>{_percent(figures.get('top3'))}</td>"
+                    f"<td>{_percent(validation.get('top1'))}</td><td>{state}</td><td>{escape(v.note)}</td></tr>")
+    for name, figures in profile.baselines.items():
+        rows.append(f"<tr><td></td><td>{escape(name)}</td><td></td><td></td><td>{_percent(figures['top1'])}</td>"
+                    f"<td>{_percent(figures['top3'])}</td><td></td><td></td><td></td></tr>")
+    return ('<table id="models"><tr><th>version</th><th>trained</th><th>games</th><th>band</th>'
+            f"<th>top-1 (newest {profile.newest_games})</th><th>top-3</th><th>top-1 held back at training</th>"
+            "<th>state</th><th>note</th></tr>" + "".join(rows) + "</table>")
+
+
+def _tree(node: OpeningNode, board: chess.Board) -> str:
+    items = []
+    for child in node.children:
+        after = board.copy()
+        number = f"{after.fullmove_number}{'.' if after.turn == chess.WHITE else '...'}"
+        after.push_san(child.san)
+        model = "" if child.model_probability is None else f", the model gave it {child.model_probability:.0%}"
+        items.append(f'<li data-san="{escape(child.san)}" data-games="{child.games}"><details open><summary>'
+                     f"<b>{number} {escape(child.san)}</b> {child.games} games, score {child.score:.0%}{model}"
+                     f"</summary>{_tree(child, after)}</details></li>")
+    top = ""
+    if node.model_top:
+        favourites = ", ".join(f"{escape(s)} {p:.0%}" for s, p in node.model_top)
+        top = f"<div class=top>model predicts: {favourites}</div>"
+    return top + ("<ul>" + "".join(items) + "</ul>" if items else "")
+
+
+def _guesses(profile: PlayerProfile) -> str:
+    if not profile.guesses:
+        return ""
+    rows = "".join(f"<tr><td>{escape(name)}</td><td>{t.rounds}</td><td>{t.human}</td><td>{t.model}</td></tr>"
+                   for name, t in profile.guesses.items())
+    return (f"<h2>Guess the move</h2><table id=\"guesses\"><tr><th>guessing</th><th>moves</th>"
+            f"<th>{escape(profile.player.name)} right</th><th>model right</th></tr>{rows}</table>")
+
+
+STYLE = """body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+.top{color:#0072B2;font-size:90%}ul{list-style:none;padding-left:1.2em}figure{margin:1em 0}"""
+
+
+def render_report(profile: PlayerProfile) -> str:
+    charts = profile_charts(profile)
+    name = escape(profile.player.name)
+    figures = "".join(f'<figure id="{key}">{chart.svg()}</figure>' for key, chart in charts.items())
+    openings = "".join(f'<h3>As {COLOUR_NAMES[c]}</h3><div id="openings-{COLOUR_NAMES[c].lower()}">'
+                       f"{_tree(profile.openings[c], chess.Board())}</div>" for c in (chess.WHITE, chess.BLACK))
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>kibitz: {name}</title>"
+            f"<style>{STYLE}</style></head><body><h1>{name}</h1>"
+            f"<p>{profile.games} games in the store. Served model: {escape(profile.served)}. "
+            f"Written {dt.datetime.now():%Y-%m-%d %H:%M}.</p>"
+            f"<h2>Results</h2>{_results_table(profile)}<h2>What the model knows</h2>{figures}"
+            f"<h2>Model history</h2>{_versions_table(profile)}{_guesses(profile)}<h2>Openings</h2>{openings}"
+            "</body></html>")
+
+
+def write_report(store: Store, player: Player, path: Path) -> PlayerProfile:
+    """Compute the player's profile and write the report to ``path`` (atomically)."""
+    profile = player_profile(store, player)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(render_report(profile), encoding="utf-8")
+    os.replace(tmp, path)
+    return profile

@@ -1,0 +1,112 @@
+"""Insight: reviewing games against the models, a page per player, guess the move, learning after
+every game. The window places the menu and forwards the library's requests; the windows opened
+here belong to the main window (closed with it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QWidget
+
+from kibitz.engine.store import Store
+from kibitz.gui.guess import GuessController
+from kibitz.gui.insight.page import InsightPage
+from kibitz.gui.review import ReviewWindow
+from kibitz.gui.settings import AppSettings
+
+#: Seconds of fine-tuning per player when learning after a game: the models improve a little after
+#: every game without the machine training for minutes (a kill or a worse result changes nothing).
+LEARN_TIME_BUDGET_S = 60.0
+#: The whole background run (both players: reading their games, training, judging) is stopped after
+#: this; a stopped run leaves the served models as they were.
+LEARN_WALL_LIMIT_S = 900.0
+
+
+class InsightFeature(QObject):
+    learn_requested = Signal(list)  # player names whose models should learn from the game just finished
+    model_reverted = Signal()  # a player's served model changed: predictors should be opened again
+
+    def __init__(self, store: Store, settings: AppSettings, pool: QThreadPool, window: QWidget,
+                 current_game: Callable[[], int | None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.settings = settings
+        self.pool = pool
+        self.window = window
+        self.current_game = current_game
+        self.guesses = GuessController(store, self)
+        self.guesses.set_enabled(settings.guess_mode)
+        self.reviews: list[ReviewWindow] = []
+        self.pages: dict[int, InsightPage] = {}
+
+    def fill_menu(self, window: QWidget, menu: QMenu) -> None:
+        self.review_action = QAction("&Review this game against the models", window)
+        self.review_action.triggered.connect(self.review_current)
+        menu.addAction(self.review_action)
+        menu.addSeparator()
+        self.guess_action = self._toggle(window, menu, "&Guess the move (the watching player guesses first)",
+                                         self.settings.guess_mode, self.set_guess_mode)
+        self.learn_action = self._toggle(window, menu, "&Learn after every game (both players, in the background)",
+                                         self.settings.learn_after_game, self.set_learning)
+
+    @staticmethod
+    def _toggle(window: QWidget, menu: QMenu, text: str, checked: bool, slot: Callable[[bool], None]) -> QAction:
+        action = QAction(text, window, checkable=True)
+        action.setChecked(checked)
+        action.toggled.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def set_guess_mode(self, on: bool) -> None:
+        self.settings.guess_mode = on
+        self.guesses.set_enabled(on)
+
+    def set_learning(self, on: bool) -> None:
+        self.settings.learn_after_game = on
+
+    def _own_window(self, widget: QWidget) -> None:
+        widget.setParent(self.window, Qt.WindowType.Window)  # a window of its own, closed with the main one
+        widget.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def review(self, game_id: int) -> ReviewWindow:
+        """Open a review of a stored game (computed in the background)."""
+        review = ReviewWindow(self.store, self.pool)
+        self._own_window(review)
+        review.destroyed.connect(lambda *_: self.reviews.remove(review) if review in self.reviews else None)
+        self.reviews.append(review)
+        review.show()
+        review.open_game(game_id)
+        return review
+
+    def review_current(self) -> ReviewWindow | None:
+        game_id = self.current_game()
+        return self.review(game_id) if game_id is not None else None
+
+    def show_player(self, player_id: int) -> InsightPage:
+        """Open (or raise) the page of what the models know about a player."""
+        page = self.pages.get(player_id)
+        if page is None:
+            page = InsightPage(self.store, self.pool)
+            self._own_window(page)
+            page.resize(1100, 860)
+            page.model_reverted.connect(lambda _player: self.model_reverted.emit())
+            page.destroyed.connect(lambda *_: self.pages.pop(player_id, None))
+            self.pages[player_id] = page
+        page.show()
+        page.raise_()
+        page.load(self.store.player(player_id))
+        return page
+
+    def after_game(self, game_id: int, players: list[str]) -> bool:
+        """A game was finished: show its review; with learning on, ask for both models to learn.
+
+        Returns whether learning was requested (else the host may offer a retrain as before).
+        """
+        self.review(game_id)
+        if self.settings.learn_after_game and players:
+            self.learn_requested.emit(players)
+            return True
+        return False

@@ -1,0 +1,180 @@
+"""A page per player: results, what the models know (the report's charts), model history with
+revert, and the opening tree. The profile is computed in the thread pool
+(:func:`kibitz.engine.player_profile.player_profile`), the same data as ``kibitz-train report``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import chess
+from PySide6.QtCore import QSize, QThreadPool, Signal
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QScrollArea, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from kibitz.engine.models import ModelError
+from kibitz.engine.openings import OpeningNode
+from kibitz.engine.player_profile import PlayerProfile, player_profile, revert_model
+from kibitz.engine.report import accuracy_chart, phase_chart, predictability_chart
+from kibitz.engine.store import Player, Store
+from kibitz.gui.chart_view import ChartView
+from kibitz.gui.workers import Worker, start_worker
+
+COLOUR_NAMES = {chess.WHITE: "White", chess.BLACK: "Black"}
+
+
+def _percent(value: object) -> str:
+    return "–" if value is None else f"{float(value):.0%}"  # type: ignore[arg-type]
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+    table.resizeColumnsToContents()
+    table.setMaximumHeight(table.verticalHeader().length() + table.horizontalHeader().height() + 4)
+    return table
+
+
+def opening_items(node: OpeningNode, board: chess.Board) -> list[QTreeWidgetItem]:
+    """Tree rows for the children of ``node`` (move, games, score, the model's probability, its favourites)."""
+    items = []
+    for child in node.children:
+        after = board.copy()
+        number = f"{after.fullmove_number}{'.' if after.turn == chess.WHITE else '...'}"
+        after.push_san(child.san)
+        favourites = ", ".join(f"{san} {p:.0%}" for san, p in child.model_top)
+        item = QTreeWidgetItem([f"{number} {child.san}", str(child.games), f"{child.score:.0%}",
+                                _percent(child.model_probability), favourites])
+        item.addChildren(opening_items(child, after))
+        items.append(item)
+    return items
+
+
+class InsightPage(QWidget):
+    profile_ready = Signal(object)  # PlayerProfile
+    profile_failed = Signal(str)
+    model_reverted = Signal(object)  # the Player whose served model changed
+
+    def __init__(self, store: Store, pool: QThreadPool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.pool = pool
+        self.player: Player | None = None
+        self.profile: PlayerProfile | None = None
+        self.header = QLabel("")
+        self.header.setWordWrap(True)
+        self.charts = {key: ChartView(minimum=QSize(260, 240)) for key in ("accuracy", "predictability", "phases")}
+        self.results_box = QVBoxLayout()
+        self.versions_box = QVBoxLayout()
+        self.revert_buttons: dict[Path, QPushButton] = {}
+        self.openings = QTabWidget()
+        self.trees: dict[chess.Color, QTreeWidget] = {}
+        for colour in (chess.WHITE, chess.BLACK):
+            tree = QTreeWidget()
+            tree.setHeaderLabels(["move", "games", "score", "model gave it", "model's favourites after it"])
+            self.trees[colour] = tree
+            self.openings.addTab(tree, f"As {COLOUR_NAMES[colour]}")
+        top = QHBoxLayout()
+        top.addWidget(self.header, 1)
+        top.addLayout(self.results_box)
+        charts = QHBoxLayout()
+        for key, stretch in (("accuracy", 4), ("predictability", 4), ("phases", 3)):
+            charts.addWidget(self.charts[key], stretch)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.addLayout(top)
+        layout.addLayout(charts)
+        layout.addWidget(QLabel("<b>Model history</b> (scored on the newest games)"))
+        layout.addLayout(self.versions_box)
+        layout.addWidget(QLabel("<b>Openings</b>"))
+        layout.addWidget(self.openings, 1)
+        scroll = QScrollArea()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    def load(self, player: Player) -> Worker:
+        """Compute ``player``'s profile in the background; ``profile_ready`` follows."""
+        self.player = player
+        self.setWindowTitle(f"kibitz: {player.name}")
+        self.header.setText(f"<h2>{player.name}</h2>Reading the games and scoring the models…")
+        return start_worker(self.pool, lambda: player_profile(self.store, player), self.show_profile, self._failed)
+
+    def _failed(self, message: str) -> None:
+        self.header.setText(f"The player page could not be made: {message}")
+        self.profile_failed.emit(message)
+
+    def show_profile(self, profile: PlayerProfile) -> None:
+        self.profile = profile
+        guesses = "".join(f"<br>Guess the move against {name}: {t.text(profile.player.name)}."
+                          for name, t in profile.guesses.items())
+        self.header.setText(f"<h2>{profile.player.name}</h2>{profile.games} games. "
+                            f"Predictions come from: {profile.served}.{guesses}")
+        self.charts["accuracy"].set_chart(accuracy_chart(profile))
+        self.charts["predictability"].set_chart(predictability_chart(profile))
+        self.charts["phases"].set_chart(phase_chart(profile))
+        self._replace(self.results_box, _table(
+            ["as", "games", "won", "drawn", "lost", "score"],
+            [[COLOUR_NAMES[c], str(r.games), str(r.wins), str(r.draws), str(r.losses), _percent(r.score)]
+             for c, r in profile.results.items()]))
+        self._show_versions(profile)
+        for colour, tree in self.trees.items():
+            tree.clear()
+            tree.addTopLevelItems(opening_items(profile.openings[colour], chess.Board()))
+            tree.expandToDepth(1)
+            for column in range(tree.columnCount()):
+                tree.resizeColumnToContents(column)
+        self.profile_ready.emit(profile)
+
+    def _show_versions(self, profile: PlayerProfile) -> None:
+        rows, self.revert_buttons = [], {}
+        for i, v in enumerate(profile.versions, 1):
+            state = "served now" if v.current else ("installed" if v.installed else "not installed")
+            figures, validation = v.newest or {}, v.validation or {}
+            rows.append([str(i), v.date, str(v.games_trained), _percent(figures.get("top1")),
+                         _percent(figures.get("top3")), _percent(validation.get("top1")), state, v.note])
+        for name, figures in profile.baselines.items():
+            rows.append(["", name, "", _percent(figures["top1"]), _percent(figures["top3"]), "", "", ""])
+        table = _table(["version", "trained", "games", f"top-1 (newest {profile.newest_games})", "top-3",
+                        "top-1 held back when trained", "state", "note"], rows)
+        box = QWidget()
+        layout = QHBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(table, 1)
+        buttons = QVBoxLayout()
+        for i, v in enumerate(profile.versions, 1):
+            if not v.current and v.newest is not None:  # only a usable, not served version
+                button = QPushButton(f"Serve version {i} again")
+                button.clicked.connect(lambda _=False, folder=v.folder: self.revert(folder))
+                self.revert_buttons[v.folder] = button
+                buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self._replace(self.versions_box, box)
+
+    @staticmethod
+    def _replace(box: QVBoxLayout, widget: QWidget) -> None:
+        while box.count():
+            old = box.takeAt(0).widget()
+            if old is not None:
+                old.deleteLater()
+        box.addWidget(widget)
+
+    def revert(self, folder: Path) -> None:
+        """Serve the model in ``folder`` again, then show the page anew."""
+        if self.player is None:
+            return
+        try:
+            revert_model(self.store, self.player, folder)
+        except ModelError as error:
+            self.header.setText(f"That version cannot be served: {error}")
+            return
+        self.model_reverted.emit(self.player)
+        self.load(self.player)
