@@ -289,7 +289,7 @@ def test_migration_keys_old_app_games_and_untagged_games(tmp_path: Path) -> None
     db.close()
 
     with Store.open(tmp_path) as store:
-        assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 3
+        assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION
         keys = store.query("SELECT dedup_key FROM games ORDER BY id")
         assert all(key is not None and key != "old-key" for (key,) in keys)
         exported = tmp_path / "export.pgn"
