@@ -145,9 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     from kibitz.engine.store import StoreError, name_key
     from kibitz.training import commands
 
-    if args.player is not None and not name_key(args.player):
-        _fail(args.progress, f"kibitz-train: --player needs a name, not {args.player!r}")
-        return 2
+    # The subcommands take one --player; retraining may be given several.
+    names = args.player if isinstance(args.player, list) else [] if args.player is None else [args.player]
+    for name in names:
+        if not name_key(name):
+            _fail(args.progress, f"kibitz-train: --player needs a name, not {name!r}")
+            return 2
 
     if args.threads:
         torch.set_num_threads(args.threads)
