@@ -145,6 +145,11 @@ class OwnMoves:
                 board.push(move)
         return cls(np.array(game_of, np.int32), np.array(keys, np.uint64), np.array(moves, np.int16), len(games))
 
+    def oldest(self, games: int) -> OwnMoves:
+        """The moves of the first ``games`` games only (what was known before the newer ones)."""
+        keep = self.game < games
+        return OwnMoves(self.game[keep], self.key[keep], self.move[keep], games)
+
     def book(self, *, strength: float = math.inf, half_life: float | None = None) -> PlayerBook:
         age = (self.games - 1 - self.game).astype(np.float64)
         weight = np.ones(len(age)) if half_life is None else 0.5 ** (age / half_life)

@@ -11,7 +11,7 @@ import chess
 import numpy as np
 import pytest
 
-from kibitz.engine.book import PlayerBook, blend, fit_strength
+from kibitz.engine.book import OwnMoves, PlayerBook, blend, fit_strength
 from kibitz.engine.models import ModelError, add_book, base_model_dir, load_model_info
 from kibitz.engine.moves import legal_move_indices
 from kibitz.engine.predictor import AdapterSession, open_model
@@ -127,3 +127,10 @@ def test_recent_games_count_more_with_a_half_life() -> None:
     assert counts_at(PlayerBook.from_games(games), "") == {"e4": 3, "d4": 1}
     recent = counts_at(PlayerBook.from_games(games, half_life=1.0), "")
     assert recent == pytest.approx({"e4": 0.5 + 0.25 + 0.125, "d4": 1.0})
+
+
+def test_the_oldest_games_alone_count_as_the_book_before_the_newer_ones() -> None:
+    games = [(chess.Board(), moves_of("e4"), chess.WHITE)] * 2 + [(chess.Board(), moves_of("d4"), chess.WHITE)]
+    own = OwnMoves.of(games)
+    assert counts_at(own.oldest(2).book(), "") == {"e4": 2}
+    assert counts_at(own.oldest(2).book(half_life=1.0), "") == pytest.approx({"e4": 1.5})  # ages 1 and 0 of 2 games

@@ -158,11 +158,12 @@ def finetune(
     export_model(model, out, player=player, band=band, games_trained=len(games),
                  parity_games=[g for g, _, _ in val_part[-2:]], info=info)
     candidate = AdapterSession(load_model_info(out))
-    older = OwnMoves.of(book_games(all_train))
+    own_moves = OwnMoves.of(book_games(games))
+    older = own_moves.oldest(len(all_train))
     fit = fit_book(candidate, older, band, val_part)
     if not math.isinf(fit.strength):
-        add_book(out, OwnMoves.of(book_games(games)).book(half_life=fit.half_life).to_bytes(),
-                 strength=fit.strength, half_life=fit.half_life)
+        add_book(out, own_moves.book(half_life=fit.half_life).to_bytes(), strength=fit.strength,
+                 half_life=fit.half_life)
     # Judged with the older games' counts only: the validation games are news to the book.
     candidate.book = older.book(strength=fit.strength, half_life=fit.half_life)
     current_info = load_model_info(current or base)

@@ -67,7 +67,6 @@ class ImportingFeature(QObject):
         self.tasks = tasks
         self.play = play
         self.notify = notify
-        self.last_import_summary: Any = None
 
     def fill_file_menu(self, window: QWidget, menu: QMenu) -> None:
         add_action(window, menu, "&Import PGN…", self.import_pgn, "Ctrl+O")
@@ -148,7 +147,6 @@ class ImportingFeature(QObject):
                        self._import_done, self._failed)
 
     def _import_done(self, summary: Any) -> None:
-        self.last_import_summary = summary
         self.games_imported.emit()
         text, details = describe_summary(summary)
         self.dialogs.inform("Import finished", text, details)
