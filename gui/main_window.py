@@ -63,7 +63,8 @@ class MainWindow(QMainWindow):
         self.library = LibraryFeature(store, self.dialogs, self.play, notify, self, open_store=open_store,
                                       pool=self.pool)
         self.insight = InsightFeature(store, settings, self.pool, self,  # type: ignore[arg-type]
-                                      lambda: self.play.session.game_id if self.play.session else None, self)
+                                      lambda: self.play.session.game_id if self.play.session else None, self,
+                                      open_store=open_store)  # type: ignore[arg-type]
         self.play.set_guesses(self.insight.guesses)
 
         self.tabs = QTabWidget()

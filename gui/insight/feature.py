@@ -30,9 +30,11 @@ class InsightFeature(QObject):
     model_reverted = Signal()  # a player's served model changed: predictors should be opened again
 
     def __init__(self, store: Store, settings: AppSettings, pool: QThreadPool, window: QWidget,
-                 current_game: Callable[[], int | None], parent: QObject | None = None) -> None:
+                 current_game: Callable[[], int | None], parent: QObject | None = None, *,
+                 open_store: Callable[[], Store] | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.open_store = open_store
         self.settings = settings
         self.pool = pool
         self.window = window
@@ -73,7 +75,7 @@ class InsightFeature(QObject):
 
     def review(self, game_id: int) -> ReviewWindow:
         """Open a review of a stored game (computed in the background)."""
-        review = ReviewWindow(self.store, self.pool)
+        review = ReviewWindow(self.store, self.pool, open_store=self.open_store)
         self._own_window(review)
         review.destroyed.connect(lambda *_: self.reviews.remove(review) if review in self.reviews else None)
         self.reviews.append(review)
@@ -89,7 +91,7 @@ class InsightFeature(QObject):
         """Open (or raise) the page of what the models know about a player."""
         page = self.pages.get(player_id)
         if page is None:
-            page = InsightPage(self.store, self.pool)
+            page = InsightPage(self.store, self.pool, open_store=self.open_store)
             self._own_window(page)
             page.resize(1100, 860)
             page.model_reverted.connect(lambda _player: self.model_reverted.emit())

@@ -5,6 +5,7 @@ revert, and the opening tree. The profile is computed in the thread pool
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import chess
@@ -18,7 +19,7 @@ from kibitz.engine.player_profile import PlayerProfile, player_profile, revert_m
 from kibitz.engine.report import accuracy_chart, phase_chart, predictability_chart
 from kibitz.engine.store import Player, Store
 from kibitz.gui.chart_view import ChartView
-from kibitz.gui.workers import Worker, start_worker
+from kibitz.gui.workers import Worker, on_own_connection, start_worker
 
 COLOUR_NAMES = {chess.WHITE: "White", chess.BLACK: "Black"}
 
@@ -60,9 +61,11 @@ class InsightPage(QWidget):
     profile_failed = Signal(str)
     model_reverted = Signal(object)  # the Player whose served model changed
 
-    def __init__(self, store: Store, pool: QThreadPool, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, pool: QThreadPool, parent: QWidget | None = None, *,
+                 open_store: Callable[[], Store] | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.open_store = open_store
         self.pool = pool
         self.player: Player | None = None
         self.profile: PlayerProfile | None = None
@@ -105,7 +108,8 @@ class InsightPage(QWidget):
         self.player = player
         self.setWindowTitle(f"kibitz: {player.name}")
         self.header.setText(f"<h2>{player.name}</h2>Reading the games and scoring the models…")
-        return start_worker(self.pool, lambda: player_profile(self.store, player), self.show_profile, self._failed)
+        return start_worker(self.pool, lambda: on_own_connection(self.open_store, self.store, lambda store: player_profile(store, player)),
+                            self.show_profile, self._failed)
 
     def _failed(self, message: str) -> None:
         self.header.setText(f"The player page could not be made: {message}")

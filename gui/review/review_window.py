@@ -8,6 +8,8 @@ game, whether or not it is the one on the main board; ``move_chosen`` tells the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import chess
 from PySide6.QtCore import QThreadPool, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -19,7 +21,7 @@ from kibitz.engine.store import GameRecord, Store
 from kibitz.gui.board_view import BoardView
 from kibitz.gui.chart_view import ChartView
 from kibitz.gui.overlay import PREDICTION_COLOR, Brush, Shape, percent_label
-from kibitz.gui.workers import Worker, start_worker
+from kibitz.gui.workers import Worker, on_own_connection, start_worker
 
 SURPRISES = 6
 PLAYED = Brush("played", "#D55E00", 0.8, 0.12)
@@ -46,9 +48,11 @@ class ReviewWindow(QWidget):
     review_failed = Signal(str)
     move_chosen = Signal(int)  # 0-based ply of the move looked at
 
-    def __init__(self, store: Store, pool: QThreadPool, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, pool: QThreadPool, parent: QWidget | None = None, *,
+                 open_store: Callable[[], Store] | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.open_store = open_store
         self.pool = pool
         self.record: GameRecord | None = None
         self.review: GameReview | None = None
@@ -81,7 +85,8 @@ class ReviewWindow(QWidget):
         self.record = self.store.game(game_id)
         self.setWindowTitle(f"Review: {self.record.white} – {self.record.black} ({self.record.date})")
         self.summary.setText("Reviewing…")
-        return start_worker(self.pool, lambda: review_game(self.store, game_id), self.show_review, self._failed)
+        return start_worker(self.pool, lambda: on_own_connection(self.open_store, self.store, lambda store: review_game(store, game_id)),
+                            self.show_review, self._failed)
 
     def _failed(self, message: str) -> None:
         self.summary.setText(f"The review failed: {message}")

@@ -52,3 +52,23 @@ def test_review_shows_plot_and_surprises_and_jumps_to_a_move(qtbot: Any, store: 
         qtbot.keyClick(window, Qt.Key.Key_Right)
     assert stepped.args == [before + 1]
     pool.waitForDone(5000)
+
+
+def test_the_review_reads_through_a_connection_of_its_own(qtbot: Any, store: Any) -> None:
+    """The window writes moves through its store; a long review must not share that connection."""
+    from kibitz.engine.store import Store
+
+    player = store_with_games(store, 1)
+    record = store.games_of_player(player.id)[0]
+    opened: list[Store] = []
+
+    def open_store() -> Store:
+        opened.append(Store.open(store.home))
+        return opened[-1]
+
+    window = ReviewWindow(store, QThreadPool(), open_store=open_store)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.review_ready, timeout=30000) as ready:
+        window.open_game(record.id)
+    assert len(opened) == 1 and opened[0] is not store
+    assert len(ready.args[0].moves) == len(record.moves)
