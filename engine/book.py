@@ -71,13 +71,6 @@ class PlayerBook:
         counted); with ``half_life`` a game counts ``0.5 ** (age / half_life)``, age in games."""
         return OwnMoves.of(games).book(strength=strength, half_life=half_life)
 
-    def with_strength(self, strength: float) -> PlayerBook:
-        return PlayerBook(self.keys, self.offsets, self.moves, self.move_counts, float(strength))
-
-    @property
-    def positions(self) -> int:
-        return int(self.keys.shape[0])
-
     def counts(self, board: chess.Board, legal_indices: np.ndarray) -> np.ndarray:
         """How often the player chose each of the legal moves (given by vocabulary index) here."""
         return self.counts_for_hash(position_hash(board), legal_indices)

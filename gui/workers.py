@@ -56,14 +56,21 @@ def start_worker(pool: QThreadPool, function: Callable[[], Any], succeeded: Call
     return worker
 
 
-def on_own_connection(open_store: Callable[[], Any] | None, shared: Any, work: Callable[[Any], Any]) -> Any:
-    """``work(store)`` on a store connection of the calling (worker) thread when ``open_store`` is
-    given, so that a long read never runs on the connection the window writes moves through;
-    on ``shared`` otherwise (tests, and windows given no opener)."""
-    if open_store is None:
-        return work(shared)
-    store = open_store()
-    try:
-        return work(store)
-    finally:
-        store.close()
+
+def start_store_worker(pool: QThreadPool, open_store: Callable[[], Any] | None, shared: Any,
+                       work: Callable[[Any], Any], succeeded: Callable[[Any], None],
+                       failed: Callable[[str], None]) -> Worker:
+    """:func:`start_worker` for ``work(store)``: on a store connection of the worker's own when
+    ``open_store`` is given, so that a long read never runs on the connection the window writes
+    moves through; on ``shared`` otherwise (tests, and windows given no opener)."""
+
+    def run() -> Any:
+        if open_store is None:
+            return work(shared)
+        store = open_store()
+        try:
+            return work(store)
+        finally:
+            store.close()
+
+    return start_worker(pool, run, succeeded, failed)

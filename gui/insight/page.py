@@ -19,7 +19,7 @@ from kibitz.engine.player_profile import PlayerProfile, player_profile, revert_m
 from kibitz.engine.report import accuracy_chart, phase_chart, predictability_chart
 from kibitz.engine.store import Player, Store
 from kibitz.gui.chart_view import ChartView
-from kibitz.gui.workers import Worker, on_own_connection, start_worker
+from kibitz.gui.workers import Worker, start_store_worker
 
 COLOUR_NAMES = {chess.WHITE: "White", chess.BLACK: "Black"}
 
@@ -108,8 +108,8 @@ class InsightPage(QWidget):
         self.player = player
         self.setWindowTitle(f"kibitz: {player.name}")
         self.header.setText(f"<h2>{player.name}</h2>Reading the games and scoring the models…")
-        return start_worker(self.pool, lambda: on_own_connection(self.open_store, self.store, lambda store: player_profile(store, player)),
-                            self.show_profile, self._failed)
+        return start_store_worker(self.pool, self.open_store, self.store,
+                                  lambda store: player_profile(store, player), self.show_profile, self._failed)
 
     def _failed(self, message: str) -> None:
         self.header.setText(f"The player page could not be made: {message}")

@@ -21,7 +21,7 @@ from kibitz.engine.store import GameRecord, Store
 from kibitz.gui.board_view import BoardView
 from kibitz.gui.chart_view import ChartView
 from kibitz.gui.overlay import PREDICTION_COLOR, Brush, Shape, percent_label
-from kibitz.gui.workers import Worker, on_own_connection, start_worker
+from kibitz.gui.workers import Worker, start_store_worker
 
 SURPRISES = 6
 PLAYED = Brush("played", "#D55E00", 0.8, 0.12)
@@ -85,8 +85,8 @@ class ReviewWindow(QWidget):
         self.record = self.store.game(game_id)
         self.setWindowTitle(f"Review: {self.record.white} – {self.record.black} ({self.record.date})")
         self.summary.setText("Reviewing…")
-        return start_worker(self.pool, lambda: on_own_connection(self.open_store, self.store, lambda store: review_game(store, game_id)),
-                            self.show_review, self._failed)
+        return start_store_worker(self.pool, self.open_store, self.store, lambda store: review_game(store, game_id),
+                                  self.show_review, self._failed)
 
     def _failed(self, message: str) -> None:
         self.summary.setText(f"The review failed: {message}")
