@@ -30,9 +30,10 @@ import numpy as np
 
 from kibitz.engine.book import PlayerBook
 from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
-from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
+from kibitz.engine import models
+from kibitz.engine.models import ModelError, ModelInfo, load_model_info
 from kibitz.engine.moves import NO_MOVE, VOCAB_SIZE, legal_move_indices, move_to_index
-from kibitz.engine.priors import DEFAULT_BAND, TOWER_SHAPE, PriorError, PriorSession, band_for_rating, prior_session
+from kibitz.engine.priors import DEFAULT_BAND, TOWER_SHAPE, PriorError, PriorSession, prior_session
 
 if TYPE_CHECKING:
     from kibitz.engine.store import Player, Store
@@ -228,40 +229,31 @@ def open_model(folder: Path, *, band: int | None = None, description: str | None
 
 
 def player_band(player: Player, store: Store) -> int:
-    """The prior band for ``player``: the one their games chose at the last retrain, else the
-    level given in the player dialog, else the default."""
-    record = store.latest_model(player.id)
-    if record is not None and record.meta.get("band"):
-        return int(record.meta["band"])
-    return band_for_rating(player.level)
+    """The prior band for ``player`` (:func:`kibitz.engine.models.player_band`)."""
+    return models.player_band(store, player)
 
 
 def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:
-    """The best usable predictor for ``player``: personal model, else base adapter, else none.
+    """The predictor for what serves ``player`` (:func:`kibitz.engine.models.served_model`: their
+    personal model, else the base adapter), with their live book: every stored game counted.
 
     Never raises for a missing or broken model; the status says what was chosen and why. The
     store is only read during this call.
     """
-    problems: list[str] = []
-    band = DEFAULT_BAND
-    if player is not None and store is not None:
-        band = player_band(player, store)
-        record = store.latest_model(player.id)
-        if record is not None and record.meta.get("installed") is False:
-            problems.append(str(record.meta.get("reason", "the personal model did not beat the base")))
-        elif record is not None:
-            try:
-                return open_model(Path(record.path))
-            except ModelError as error:
-                log.warning("personal model of %s unusable: %s", player.name, error)
-                problems.append(f"personal model unusable: {error}")
     try:
-        predictor = open_model(base_model_dir(), band=band)
+        served = models.served_model(store, player)
+        predictor = open_model(served.info.folder, band=served.band)
     except ModelError as error:
         log.warning("base model unusable: %s", error)
-        return NullPredictor("; ".join([*problems, f"no predictions: {error}"]))
-    if problems:
+        return NullPredictor(f"no predictions: {error}")
+    if player is not None and store is not None:
+        try:
+            predictor.adapter.book = models.served_book(store, player, served.info)
+        except (OSError, ValueError) as error:  # an unreadable count table: the network alone, and say so
+            log.warning("the book of %s is unusable: %s", player.name, error)
+    if served.problem:
+        log.warning("personal model of %s not served: %s", player.name if player else "?", served.problem)
         status = predictor.status
-        predictor.status = ModelStatus(status.kind, f"{status.description} - {problems[0]}",
+        predictor.status = ModelStatus(status.kind, f"{status.description} - {served.problem}",
                                        status.games_trained, status.band)
     return predictor
