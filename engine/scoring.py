@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import chess
@@ -187,11 +187,12 @@ class Score:
         return {"positions": self.positions, "top1": self.top1 / n, "top3": self.top3 / n, "nll": self.nll / n}
 
 
-def choose_band(games: Sequence[ScoredGame], *, max_positions: int = 3000, threads: int = 2) -> tuple[int, dict[int, float]]:
+def choose_band(games: Sequence[ScoredGame], *, max_positions: int = 3000, threads: int = 2,
+                progress: Callable[[], None] | None = None) -> tuple[int, dict[int, float]]:
     """The prior band with the lowest NLL on the player's moves in ``games`` (give the newest
     last: a bounded sample of the newest plies is used, so choosing takes seconds).
 
-    Returns the band and every band's NLL; forced moves are skipped.
+    Returns the band and every band's NLL; forced moves are skipped. ``progress()`` after each band.
     """
     sample: list[ScoredGame] = []
     counted = 0
@@ -205,6 +206,8 @@ def choose_band(games: Sequence[ScoredGame], *, max_positions: int = 3000, threa
     for band in BANDS:
         scores = [p.nll for p in prior_plies(band, sample, threads=threads) if len(p.moves) > 1]
         nll[band] = float(np.mean(scores)) if scores else math.inf
+        if progress is not None:
+            progress()
     return min(nll, key=lambda b: (nll[b], abs(b - 1500))), nll
 
 

@@ -40,6 +40,7 @@ import chess.pgn
 import platformdirs
 
 from kibitz.engine.pgn import GAME_ID_TAG, KEY_TAGS, PgnGame, dedup_key
+from kibitz.engine.player_games import DATE_ORDER_SQL
 
 DB_NAME: Final = "kibitz.sqlite3"
 RESULTS: Final = frozenset({"1-0", "0-1", "1/2-1/2", "*"})
@@ -532,9 +533,10 @@ class Store:
         return dict(json.loads(rows[0][0]))
 
     def games_of_player(self, player_id: int) -> list[GameRecord]:
-        """Every game the player played (either colour), oldest first by date, then id."""
+        """Every game the player played (either colour), oldest first by date (unknown parts earliest:
+        :mod:`kibitz.engine.player_games`), then id."""
         rows = self.query(f"SELECT {_GAME_COLUMNS} FROM games WHERE white_id = ? OR black_id = ?"
-                           " ORDER BY date, id", (player_id, player_id))
+                           f" ORDER BY {DATE_ORDER_SQL.format(column='date')}, id", (player_id, player_id))
         return [self._record(row) for row in rows]
 
     def game_count(self, player_id: int) -> int:

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-from argparse import Namespace
 from pathlib import Path
 
 import pytest
@@ -47,8 +46,7 @@ def test_every_version_is_kept_and_the_better_one_served(learned_home: Path, mon
     monkeypatch.setattr(personal, "finetune", fake_finetune)
     with Store.open(learned_home) as store:
         served_before = store.latest_model(1).path  # no new game: a named player is retrained anyway
-    args = Namespace(home=learned_home, progress="none", player=[PLAYER], time_budget=7)
-    assert personal.retrain_changed(args) == 0
+    assert personal.retrain_changed(learned_home, [PLAYER], progress="none", time_budget_s=7) == 0
     with Store.open(learned_home) as store:
         history = store.model_history(1)
         candidate = history[-1].path if improved else history[-2].path

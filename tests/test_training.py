@@ -204,7 +204,7 @@ def test_retrain_from_the_store_reports_json_lines(tmp_path: Path, tiny_base: Pa
     from kibitz.training import personal
 
     monkeypatch.setattr(personal, "base_model_dir", lambda: tiny_base)
-    monkeypatch.setattr(personal, "FINETUNE_SETTINGS", TrainSettings(max_epochs=1, games_per_batch=16))
+    monkeypatch.setattr(personal, "FINETUNE", TrainSettings(max_epochs=1, games_per_batch=16))
     home = tmp_path / "home"
     with Store.open(home) as store:
         player = store.add_player("Jo")
