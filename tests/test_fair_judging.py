@@ -26,11 +26,11 @@ QUICK = TrainSettings(lr=3e-4, games_per_batch=16, max_epochs=1.0, evals_per_epo
 
 @pytest.fixture
 def jowen_home(kibitz_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Sixty of jowen93's real games in a store made here."""
-    monkeypatch.setattr(personal, "BAND_POSITIONS", 600)  # the band from fewer moves: seconds, not tens
+    """Forty of jowen93's real games in a store made here."""
+    monkeypatch.setattr(personal, "BAND_POSITIONS", 300)  # the band from fewer moves: seconds, not tens
     games = [g for g in pgn.read_games(DATA / "jowen93-200.pgn.xz") if isinstance(g, pgn.PgnGame)]
     with Store.open(kibitz_home) as store:
-        store.import_games(itertools.islice(games, 60))
+        store.import_games(itertools.islice(games, 40))
         store.add_player("jowen93")
     return kibitz_home
 
@@ -66,12 +66,12 @@ def test_with_nothing_unseen_the_book_is_updated_without_judging(jowen_home: Pat
         games = player_games_from_store(store, player.id)
         keys = personal.game_keys(games)
         assert judged_split(keys, set(keys)) is None
-        folder = models.new_model_version_dir(store.home, player.id)
-        result = personal.finetune(games, folder, Reporter("none"), player=player.name, settings=QUICK)
-        info = load_model_info(folder)
-        meta = {**info.meta, "training": {**info.meta["training"], "adapter_games": keys}}
-        models.write_model_folder(folder, (folder / models.MODEL_FILE).read_bytes(), meta)
-        models.record_installed(store, player.id, folder, len(games), {"band": result.band})
+        folder = models.new_model_version_dir(store.home, player.id)  # a personal model that learned every game
+        base = models.base_model_dir()
+        meta = {**load_model_info(base).meta, "kind": "personal", "player": player.name, "band": 1500,
+                "training": {"adapter_games": keys}}
+        models.write_model_folder(folder, (base / models.MODEL_FILE).read_bytes(), meta)
+        models.record_installed(store, player.id, folder, len(games), {"band": 1500})
         with pytest.raises(personal.NothingToJudge, match="nothing new to judge on"):
             personal.finetune(games, store.home / "never", Reporter("none"), player=player.name,
                               current=folder, settings=QUICK)
