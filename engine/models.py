@@ -30,7 +30,7 @@ import numpy as np
 
 from kibitz.engine import features, moves
 from kibitz.engine.book import OwnMoves, PlayerBook, position_hash
-from kibitz.engine.player_games import DATE_ORDER_SQL, DEFAULT_BOOK_STRENGTH, replay
+from kibitz.engine.player_games import DATE_ORDER_SQL, DEFAULT_BOOK_STRENGTH, LearningStatus, learning_status, replay
 from kibitz.engine.priors import DEFAULT_BAND, band_for_rating
 
 if TYPE_CHECKING:
@@ -307,6 +307,15 @@ def recorded_versions(store: Store, player: Player) -> list[tuple[ModelRecord, M
     return versions
 
 
+def learning_status_of(store: Store, player: Player) -> LearningStatus:
+    """Where ``player`` is in the learning loop (:func:`kibitz.engine.player_games.learning_status`)."""
+    record = store.latest_model(player.id)
+    games = len(player_game_ids(store, player.id))
+    new = games if record is None else store.games_changed_since(player.id, record.created_at)
+    return learning_status(player.name, games, has_personal=installed_record(store, player.id) is not None,
+                           new_since_model=new)
+
+
 # -- the live book ------------------------------------------------------------------------------------
 
 def player_game_ids(store: Store, player_id: int) -> list[int]:
@@ -403,18 +412,29 @@ def served_book(store: Store, player: Player, info: ModelInfo, *, without: set[i
 def work_folder(home: Path) -> Path:
     """A fresh scratch folder for this process under ``<home>/work`` (the prior cache goes there).
     Folders left by runs that are no longer alive (killed, cancelled) are removed first."""
-    import shutil
     import time
 
+    clean_work(home)
     root = home / WORK_DIR
     root.mkdir(parents=True, exist_ok=True)
-    for stale in root.iterdir():
-        pid = stale.name.split("-", 1)[0]
-        if not (pid.isdigit() and _alive(int(pid))):
-            shutil.rmtree(stale, ignore_errors=True)
     folder = root / f"{os.getpid()}-{time.time_ns()}"
     folder.mkdir()
     return folder
+
+
+def clean_work(home: Path) -> int:
+    """Remove the scratch folders of training runs that are no longer alive; returns how many.
+    The app calls it when a run ends (cancelled or killed runs cannot clean up after themselves)."""
+    import shutil
+
+    root = home / WORK_DIR
+    removed = 0
+    for stale in root.iterdir() if root.is_dir() else ():
+        pid = stale.name.split("-", 1)[0]
+        if not (pid.isdigit() and _alive(int(pid))):
+            shutil.rmtree(stale, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def _alive(pid: int) -> bool:

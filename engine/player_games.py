@@ -125,6 +125,7 @@ def newest_unseen(keys: Sequence[str], seen: set[str] | frozenset[str], count: i
 class LearningStatus:
     """Where a player is in the learning loop, and the sentence that says so."""
 
+    name: str
     games: int
     adapter_due: bool  # the network should (re)train now
     text: str
@@ -137,19 +138,19 @@ def learning_status(name: str, games: int, *, has_personal: bool, new_since_mode
     "Son: 12 games — the model uses Son's openings from now on; the network learns after 20"
     """
     if games == 0:
-        return LearningStatus(0, False, f"{name}: no games yet — the model starts from the player's level")
+        return LearningStatus(name, 0, False, f"{name}: no games yet — the model starts from the player's level")
     games_words = f"{games:,} game{'s' if games != 1 else ''}"
     if games < MIN_ADAPTER_GAMES:
-        return LearningStatus(games, False, f"{name}: {games_words} — the model uses {name}'s openings from now "
+        return LearningStatus(name, games, False, f"{name}: {games_words} — the model uses {name}'s openings from now "
                                             f"on; the network learns after {MIN_ADAPTER_GAMES}")
     if not has_personal:
         due = new_since_model > 0
-        return LearningStatus(games, due, f"{name}: {games_words} — the network learns {name}'s moves now"
+        return LearningStatus(name, games, due, f"{name}: {games_words} — the network learns {name}'s moves now"
                               if due else f"{name}: {games_words} — the book is up to date; the network "
                               f"tries again after {NEW_GAMES_FOR_RETRAIN} more games")
     if new_since_model >= NEW_GAMES_FOR_RETRAIN:
-        return LearningStatus(games, True, f"{name}: {games_words} — {new_since_model} new since the network last "
+        return LearningStatus(name, games, True, f"{name}: {games_words} — {new_since_model} new since the network last "
                                            "learned; it learns again now")
     left = NEW_GAMES_FOR_RETRAIN - new_since_model
-    return LearningStatus(games, False, f"{name}: {games_words} — the book knows every game; the network learns "
+    return LearningStatus(name, games, False, f"{name}: {games_words} — the book knows every game; the network learns "
                                         f"again after {left} more game{'s' if left != 1 else ''}")

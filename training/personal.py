@@ -39,8 +39,7 @@ from kibitz.engine import models
 from kibitz.engine.book import HALF_LIVES, BookGame, OwnMoves, fit_strength, position_hash
 from kibitz.engine.models import ModelInfo, base_model_dir, load_model_info, new_model_version_dir
 from kibitz.engine.moves import legal_move_indices
-from kibitz.engine.player_games import (BAND_POSITIONS, MIN_ADAPTER_GAMES, JudgedSplit, game_key, judged_split,
-                                        learning_status, replay)
+from kibitz.engine.player_games import BAND_POSITIONS, MIN_ADAPTER_GAMES, JudgedSplit, game_key, judged_split, replay
 from kibitz.engine.predictor import AdapterSession
 from kibitz.engine.scoring import Score, choose_band, compare_models, model_plies
 from kibitz.training.config_defaults import FINETUNE
@@ -310,7 +309,8 @@ def finetune_from_files(player: str, pgn: list[Path], out: Path, *, home: Path |
 
 def retrain_changed(home: Path | None, names: list[str] | None = None, *, progress: str = "bar",
                     time_budget_s: float | None = None, settings: TrainSettings | None = None) -> int:
-    """Retrain the named players, or every player whose network is due (:func:`learning_status`)."""
+    """Retrain the named players, or every player whose network is due
+    (:func:`kibitz.engine.models.learning_status_of`); the others hear where they stand."""
     from kibitz.engine.store import Store
 
     reporter = Reporter(progress)
@@ -326,7 +326,7 @@ def retrain_changed(home: Path | None, names: list[str] | None = None, *, progre
             players.append(player)
         todo, lines = [], []
         for player in players or store.players():
-            status = player_learning_status(store, player)
+            status = models.learning_status_of(store, player)
             if status.adapter_due or (names and status.games >= MIN_GAMES):
                 todo.append(player)
             elif names or status.games:  # a named player too young for the network, or one who is not due
@@ -345,15 +345,6 @@ def retrain_changed(home: Path | None, names: list[str] | None = None, *, progre
             shutil.rmtree(work, ignore_errors=True)
     reporter.finished(True, "\n".join(lines))
     return 0
-
-
-def player_learning_status(store: Any, player: Any):
-    """:func:`learning_status` for a stored player."""
-    record = store.latest_model(player.id)
-    games = len(models.player_game_ids(store, player.id))
-    new = games if record is None else store.games_changed_since(player.id, record.created_at)
-    return learning_status(player.name, games, has_personal=models.installed_record(store, player.id) is not None,
-                           new_since_model=new)
 
 
 def _retrain_one(store: Any, player: Any, reporter: Reporter, settings: TrainSettings, work: Path
