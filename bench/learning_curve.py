@@ -36,7 +36,7 @@ from kibitz.engine.models import base_model_dir, load_model_info
 from kibitz.engine.player_games import MIN_ADAPTER_GAMES, DEFAULT_BOOK_STRENGTH
 from kibitz.engine.predictor import AdapterSession
 from kibitz.engine.priors import DEFAULT_BAND
-from kibitz.engine.scoring import Score, ScoredGame, choose_band, compare_models, prior_plies
+from kibitz.engine.scoring import Score, ScoredGame, choose_band, compare_models
 from kibitz.training.evaluate import scored_games
 from kibitz.training.personal import book_games, finetune
 from kibitz.training.player_games import PlayerGame, player_games_from_files
@@ -49,7 +49,7 @@ STEPS = (0, 10, 25, 50, 100, 200, 400, -1)  # -1: every older game
 def maia1_column(history: Sequence[ScoredGame], test: Sequence[ScoredGame]) -> tuple[int, dict[str, float | int]]:
     """Maia-1 alone over the band the history chooses (the default band without history)."""
     band = choose_band(history)[0] if history else DEFAULT_BAND
-    return band, summary(p for p in prior_plies(band, test))
+    return band, {}  # scored in one prior pass with base and book only (curve)
 
 
 #: The free priors, side by side: name -> (history, test) -> (the level chosen, figures on test).
@@ -86,12 +86,16 @@ def curve(player: str, games: list[PlayerGame], test_games: int, steps: Sequence
             level, figures = column(history, test)
             row["priors"][name] = {"level": level, **figures}
             band = level if name == "Maia-1" else band
-        base = AdapterSession(base_info)
-        row["base"] = served_figures(base, band, test)
-        book_only = AdapterSession(base_info)
+        base, book_only = AdapterSession(base_info), AdapterSession(base_info)
         if history_games:
             book_only.book = OwnMoves.of(book_games(history_games)).book(strength=DEFAULT_BOOK_STRENGTH)
-        row["book_only"] = served_figures(book_only, band, test)
+        scores = [Score(), Score(), Score()]  # Maia-1 alone, base, book only: one prior pass
+        for plies in compare_models([base, book_only], band, test, include_prior=True):
+            if len(plies[0].moves) > 1:
+                for score, ply in zip(scores, plies):
+                    score.add_ply(ply)
+        row["priors"]["Maia-1"].update(scores[0].summary())
+        row["base"], row["book_only"] = scores[1].summary(), scores[2].summary()
         row["kibitz"], row["installed"] = row["book_only"], False
         if n >= MIN_ADAPTER_GAMES:
             with tempfile.TemporaryDirectory() as tmp:

@@ -21,6 +21,7 @@ import chess
 import numpy as np
 
 from kibitz.engine.predictor import AdapterSession, ModelPredictor, open_predictor
+from kibitz.engine.player_games import replay
 from kibitz.engine.scoring import PlyScore, ScoredGame, compare_models
 from kibitz.engine.store import GameRecord, Store
 
@@ -111,14 +112,8 @@ def review_moves(
             game = ScoredGame(start, list(moves), colour)
             for (ply,) in compare_models([models[colour].adapter], models[colour].band, [game], threads=threads):
                 scored[ply.ply] = ply
-    board = start.copy(stack=False)
-    reviews = []
-    for index, move in enumerate(moves):
-        ply = scored.get(index)
-        if ply is not None:
-            reviews.append(_move_review(board, index, move, ply))
-        board.push(move)
-    return reviews
+    return [_move_review(board, index, move, scored[index])
+            for index, board, move in replay(start, moves) if index in scored]
 
 
 def _mover(start: chess.Board, ply: int) -> chess.Color:

@@ -25,6 +25,7 @@ import numpy as np
 from kibitz.engine.book import position_hash
 from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
 from kibitz.engine.moves import NO_MOVE, legal_move_indices, move_to_index
+from kibitz.engine.player_games import replay
 from kibitz.engine.priors import BANDS, prior_session
 from kibitz.engine.predictor import AdapterSession, softmax
 
@@ -220,11 +221,8 @@ def move_frequencies(games: Sequence[ScoredGame]) -> dict[str, Counter[str]]:
     """The frequency book: how often the scored side chose each move (UCI) in each position."""
     table: dict[str, Counter[str]] = defaultdict(Counter)
     for game in games:
-        board = game.start.copy(stack=False)
-        for move in game.moves:
-            if game.colour is None or board.turn == game.colour:
-                table[position_key(board)][move.uci()] += 1
-            board.push(move)
+        for _, board, move in replay(game.start, game.moves, game.colour):
+            table[position_key(board)][move.uci()] += 1
     return table
 
 

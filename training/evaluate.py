@@ -25,6 +25,7 @@ from pathlib import Path
 import chess
 
 from kibitz.engine.models import ModelError, load_model_info
+from kibitz.engine.player_games import replay
 from kibitz.engine.predictor import AdapterSession
 from kibitz.engine.priors import DEFAULT_BAND
 from kibitz.engine.scoring import (PHASES, Score, ScoredGame, choose_band, compare_models, frequency_hits,
@@ -99,11 +100,8 @@ def evaluate_games(
 def _boards_before_scored_moves(games: Sequence[tuple[GameInput, chess.Color]]) -> dict[tuple[int, int], str]:
     keys: dict[tuple[int, int], str] = {}
     for g, (game, colour) in enumerate(games):
-        board = game.start_board()
-        for ply, move in enumerate(game.moves):
-            if board.turn == colour:
-                keys[(g, ply)] = position_key(board)
-            board.push(move)
+        for ply, board, _ in replay(game.start_board(), game.moves, colour):
+            keys[(g, ply)] = position_key(board)
     return keys
 
 

@@ -92,7 +92,7 @@ class InsightPage(QWidget):
         layout = QVBoxLayout(content)
         layout.addLayout(top)
         layout.addLayout(charts)
-        layout.addWidget(QLabel("<b>Model history</b> (scored on the newest games)"))
+        layout.addWidget(QLabel("<b>Model history</b> (each version scored on the newest games it did not learn from)"))
         layout.addLayout(self.versions_box)
         layout.addWidget(QLabel("<b>Openings</b>"))
         layout.addWidget(self.openings, 1)
@@ -143,11 +143,12 @@ class InsightPage(QWidget):
             state = "served now" if v.current else ("installed" if v.installed else "not installed")
             figures, validation = v.newest or {}, v.validation or {}
             rows.append([str(i), v.date, str(v.games_trained), _percent(figures.get("top1")),
-                         _percent(figures.get("top3")), _percent(validation.get("top1")), state, v.note])
+                         _percent(figures.get("top3")), v.measured_on, _percent(validation.get("top1")), state, v.note])
         for name, figures in profile.baselines.items():
-            rows.append(["", name, "", _percent(figures["top1"]), _percent(figures["top3"]), "", "", ""])
-        table = _table(["version", "trained", "games", f"top-1 (newest {profile.newest_games})", "top-3",
-                        "top-1 held back when trained", "state", "note"], rows)
+            rows.append(["", name, "", _percent(figures["top1"]), _percent(figures["top3"]),
+                         f"the newest {profile.newest_games} games", "", "", ""])
+        table = _table(["version", "trained", "games", "top-1", "top-3", "measured on",
+                        "top-1 when judged", "state", "note"], rows)
         box = QWidget()
         layout = QHBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
