@@ -31,6 +31,7 @@ import numpy as np
 from kibitz.engine.book import PlayerBook
 from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
 from kibitz.engine import models
+from kibitz.engine.words import plural
 from kibitz.engine.models import ModelError, ModelInfo, load_model_info
 from kibitz.engine.moves import NO_MOVE, VOCAB_SIZE, legal_move_indices, move_to_index
 from kibitz.engine.priors import DEFAULT_BAND, TOWER_SHAPE, PriorError, PriorSession, prior_session
@@ -246,14 +247,18 @@ def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:
     except ModelError as error:
         log.warning("base model unusable: %s", error)
         return NullPredictor(f"no predictions: {error}")
+    words = predictor.status.description
     if player is not None and store is not None:
         try:
             predictor.adapter.book = models.served_book(store, player, served.info)
+            if predictor.adapter.book is not None and not served.personal:
+                games = plural(len(models.player_game_ids(store, player.id)), "game")
+                words += f" + {player.name}'s openings from their {games}"
         except (OSError, ValueError) as error:  # an unreadable count table: the network alone, and say so
             log.warning("the book of %s is unusable: %s", player.name, error)
     if served.problem:
         log.warning("personal model of %s not served: %s", player.name if player else "?", served.problem)
-        status = predictor.status
-        predictor.status = ModelStatus(status.kind, f"{status.description} - {served.problem}",
-                                       status.games_trained, status.band)
+        words += f" - {served.problem}"
+    status = predictor.status
+    predictor.status = ModelStatus(status.kind, words, status.games_trained, status.band)
     return predictor
