@@ -409,25 +409,31 @@ def served_book(store: Store, player: Player, info: ModelInfo, *, without: set[i
 
 # -- a training run's scratch folder -----------------------------------------------------------------
 
-def work_folder(home: Path) -> Path:
-    """A fresh scratch folder for this process under ``<home>/work`` (the prior cache goes there).
-    Folders left by runs that are no longer alive (killed, cancelled) are removed first."""
+def work_root(home: Path | None = None) -> Path:
+    """Where training runs keep their scratch folders: ``<home>/work``, or without a data folder
+    (``kibitz-train finetune``, the benches) ``kibitz-work`` in the system's temporary folder."""
+    import tempfile
+
+    return home / WORK_DIR if home is not None else Path(tempfile.gettempdir()) / "kibitz-work"
+
+
+def work_folder(root: Path) -> Path:
+    """A fresh scratch folder for this process under ``root`` (:func:`work_root`; the prior cache
+    goes there). Folders left by runs that are no longer alive (killed, cancelled) are removed first."""
     import time
 
-    clean_work(home)
-    root = home / WORK_DIR
+    clean_work(root)
     root.mkdir(parents=True, exist_ok=True)
     folder = root / f"{os.getpid()}-{time.time_ns()}"
     folder.mkdir()
     return folder
 
 
-def clean_work(home: Path) -> int:
-    """Remove the scratch folders of training runs that are no longer alive; returns how many.
-    The app calls it when a run ends (cancelled or killed runs cannot clean up after themselves)."""
+def clean_work(root: Path) -> int:
+    """Remove the scratch folders under ``root`` of training runs that are no longer alive; returns
+    how many. The app calls it when a run ends (a cancelled or killed run cannot clean up after itself)."""
     import shutil
 
-    root = home / WORK_DIR
     removed = 0
     for stale in root.iterdir() if root.is_dir() else ():
         pid = stale.name.split("-", 1)[0]

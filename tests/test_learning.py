@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from insight_data import PLAYER, add_model_versions, store_with_games
-from kibitz.engine.models import base_model_dir, load_model_info, sha256_file
+from kibitz.engine.models import base_model_dir, clean_work, load_model_info, sha256_file, work_root
 from kibitz.engine.predictor import open_predictor
 from kibitz.engine.store import Store
 
@@ -75,6 +75,10 @@ def test_kill_9_during_a_retrain_leaves_the_installed_model_untouched(learned_ho
     finally:
         process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL
+    # Its prior cache is left in its scratch folder; the next run (or the app, seeing it end) removes it.
+    left = list((learned_home / "work").iterdir())
+    assert len(left) == 1 and any(left[0].rglob("*.npy"))
+    assert clean_work(work_root(learned_home)) == 1 and not any((learned_home / "work").iterdir())
     with Store.open(learned_home) as store:
         after = store.latest_model(1)
         assert (after.path, after.meta) == (before.path, before.meta)

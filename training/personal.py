@@ -124,7 +124,7 @@ def finetune(
     """Fine-tune the base adapter in ``base`` (default: the bundled one) on ``games`` (oldest
     first), judge it against ``current`` (the player's installed model; default: the base) and
     write the candidate to ``out``, once and complete. ``work``: scratch space (default: a fresh
-    folder under the system's temporary folder), removed afterwards.
+    folder under :func:`kibitz.engine.models.work_root`, removed afterwards).
 
     :raises ValueError: with fewer than ``MIN_GAMES`` games.
     :raises NothingToJudge: when the current model's adapter learned from all but a handful of them.
@@ -145,7 +145,7 @@ def finetune(
     reporter.stage("choose prior band", 9, player=player)
     band, band_nll = choose_band(scored_games([(g, c) for g, c, _ in learn]), max_positions=BAND_POSITIONS,
                                  progress=lambda: reporter.advance(1))
-    scratch = work or _temporary_work()
+    scratch = work or models.work_folder(models.work_root())
     try:
         model, trained = _train(learn, judged, band, settings, base, scratch, reporter, player)
         reporter.stage("export and judge", 1, player=player)
@@ -165,16 +165,11 @@ def finetune(
                              band_nll, trained, started)
         reporter.advance(1)
         _write_candidate(staged, meta, games, result, fit)
+        shutil.rmtree(staged, ignore_errors=True)
         return result
     finally:
         if work is None:
             shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _temporary_work() -> Path:
-    import tempfile
-
-    return Path(tempfile.mkdtemp(prefix="kibitz-train-"))
 
 
 def _train(learn: list[PlayerGame], judged: list[PlayerGame], band: int, settings: TrainSettings, base: Path,
@@ -335,7 +330,7 @@ def retrain_changed(home: Path | None, names: list[str] | None = None, *, progre
         if not todo:
             reporter.finished(True, "\n".join(lines) or "every player's model is up to date; nothing to retrain")
             return 0
-        work = models.work_folder(store.home)
+        work = models.work_folder(models.work_root(store.home))
         try:
             for player in todo:
                 message, details, installed = _retrain_one(store, player, reporter, settings, work)

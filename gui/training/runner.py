@@ -167,11 +167,11 @@ class TrainingRunner(QObject):
 
     def _clean_scratch(self) -> None:
         """A killed run cannot remove its prior cache: every ended run's leftovers go here."""
-        from kibitz.engine.models import clean_work
+        from kibitz.engine.models import clean_work, work_root
         from kibitz.engine.store import default_home
 
         try:
-            clean_work(self.home or default_home())
+            clean_work(work_root(self.home or default_home()))
         except OSError as error:  # never worth failing the run's message for
             log.warning("could not remove a training run's scratch folder: %s", error)
 
