@@ -257,12 +257,18 @@ def served_model(store: Store | None, player: Player | None) -> ServedModel:
     return ServedModel(load_model_info(base_model_dir()), band, None, problem)
 
 
-def adapter_games(info: ModelInfo) -> frozenset[str]:
+def adapter_games(info: ModelInfo, keys: list[str] | None = None) -> frozenset[str]:
     """The games (:func:`kibitz.engine.player_games.game_key`) the model's adapter trained on;
-    empty for the base adapter, which never saw a user's games."""
+    empty for the base adapter, which never saw a user's games. A personal model made before kibitz
+    wrote them down trained on its oldest ``training.train_games`` games: taken from ``keys`` (the
+    player's games, oldest first), all of them when it does not say."""
     if info.kind != "personal":
         return frozenset()
-    return frozenset(str(k) for k in info.meta.get("training", {}).get("adapter_games", []))
+    training = info.meta.get("training", {})
+    if "adapter_games" in training:
+        return frozenset(str(k) for k in training["adapter_games"])
+    keys = keys or []
+    return frozenset(keys[: int(training.get("train_games", info.games_trained))])
 
 
 # -- the model history -------------------------------------------------------------------------------

@@ -163,14 +163,6 @@ def _book_figures(older: list[ScoredGame], newest: list[ScoredGame]) -> dict[str
     return score.summary()
 
 
-def _seen_by(info: ModelInfo, record: ModelRecord, keys: list[str]) -> frozenset[str]:
-    """The games the model's adapter learned from; a model made before kibitz wrote them down is
-    taken to have learned from every game it counted (the oldest ``games_trained``)."""
-    if info.kind != "personal" or "adapter_games" in info.meta.get("training", {}):
-        return models.adapter_games(info)
-    return frozenset(keys[: record.games_trained])
-
-
 def measured_on_words(records: list[GameRecord], indices: list[int]) -> str:
     """``"the newest 20 games it did not learn from (2023.01.02 to 2023.03.04)"``."""
     if not indices:
@@ -207,7 +199,7 @@ def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_G
         figures, words = None, "not usable"
         if info is not None:
             try:
-                indices = newest_unseen(keys, _seen_by(info, record, keys), newest_games)
+                indices = newest_unseen(keys, models.adapter_games(info, keys), newest_games)
                 plies = _measure(store, player, AdapterSession(info), info, info.band or served.band, games, ids, indices)
                 figures, words = (_summary(plies) if plies else None), measured_on_words(records, indices)
                 if info.folder == served.info.folder:

@@ -50,6 +50,7 @@ def test_a_retrain_on_unchanged_games_finds_the_current_model_no_better(jowen_ho
     first_info = load_model_info(first)
     assert second.meta["training"]["judged_games"] == first_info.meta["training"]["judged_games"]
     assert not set(second.meta["training"]["judged_games"]) & models.adapter_games(first_info)
+    assert len(models.adapter_games(first_info)) == len(games) - len(first_info.meta["training"]["judged_games"])
     judged = second.meta["evaluation"]
     # The same games and the same training give the same model: equal figures, not "74% against 55%".
     assert judged["personal_served"]["positions"] == judged["served"]["positions"] > 100

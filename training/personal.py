@@ -136,7 +136,7 @@ def finetune(
     base = base or base_model_dir()
     current_info = load_model_info(current or base)
     keys = game_keys(games)
-    split = judged_split(keys, models.adapter_games(current_info))
+    split = judged_split(keys, models.adapter_games(current_info, keys))
     if split is None:
         raise NothingToJudge(f"{player}: the current model has learned from all {len(games):,} games but a few; "
                              "nothing new to judge on, so it stays (its book counts every game)")
