@@ -136,6 +136,10 @@ def learning_status(name: str, games: int, *, has_personal: bool, new_since_mode
 
     >>> learning_status("Son", 12, has_personal=False, new_since_model=12).text
     "Son: 12 games — the model uses Son's openings from now on; the network learns after 20"
+    >>> learning_status("Son", 20, has_personal=False, new_since_model=20).adapter_due
+    True
+    >>> learning_status("Dad", 57, has_personal=True, new_since_model=3).text
+    'Dad: 57 games — the book knows every game; the network learns again after 7 more games'
     """
     if games == 0:
         return LearningStatus(name, 0, False, f"{name}: no games yet — the model starts from the player's level")
@@ -143,14 +147,12 @@ def learning_status(name: str, games: int, *, has_personal: bool, new_since_mode
     if games < MIN_ADAPTER_GAMES:
         return LearningStatus(name, games, False, f"{name}: {games_words} — the model uses {name}'s openings from now "
                                             f"on; the network learns after {MIN_ADAPTER_GAMES}")
-    if not has_personal:
-        due = new_since_model > 0
-        return LearningStatus(name, games, due, f"{name}: {games_words} — the network learns {name}'s moves now"
-                              if due else f"{name}: {games_words} — the book is up to date; the network "
-                              f"tries again after {NEW_GAMES_FOR_RETRAIN} more games")
-    if new_since_model >= NEW_GAMES_FOR_RETRAIN:
-        return LearningStatus(name, games, True, f"{name}: {games_words} — {new_since_model} new since the network last "
-                                           "learned; it learns again now")
+    # Never trained (every game is new), or trained before: due after NEW_GAMES_FOR_RETRAIN new games.
     left = NEW_GAMES_FOR_RETRAIN - new_since_model
-    return LearningStatus(name, games, False, f"{name}: {games_words} — the book knows every game; the network learns "
-                                        f"again after {left} more game{'s' if left != 1 else ''}")
+    if left <= 0:
+        now = (f"{new_since_model} new since the network last learned; it learns again now" if has_personal
+               else f"the network learns {name}'s moves now")
+        return LearningStatus(name, games, True, f"{name}: {games_words} — {now}")
+    again = "learns again" if has_personal else "tries again"
+    return LearningStatus(name, games, False, f"{name}: {games_words} — the book knows every game; the network "
+                                              f"{again} after {left} more game{'s' if left != 1 else ''}")
