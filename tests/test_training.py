@@ -224,6 +224,12 @@ def test_retrain_from_the_store_reports_json_lines(tmp_path: Path, tiny_base: Pa
     # Nothing changed since: a second run has nothing to do.
     assert cli.main(["--home", str(home), "--progress", "json"]) == 0
     assert "up to date" in capsys.readouterr().out
+    assert cli.main(["--home", str(home), "--progress", "json", "--player", "Jo", "--time-budget", "5"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    (model,) = [e for e in events if e["event"] == "model"]  # named: retrained, judged on games neither saw
+    figures = model["details"]
+    assert figures.startswith("Jo: top-1 ") and "judged games" in figures and "against the " in figures
+    assert "% of Jo's moves" in model["message"]
 
 
 def test_without_torch_the_command_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch,

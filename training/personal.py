@@ -324,11 +324,13 @@ def retrain_changed(home: Path | None, names: list[str] | None = None, *, progre
             status = models.learning_status_of(store, player)
             if status.adapter_due or (names and status.games >= MIN_GAMES):
                 todo.append(player)
-            elif names or status.games:  # a named player too young for the network, or one who is not due
+            elif names:  # asked for by name, too young for the network: say so as that player's outcome
                 reporter.model(player.name, False, status.text)
                 lines.append(status.text)
+            elif status.games:
+                lines.append(status.text)
         if not todo:
-            reporter.finished(True, "\n".join(lines) or "every player's model is up to date; nothing to retrain")
+            reporter.finished(True, "\n".join(["Every player's model is up to date; nothing to retrain.", *lines]))
             return 0
         work = models.work_folder(models.work_root(store.home))
         try:
