@@ -92,7 +92,8 @@ class FinetuneResult:
         """For the family: ``"jowen93: the new model predicts 55% of jowen93's moves, up from 54% ..."``."""
         new, old = 100 * float(self.candidate["top1"]), 100 * float(self.current["top1"])
         change = (f"up from {old:.0f}%" if round(new) > round(old) else f"down from {old:.0f}%"
-                  if round(new) < round(old) else f"as the current model does ({old:.0f}%)")
+                  if round(new) < round(old) else f"as the current model does ({old:.0f}%)"
+                  + (" but gives the moves played more weight" if self.improved else ""))
         verdict = ("the new model is used from now on" if self.improved
                    else f"the current {'personal' if self.current_kind == 'personal' else 'base'} model stays")
         return f"{player}: the new model predicts {new:.0f}% of {player}'s moves, {change}, {self.judged_on()}; {verdict}"
