@@ -119,10 +119,9 @@ def recorded_versions(store: Store, player: Player) -> list[tuple[ModelRecord, M
     return models.recorded_versions(store, player)
 
 
-def _version(record: ModelRecord, info: ModelInfo | None, latest: ModelRecord | None,
+def _version(record: ModelRecord, info: ModelInfo | None, served: models.ServedModel,
              figures: dict[str, float | int] | None, measured_on: str) -> ModelVersion:
-    current = (info is not None and latest is not None and latest.path == record.path
-               and latest.meta.get("installed") is not False)  # what the served-model rule serves
+    current = served.record is not None and served.record.path == record.path
     note = str(record.meta.get("reason") or ("reverted to" if record.meta.get("reverted") else ""))
     validation = info.meta.get("evaluation", {}).get("served") if info else None
     return ModelVersion(record.path, record.created_at, record.games_trained,
@@ -192,8 +191,6 @@ def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_G
     served = models.served_model(store, player)
     base = AdapterSession(load_model_info(base_model_dir()))
     base_plies = [p[0] for p in compare_models([base], served.band, newest) if len(p[0].moves) > 1]
-    history = store.model_history(player.id)
-    latest = history[-1] if history else None
     versions, served_plies = [], None
     for record, info in recorded_versions(store, player):
         figures, words = None, "not usable"
@@ -206,7 +203,7 @@ def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_G
                     served_plies = plies
             except ModelError:
                 pass
-        versions.append(_version(record, info, latest, figures, words))
+        versions.append(_version(record, info, served, figures, words))
     if served_plies is None:  # the base adapter serves: it never saw the player's games
         indices = newest_unseen(keys, frozenset(), newest_games)
         served_plies = _measure(store, player, AdapterSession(served.info), served.info, served.band, games, ids, indices)

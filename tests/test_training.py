@@ -96,6 +96,16 @@ def test_the_prior_cache_resumes_an_interrupted_build(tmp_path: Path, jowen_game
     assert np.allclose(fresh.prior_legal[lo:hi], policy[0, fresh.legal[lo:hi]], atol=2e-2)
 
 
+def test_the_prior_pass_reports_progress_as_it_goes(tmp_path: Path, jowen_games: list,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from kibitz.training import prior_cache
+
+    monkeypatch.setattr(prior_cache, "PROGRESS_EVERY_S", 0.0)  # every game (by default: every half second)
+    seen: list[tuple[int, int]] = []
+    build_cache([CacheGame(g, 1500) for g in jowen_games[:12]], tmp_path / "c", progress=lambda *a: seen.append(a))
+    assert seen == [(n, 12) for n in range(1, 13)]  # not one report at the end
+
+
 def test_training_lowers_the_loss_and_keeps_the_best_state(tmp_path: Path, jowen_games: list) -> None:
     cache = build_cache([CacheGame(g, 1700, (chess.WHITE,)) for g in jowen_games[:60]], tmp_path / "c")
     model = Adapter(AdapterConfig(hidden=32))
