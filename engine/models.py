@@ -379,7 +379,9 @@ def _save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.incoming")
+    import threading
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.incoming")  # writers never share one
     tmp.write_bytes(buffer.getvalue())
     os.replace(tmp, path)
 
