@@ -30,7 +30,8 @@ import numpy as np
 
 from kibitz.engine import features, moves
 from kibitz.engine.book import OwnMoves, PlayerBook, position_hash
-from kibitz.engine.player_games import DATE_ORDER_SQL, DEFAULT_BOOK_STRENGTH, LearningStatus, learning_status, replay
+from kibitz.engine.player_games import (DATE_ORDER_SQL, DEFAULT_BOOK_STRENGTH, LearningStatus, learning_status,
+                                        replay)
 from kibitz.engine.priors import DEFAULT_BAND, band_for_rating
 
 if TYPE_CHECKING:

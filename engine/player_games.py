@@ -145,8 +145,8 @@ def learning_status(name: str, games: int, *, has_personal: bool, new_since_mode
         return LearningStatus(name, 0, False, f"{name}: no games yet — the model starts from the player's level")
     games_words = f"{games:,} game{'s' if games != 1 else ''}"
     if games < MIN_ADAPTER_GAMES:
-        return LearningStatus(name, games, False, f"{name}: {games_words} — the model uses {name}'s openings from now "
-                                            f"on; the network learns after {MIN_ADAPTER_GAMES}")
+        return LearningStatus(name, games, False, f"{name}: {games_words} — the model uses {name}'s openings "
+                                                  f"from now on; the network learns after {MIN_ADAPTER_GAMES}")
     # Never trained (every game is new), or trained before: due after NEW_GAMES_FOR_RETRAIN new games.
     left = NEW_GAMES_FOR_RETRAIN - new_since_model
     if left <= 0:

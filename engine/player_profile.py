@@ -197,7 +197,8 @@ def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_G
         if info is not None:
             try:
                 indices = newest_unseen(keys, models.adapter_games(info, keys), newest_games)
-                plies = _measure(store, player, AdapterSession(info), info, info.band or served.band, games, ids, indices)
+                plies = _measure(store, player, AdapterSession(info), info, info.band or served.band,
+                                 games, ids, indices)
                 figures, words = (_summary(plies) if plies else None), measured_on_words(records, indices)
                 if info.folder == served.info.folder:
                     served_plies = plies
@@ -206,7 +207,8 @@ def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_G
         versions.append(_version(record, info, served, figures, words))
     if served_plies is None:  # the base adapter serves: it never saw the player's games
         indices = newest_unseen(keys, frozenset(), newest_games)
-        served_plies = _measure(store, player, AdapterSession(served.info), served.info, served.band, games, ids, indices)
+        served_plies = _measure(store, player, AdapterSession(served.info), served.info, served.band,
+                                games, ids, indices)
     by_move, by_phase = _predictability(served_plies)
     predictor = open_predictor(player, store)
     names = {p.id: p.name for p in store.players()}

@@ -85,7 +85,8 @@ def _versions_table(profile: PlayerProfile) -> str:
                     f"<td>{_percent(figures['top3'])}</td><td>the newest {profile.newest_games} games</td><td></td>"
                     "<td></td><td></td></tr>")
     return ('<table id="models"><tr><th>version</th><th>trained</th><th>games</th><th>band</th>'
-            "<th>top-1</th><th>top-3</th><th>measured on</th><th>top-1 when judged (games neither model had learned)</th>"
+            "<th>top-1</th><th>top-3</th><th>measured on</th>"
+            "<th>top-1 when judged (games neither model had learned)</th>"
             "<th>state</th><th>note</th></tr>" + "".join(rows) + "</table>")
 
 
@@ -95,7 +96,8 @@ def _tree(node: OpeningNode, board: chess.Board) -> str:
         after = board.copy()
         number = f"{after.fullmove_number}{'.' if after.turn == chess.WHITE else '...'}"
         after.push_san(child.san)
-        model = "" if child.model_probability is None else f", the model gave it {child.model_probability:.0%}"
+        model = ("" if child.model_probability is None
+                 else f", the model now gives it {child.model_probability:.0%} (its book knows these games)")
         items.append(f'<li data-san="{escape(child.san)}" data-games="{child.games}"><details open><summary>'
                      f"<b>{number} {escape(child.san)}</b> {child.games} games, score {child.score:.0%}{model}"
                      f"</summary>{_tree(child, after)}</details></li>")

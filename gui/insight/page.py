@@ -79,7 +79,7 @@ class InsightPage(QWidget):
         self.trees: dict[chess.Color, QTreeWidget] = {}
         for colour in (chess.WHITE, chess.BLACK):
             tree = QTreeWidget()
-            tree.setHeaderLabels(["move", "games", "score", "model gave it", "model's favourites after it"])
+            tree.setHeaderLabels(["move", "games", "score", "model now gives it", "model's favourites after it"])
             self.trees[colour] = tree
             self.openings.addTab(tree, f"As {COLOUR_NAMES[colour]}")
         top = QHBoxLayout()
