@@ -42,6 +42,7 @@ from kibitz.engine.moves import legal_move_indices
 from kibitz.engine.player_games import BAND_POSITIONS, MIN_ADAPTER_GAMES, JudgedSplit, game_key, judged_split, replay
 from kibitz.engine.predictor import AdapterSession
 from kibitz.engine.scoring import Score, choose_band, compare_models, model_plies
+from kibitz.engine.store import Player, Store
 from kibitz.training.config_defaults import FINETUNE
 from kibitz.training.evaluate import scored_games
 from kibitz.training.export import export_model
@@ -307,8 +308,6 @@ def retrain_changed(home: Path | None, names: list[str] | None = None, *, progre
                     time_budget_s: float | None = None, settings: TrainSettings | None = None) -> int:
     """Retrain the named players, or every player whose network is due
     (:func:`kibitz.engine.models.learning_status_of`); the others hear where they stand."""
-    from kibitz.engine.store import Store
-
     reporter = Reporter(progress)
     settings = settings or FINETUNE
     if time_budget_s:
@@ -345,7 +344,7 @@ def retrain_changed(home: Path | None, names: list[str] | None = None, *, progre
     return 0
 
 
-def _retrain_one(store: Any, player: Any, reporter: Reporter, settings: TrainSettings, work: Path
+def _retrain_one(store: Store, player: Player, reporter: Reporter, settings: TrainSettings, work: Path
                  ) -> tuple[str, str, bool]:
     """Train, judge and record one player's candidate: (the family's sentence, the figures, installed)."""
     games = player_games_from_store(store, player.id)
