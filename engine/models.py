@@ -375,14 +375,14 @@ def own_moves(store: Store, player_id: int) -> tuple[OwnMoves, list[int]]:
 
 
 def _save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write the count table atomically (each writing thread stages its own file)."""
     import io
+    import threading
 
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    import threading
-
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.incoming")  # writers never share one
+    np.savez(buffer, ids=arrays["ids"], game=arrays["game"], key=arrays["key"], move=arrays["move"])
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.incoming")
     tmp.write_bytes(buffer.getvalue())
     os.replace(tmp, path)
 
