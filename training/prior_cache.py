@@ -153,8 +153,6 @@ def build_cache(
     writer = _BatchWriter(arrays, legal_offsets, threads)
     started, start_game = time.monotonic(), int(meta["games_done"])
     saved = reported = time.monotonic()
-    if progress is not None:
-        progress(start_game, len(games))
     for g in range(start_game, len(games)):
         writer.add_game(games[g], int(game_offsets[g]))  # the prior runs on every full batch (a few games)
         last = g == len(games) - 1
