@@ -70,7 +70,8 @@ def served_figures(adapter: AdapterSession, band: int, test: Sequence[ScoredGame
     return summary(plies[0] for plies in compare_models([adapter], band, test))
 
 
-def curve(player: str, games: list[PlayerGame], test_games: int, steps: Sequence[int]) -> list[dict]:
+def curve(player: str, games: list[PlayerGame], test_games: int, steps: Sequence[int],
+          measured: Callable[[dict], None] = lambda row: None) -> list[dict]:
     older, newest = games[:-test_games], games[-test_games:]
     test = scored_games([(g, c) for g, c, _ in newest])
     base_info = load_model_info(base_model_dir())
@@ -109,6 +110,7 @@ def curve(player: str, games: list[PlayerGame], test_games: int, steps: Sequence
         rows.append(row)
         print_row(row, header=len(rows) == 1)
         sys.stdout.flush()
+        measured(row)
     return rows
 
 
@@ -132,11 +134,14 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     rows: list[dict] = []
-    for player in args.players:
-        games = player_games_from_files(player, [DATA / f"{player}.pgn.xz"])
-        rows += curve(player, games, args.test, args.steps)
-        if args.json:  # after every player: a long run stopped early keeps what it measured
+
+    def keep(row: dict) -> None:  # after every row: a long run stopped early keeps what it measured
+        rows.append(row)
+        if args.json:
             args.json.write_text(json.dumps(rows, indent=1, default=lambda v: None if math.isinf(v) else v))
+
+    for player in args.players:
+        curve(player, player_games_from_files(player, [DATA / f"{player}.pgn.xz"]), args.test, args.steps, keep)
     return 0
 
 
