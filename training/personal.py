@@ -97,7 +97,8 @@ class FinetuneResult:
                   + (" but gives the moves played more weight" if self.improved else ""))
         verdict = ("the new model is used from now on" if self.improved
                    else f"the current {'personal' if self.current_kind == 'personal' else 'base'} model stays")
-        return f"{player}: the new model predicts {new:.0f}% of {player}'s moves, {change}, {self.judged_on()}; {verdict}"
+        return (f"{player}: the new model predicts {new:.0f}% of {player}'s moves, {change}, {self.judged_on()}; "
+                f"{verdict}")
 
     def describe(self, player: str) -> str:
         """The figures, current model first: ``"top-1 54.1% → 55.0% on 23 judged games ..."``."""
@@ -163,10 +164,11 @@ def finetune(
                 "filters": "every ply of the player's games up to ply 300; forced moves not scored"}
         meta = export_model(model, staged, player=player, band=band, games_trained=len(games),
                             parity_games=[g for g, _, _ in judged[-2:]], info=info)
-        result, fit = _judge(out, games, split, AdapterSession(load_model_info(staged)), current_info, band,
+        own = OwnMoves.of(book_games(games))  # every game replayed once; the judged games' book leaves some out
+        result, fit = _judge(out, games, own, split, AdapterSession(load_model_info(staged)), current_info, band,
                              band_nll, trained, started)
         reporter.advance(1)
-        _write_candidate(staged, meta, games, result, fit)
+        _write_candidate(staged, meta, own, result, fit)
         shutil.rmtree(staged, ignore_errors=True)
         return result
     finally:
@@ -203,12 +205,12 @@ def _train(learn: list[PlayerGame], judged: list[PlayerGame], band: int, setting
     return model, result
 
 
-def _judge(out: Path, games: list[PlayerGame], split: JudgedSplit, candidate: AdapterSession,
+def _judge(out: Path, games: list[PlayerGame], own: OwnMoves, split: JudgedSplit, candidate: AdapterSession,
            current_info: ModelInfo, band: int, band_nll: dict[int, float], trained: Any, started: float
            ) -> tuple[FinetuneResult, BookFit]:
     """Both models as served on the judged games, each book counted on every other game."""
     judged = [games[i] for i in split.judged]
-    without_judged = OwnMoves.of(book_games(games)).excluding(split.judged)
+    without_judged = own.excluding(split.judged)
     fit = fit_book(candidate, without_judged, band, judged)
     candidate.book = (None if math.isinf(fit.strength)
                       else without_judged.book(strength=fit.strength, half_life=fit.half_life))
@@ -222,13 +224,13 @@ def _judge(out: Path, games: list[PlayerGame], split: JudgedSplit, candidate: Ad
     return result, fit
 
 
-def _write_candidate(staged: Path, meta: dict[str, Any], games: list[PlayerGame], result: FinetuneResult,
+def _write_candidate(staged: Path, meta: dict[str, Any], own: OwnMoves, result: FinetuneResult,
                      fit: BookFit) -> None:
     """The candidate's folder, written once: graph, weights, its book over every game, the judgement."""
     out = result.folder
     book = None
     if not math.isinf(fit.strength):
-        data = OwnMoves.of(book_games(games)).book(half_life=fit.half_life).to_bytes()
+        data = own.book(half_life=fit.half_life).to_bytes()
         book = (data, {"strength": fit.strength, "half_life": fit.half_life})
     meta = {**meta, "evaluation": {
         "validation_games": result.val_games, "judged_on": result.judged_on(), "served": result.candidate,
