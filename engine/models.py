@@ -204,6 +204,15 @@ def write_model_folder(
         os.replace(tmp, final)
 
 
+def add_book(folder: Path, book: bytes, *, strength: float, half_life: float | None = None) -> None:
+    """Give the model already in ``folder`` a player's book (:meth:`kibitz.engine.book.PlayerBook.to_bytes`)
+    served at ``strength`` - for tools and tests that make a model by hand. Training writes its
+    folders once, book included (:func:`write_model_folder`)."""
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    write_model_folder(folder, (folder / MODEL_FILE).read_bytes(), meta,
+                       book=(book, {"strength": strength, "half_life": half_life}))
+
+
 # -- the served-model rule --------------------------------------------------------------------------
 
 @dataclass(frozen=True)

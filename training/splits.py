@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
+from kibitz.engine.player_games import date_key
 from kibitz.engine.store import name_key
 from kibitz.training.corpus import Corpus
 
@@ -38,6 +39,9 @@ def games_with(corpus: Corpus, names: Iterable[str]) -> np.ndarray:
     white = np.array([name_key(n) in wanted for n in corpus.white])
     black = np.array([name_key(n) in wanted for n in corpus.black])
     return np.flatnonzero(white | black)
+
+
+sort_key_date = date_key  # the one date rule (engine.player_games), under the name benches know
 
 
 @dataclass(frozen=True)
