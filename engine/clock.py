@@ -206,13 +206,14 @@ class GameClock:
         """What the mover's clock will read after moving now (time left plus the increment)."""
         return self.remaining(self.turn) + self.controls[self.turn].increment
 
-    def press(self) -> float:
+    def press(self, value: float | None = None) -> float:
         """The side to move has moved: stop their clock (adding the increment), start the other's.
 
-        Returns the mover's clock after the move (what is stored with it). A move played while
-        paused starts the clock again.
+        Returns the mover's clock after the move (what is stored with it): ``value`` if given (read
+        with :meth:`after_move` before the move was stored). A move played while paused starts the
+        clock again.
         """
-        value = self.after_move()
+        value = self.after_move() if value is None else value
         self._times[self.turn] = value
         self.turn = not self.turn
         self._since = self._now()

@@ -94,8 +94,9 @@ def _tree(node: OpeningNode, board: chess.Board) -> str:
         number = f"{after.fullmove_number}{'.' if after.turn == chess.WHITE else '...'}"
         after.push_san(child.san)
         model = "" if child.model_probability is None else f", the model gave it {child.model_probability:.0%}"
+        name = f' <i class="opening">{escape(child.opening.text())}</i>' if child.opening else ""
         items.append(f'<li data-san="{escape(child.san)}" data-games="{child.games}"><details open><summary>'
-                     f"<b>{number} {escape(child.san)}</b> {child.games} games, score {child.score:.0%}{model}"
+                     f"<b>{number} {escape(child.san)}</b>{name} {child.games} games, score {child.score:.0%}{model}"
                      f"</summary>{_tree(child, after)}</details></li>")
     top = ""
     if node.model_top:

@@ -50,7 +50,8 @@ def opening_items(node: OpeningNode, board: chess.Board) -> list[QTreeWidgetItem
         after.push_san(child.san)
         favourites = ", ".join(f"{san} {p:.0%}" for san, p in child.model_top)
         item = QTreeWidgetItem([f"{number} {child.san}", str(child.games), f"{child.score:.0%}",
-                                _percent(child.model_probability), favourites])
+                                _percent(child.model_probability), favourites,
+                                child.opening.text() if child.opening else ""])
         item.addChildren(opening_items(child, after))
         items.append(item)
     return items
@@ -79,7 +80,8 @@ class InsightPage(QWidget):
         self.trees: dict[chess.Color, QTreeWidget] = {}
         for colour in (chess.WHITE, chess.BLACK):
             tree = QTreeWidget()
-            tree.setHeaderLabels(["move", "games", "score", "model gave it", "model's favourites after it"])
+            tree.setHeaderLabels(["move", "games", "score", "model gave it", "model's favourites after it",
+                                  "opening"])
             self.trees[colour] = tree
             self.openings.addTab(tree, f"As {COLOUR_NAMES[colour]}")
         top = QHBoxLayout()

@@ -74,7 +74,7 @@ class LibraryView(QWidget):
         rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((170, 170, 95, 70, 200, 90, 60)):
+        for column, width in enumerate((170, 170, 95, 70, 200, 90, 60, 260)):
             header.resizeSection(column, width)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
