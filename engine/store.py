@@ -628,11 +628,15 @@ class Store:
         path = Path(path)
         count = 0
         tmp = path.with_name(path.name + ".part")
-        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
-            for game_id in game_ids:
-                print(self._pgn_game(game_id), file=out, end="\n\n")
-                count += 1
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+                for game_id in game_ids:
+                    print(self._pgn_game(game_id), file=out, end="\n\n")
+                    count += 1
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # the old file, if any, stays as it was
+            raise
         return count
 
     def _pgn_game(self, game_id: int) -> chess.pgn.Game:
