@@ -17,6 +17,7 @@ import chess
 
 from kibitz.engine.charts import BarChart, LineChart, Series
 from kibitz.engine.openings import OpeningNode
+from kibitz.engine.pair_record import head_to_head_chart
 from kibitz.engine.player_profile import PlayerProfile, player_profile
 from kibitz.engine.scoring import PHASES
 from kibitz.engine.store import Player, Store
@@ -105,6 +106,27 @@ def _tree(node: OpeningNode, board: chess.Board) -> str:
     return top + ("<ul>" + "".join(items) + "</ul>" if items else "")
 
 
+def _pair(profile: PlayerProfile) -> str:
+    """Head-to-head by month and the performance rating by month (engine/pair_record.py)."""
+    parts = []
+    for record in profile.head_to_head:
+        rows = "".join(f"<tr><td>{m}</td><td>{t.games}</td><td>{t.wins}</td><td>{t.draws}</td><td>{t.losses}</td>"
+                       f"<td>{t.score:.0%}</td></tr>" for m, t in record.by_month)
+        parts.append(f"<h3>Against {escape(record.opponent)}: {record.total.games} games, {record.total.text()}</h3>"
+                     f'<table class="head-to-head"><tr><th>month</th><th>games</th><th>won</th><th>drawn</th>'
+                     f"<th>lost</th><th>score</th></tr>{rows}</table>")
+    if profile.head_to_head:
+        parts.append(f'<figure id="head-to-head">{head_to_head_chart(profile.player.name, profile.head_to_head).svg()}'
+                     "</figure>")
+    if profile.strength:
+        rows = "".join(f"<tr><td>{p.month}</td><td>{p.games}</td><td>{p.opponents}</td><td>{p.performance}</td></tr>"
+                       for p in profile.strength)
+        parts.append("<h3>Performance rating by month</h3><p>The opponents' mean rating (from the games' tags, or "
+                     "their level here) ± 400 × (won − lost) / games.</p><table id=\"strength\"><tr><th>month</th>"
+                     f"<th>rated games</th><th>opponents</th><th>performance</th></tr>{rows}</table>")
+    return "<h2>The record</h2>" + "".join(parts) if parts else ""
+
+
 def _guesses(profile: PlayerProfile) -> str:
     if not profile.guesses:
         return ""
@@ -130,7 +152,8 @@ def render_report(profile: PlayerProfile) -> str:
             f"<p>{profile.games} games in the store. Served model: {escape(profile.served)}. "
             f"Written {dt.datetime.now():%Y-%m-%d %H:%M}.</p>"
             f"<h2>Results</h2>{_results_table(profile)}<h2>What the model knows</h2>{figures}"
-            f"<h2>Model history</h2>{_versions_table(profile)}{_guesses(profile)}<h2>Openings</h2>{openings}"
+            f"{_pair(profile)}<h2>Model history</h2>{_versions_table(profile)}{_guesses(profile)}"
+            f"<h2>Openings</h2>{openings}"
             "</body></html>")
 
 

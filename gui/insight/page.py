@@ -15,10 +15,12 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QScrollArea, QT
 
 from kibitz.engine.models import ModelError
 from kibitz.engine.openings import OpeningNode
+from kibitz.engine.pair_record import head_to_head_chart
 from kibitz.engine.player_profile import PlayerProfile, player_profile, revert_model
 from kibitz.engine.report import accuracy_chart, phase_chart, predictability_chart
 from kibitz.engine.store import Player, Store
 from kibitz.gui.chart_view import ChartView
+from kibitz.gui.dialogs import plain_label
 from kibitz.gui.workers import Worker, start_store_worker
 
 COLOUR_NAMES = {chess.WHITE: "White", chess.BLACK: "Black"}
@@ -94,6 +96,13 @@ class InsightPage(QWidget):
         layout = QVBoxLayout(content)
         layout.addLayout(top)
         layout.addLayout(charts)
+        self.pair_box = QVBoxLayout()
+        self.pair_chart = ChartView(minimum=QSize(260, 220))
+        layout.addWidget(QLabel("<b>Against each other, and strength by month</b>"))
+        pair = QHBoxLayout()
+        pair.addLayout(self.pair_box, 1)
+        pair.addWidget(self.pair_chart, 1)
+        layout.addLayout(pair)
         layout.addWidget(QLabel("<b>Model history</b> (scored on the newest games)"))
         layout.addLayout(self.versions_box)
         layout.addWidget(QLabel("<b>Openings</b>"))
@@ -131,6 +140,7 @@ class InsightPage(QWidget):
             [[COLOUR_NAMES[c], str(r.games), str(r.wins), str(r.draws), str(r.losses), _percent(r.score)]
              for c, r in profile.results.items()]))
         self._show_versions(profile)
+        self._show_pair(profile)
         for colour, tree in self.trees.items():
             tree.clear()
             tree.addTopLevelItems(opening_items(profile.openings[colour], chess.Board()))
@@ -138,6 +148,29 @@ class InsightPage(QWidget):
             for column in range(tree.columnCount()):
                 tree.resizeColumnToContents(column)
         self.profile_ready.emit(profile)
+
+    def _show_pair(self, profile: PlayerProfile) -> None:
+        """Head-to-head results month by month, and the performance rating by month (engine/pair_record.py)."""
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for record in profile.head_to_head:
+            layout.addWidget(plain_label(f"Against {record.opponent}: {record.total.games} games, "
+                                         f"{record.total.text()} ({record.total.score:.0%})"))
+            layout.addWidget(_table(["month", "games", "won", "drawn", "lost", "score"],
+                                    [[m, str(t.games), str(t.wins), str(t.draws), str(t.losses), f"{t.score:.0%}"]
+                                     for m, t in record.by_month]))
+        if profile.strength:
+            layout.addWidget(plain_label("Performance rating by month (the opponents' ratings from the games' "
+                                         "tags or their level here, ± 400 × (won − lost) / games):"))
+            layout.addWidget(_table(["month", "rated games", "opponents", "performance"],
+                                    [[p.month, str(p.games), str(p.opponents), str(p.performance)]
+                                     for p in profile.strength]))
+        if not profile.head_to_head and not profile.strength:
+            layout.addWidget(plain_label("No finished games with a date against another player here yet."))
+        self._replace(self.pair_box, box)
+        self.pair_chart.set_chart(head_to_head_chart(profile.player.name, profile.head_to_head))
+        self.pair_chart.setVisible(bool(profile.head_to_head))
 
     def _show_versions(self, profile: PlayerProfile) -> None:
         rows, self.revert_buttons = [], {}
