@@ -346,7 +346,9 @@ class PlayFeature(QObject):
             label.show_time(times[color], running=live and board.turn == color)
         if relayout:
             self.view.board_frame.relayout()
-        running = live and session is not None and session.clock is not None
+        # The timer runs while a clock does, even while an earlier position is looked at: a flag still falls.
+        running = (session is not None and session.clock is not None and session.clock.running
+                   and not session.is_over)
         if running and not self.clock_timer.isActive():
             self.clock_timer.start()
         elif not running and self.clock_timer.isActive():

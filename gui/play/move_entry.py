@@ -54,12 +54,15 @@ class MoveEntry(QLineEdit):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.setCompleter(completer)
         self.returnPressed.connect(self._entered)
+        self._position: str | None = None  # the FEN whose moves are offered
 
     def set_board(self, board: chess.Board | None) -> None:
         """Complete from ``board``'s legal moves (None: nothing to complete)."""
-        names = legal_names(board) if board is not None else []
-        if names != self.names.stringList():
-            self.names.setStringList(names)
+        key = board.fen() if board is not None else None
+        if key == self._position:
+            return  # the same position: the list is already right (refreshes come often)
+        self._position = key
+        self.names.setStringList(legal_names(board) if board is not None else [])
 
     def _entered(self) -> None:
         if self.completer().popup().isVisible():

@@ -172,3 +172,16 @@ def test_the_new_game_dialog_gives_a_handicap_and_enter_means_ok(qtbot: Any) -> 
         field.setFocus()
         with qtbot.waitSignal(dialog.accepted, timeout=2000):
             qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def test_the_flag_falls_while_an_earlier_position_is_looked_at(qtbot: Any, make_window: Any, store: Any,
+                                                              dialogs: ScriptedDialogs) -> None:
+    time = FakeTime()
+    window = start_timed_game(make_window, dialogs, time)
+    play(qtbot, window, "e2e4")
+    window.play.show_ply(0)  # walking back: the clocks show the start, the game's clock runs on
+    assert clock_texts(window) == ("5:00", "10:00") and window.play.clock_timer.isActive()
+    time.now += 601
+    with qtbot.waitSignal(window.play.session.game_finished, timeout=3000) as finished:
+        pass
+    assert finished.args == ["1-0", "Son ran out of time"]
