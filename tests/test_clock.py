@@ -163,3 +163,38 @@ def test_a_move_and_its_clock_are_stored_together_and_a_takeback_removes_both(tm
         assert reopened.clocks(game) == [297.25]
         assert controls_from_tags(tags) == controls_from_tags(reopened.tags(game))
         assert controls_from_tags(reopened.tags(game)) == {chess.WHITE: FIVE_PLUS_TWO, chess.BLACK: TimeControl(600, 5)}
+
+
+CHILD = """
+import sys, time
+from pathlib import Path
+import chess
+from kibitz.engine.clock import TimeControl, controls_to_tags
+from kibitz.engine.store import Store
+store = Store.open(Path(sys.argv[1]))
+a, b = store.add_player("Dad"), store.add_player("Son")
+game = store.start_game(a.id, b.id, tags=controls_to_tags({chess.WHITE: TimeControl(300, 2),
+                                                           chess.BLACK: TimeControl(600, 5)}))
+for ply, uci in enumerate(["e2e4", "e7e5", "g1f3", "b8c6"]):
+    store.add_move(game, ply, uci, uci, 300.0 - ply)
+    print(ply, flush=True)
+time.sleep(60)  # the parent kills us here, mid-game
+"""
+
+
+def test_moves_and_their_clocks_survive_a_kill_mid_game(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    assert [child.stdout.readline().strip() for _ in range(4)] == ["0", "1", "2", "3"]
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=10)
+    with Store.open(tmp_path) as store:
+        [game] = store.unfinished_games()
+        assert game.moves == ("e2e4", "e7e5", "g1f3", "b8c6")
+        assert store.clocks(game.id) == [300.0, 299.0, 298.0, 297.0]
+        assert controls_from_tags(store.tags(game.id)) == {chess.WHITE: FIVE_PLUS_TWO, chess.BLACK: TimeControl(600, 5)}

@@ -459,7 +459,8 @@ class PlayFeature(QObject):
             widget.setEnabled(in_progress)
         has_clock = in_progress and session is not None and session.clock is not None
         self.view.pause_button.setEnabled(has_clock)
-        self.view.pause_button.setText("Start clocks" if has_clock and session.clock_paused else "Pause clocks")
+        paused = has_clock and session is not None and session.clock_paused
+        self.view.pause_button.setText("Start clocks" if paused else "Pause clocks")
         if hasattr(self, "takeback_action"):
             self.takeback_action.setEnabled(can_take_back)
             for action in (self.resign_action, self.draw_action, self.abandon_action):

@@ -65,8 +65,10 @@ class MoveEntry(QLineEdit):
         self.names.setStringList(legal_names(board) if board is not None else [])
 
     def _entered(self) -> None:
-        if self.completer().popup().isVisible():
-            self.completer().popup().hide()
+        completer = self.completer()
+        popup = completer.popup() if completer is not None else None
+        if popup is not None and popup.isVisible():
+            popup.hide()
         self.move_entered.emit(self.text())
 
     def event(self, event: QEvent) -> bool:
