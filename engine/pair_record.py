@@ -25,8 +25,8 @@ from kibitz.engine.charts import LineChart, Series
 from kibitz.engine.store import Store
 
 @dataclass(frozen=True, slots=True)
-class Tally:
-    """Results from one player's side."""
+class Results:
+    """Wins, draws and losses from one player's side (also the player page's results by colour)."""
 
     wins: int = 0
     draws: int = 0
@@ -37,11 +37,12 @@ class Tally:
         return self.wins + self.draws + self.losses
 
     @property
-    def score(self) -> float:
-        return (self.wins + 0.5 * self.draws) / self.games if self.games else 0.0
+    def score(self) -> float | None:
+        return (self.wins + 0.5 * self.draws) / self.games if self.games else None
 
-    def plus(self, points: float) -> Tally:
-        return Tally(self.wins + (points == 1.0), self.draws + (points == 0.5), self.losses + (points == 0.0))
+    def plus(self, points: float) -> Results:
+        """These results and one more game, in which the player scored ``points`` (1, ½ or 0)."""
+        return Results(self.wins + (points == 1.0), self.draws + (points == 0.5), self.losses + (points == 0.0))
 
     def text(self) -> str:
         """``"7 won, 2 drawn, 3 lost"``."""
@@ -54,8 +55,8 @@ class HeadToHead:
 
     opponent_id: int
     opponent: str
-    total: Tally
-    by_month: tuple[tuple[str, Tally], ...]
+    total: Results
+    by_month: tuple[tuple[str, Results], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +109,8 @@ def _finished_games(store: Store, player_id: int) -> list[tuple[str, float, int 
 
 def head_to_head(store: Store, player_id: int) -> list[HeadToHead]:
     """The player's record against every other stored player they have played, most games first."""
-    totals: dict[int, Tally] = defaultdict(Tally)
-    months: dict[int, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
+    totals: dict[int, Results] = defaultdict(Results)
+    months: dict[int, dict[str, Results]] = defaultdict(lambda: defaultdict(Results))
     names: dict[int, str] = {}
     for month, points, opponent_id, name, _ in _finished_games(store, player_id):
         if opponent_id is None or opponent_id == player_id:
@@ -131,7 +132,7 @@ def head_to_head_chart(name: str, records: list[HeadToHead]) -> LineChart:
     """The player's score against each opponent, month by month."""
     months = [m for r in records for m, _ in r.by_month]
     first = min(months) if months else "2000-01"
-    series = [Series(f"against {r.opponent}", [(month_number(m, first), t.score) for m, t in r.by_month])
+    series = [Series(f"against {r.opponent}", [(month_number(m, first), t.score or 0.0) for m, t in r.by_month])
               for r in records]
     return LineChart(f"{name}'s score against each other player, by month", series,
                      x_label=f"month (1 = {first})", y_label="score")
@@ -145,7 +146,7 @@ def strength_trend(store: Store, player_id: int) -> list[StrengthPoint]:
             by_month[month].append((points, rating))
     trend = []
     for month, games in sorted(by_month.items()):
-        tally = Tally()
+        tally = Results()
         for points, _ in games:
             tally = tally.plus(points)
         mean = sum(r for _, r in games) / len(games)

@@ -29,7 +29,7 @@ import numpy as np
 from kibitz.engine.guess import Tally, tallies_of
 from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
 from kibitz.engine.openings import SCORE, OpeningNode, opening_tree, player_colour
-from kibitz.engine.pair_record import HeadToHead, StrengthPoint, head_to_head, strength_trend
+from kibitz.engine.pair_record import HeadToHead, Results, StrengthPoint, head_to_head, strength_trend
 from kibitz.engine.predictor import AdapterSession, ModelPredictor, open_predictor, player_band
 from kibitz.engine.review import start_board
 from kibitz.engine.scoring import (PHASES, PlyScore, Score, ScoredGame, compare_models, frequency_hits,
@@ -37,21 +37,6 @@ from kibitz.engine.scoring import (PHASES, PlyScore, Score, ScoredGame, compare_
 from kibitz.engine.store import GameRecord, Player, Store
 
 NEWEST_GAMES = 20  # the newest games every model version is scored on
-
-
-@dataclass(frozen=True)
-class Results:
-    wins: int = 0
-    draws: int = 0
-    losses: int = 0
-
-    @property
-    def games(self) -> int:
-        return self.wins + self.draws + self.losses
-
-    @property
-    def score(self) -> float | None:
-        return (self.wins + 0.5 * self.draws) / self.games if self.games else None
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,7 @@ def _pair(profile: PlayerProfile) -> str:
     parts = []
     for record in profile.head_to_head:
         rows = "".join(f"<tr><td>{m}</td><td>{t.games}</td><td>{t.wins}</td><td>{t.draws}</td><td>{t.losses}</td>"
-                       f"<td>{t.score:.0%}</td></tr>" for m, t in record.by_month)
+                       f"<td>{_percent(t.score)}</td></tr>" for m, t in record.by_month)
         parts.append(f"<h3>Against {escape(record.opponent)}: {record.total.games} games, {record.total.text()}</h3>"
                      f'<table class="head-to-head"><tr><th>month</th><th>games</th><th>won</th><th>drawn</th>'
                      f"<th>lost</th><th>score</th></tr>{rows}</table>")

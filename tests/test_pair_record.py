@@ -7,7 +7,7 @@ from pathlib import Path
 
 import chess
 
-from kibitz.engine.pair_record import Tally, head_to_head, month_of, performance, strength_trend
+from kibitz.engine.pair_record import Results, head_to_head, month_of, performance, strength_trend
 from kibitz.engine.pgn import PgnGame, read_games
 from kibitz.engine.report import render_report
 from kibitz.engine.store import Store
@@ -41,14 +41,14 @@ def test_head_to_head_and_the_childs_strength_rising_against_the_parent(tmp_path
         assert unfinished
         (record,) = head_to_head(store, son.id)
         assert record.opponent == "Dad"
-        assert record.total == Tally(wins=2, draws=2, losses=4)
-        assert record.by_month == (("2026-01", Tally(0, 0, 3)), ("2026-02", Tally(0, 1, 1)),
-                                   ("2026-03", Tally(2, 1, 0)))
+        assert record.total == Results(wins=2, draws=2, losses=4)
+        assert record.by_month == (("2026-01", Results(0, 0, 3)), ("2026-02", Results(0, 1, 1)),
+                                   ("2026-03", Results(2, 1, 0)))
         trend = strength_trend(store, son.id)
         assert [(p.month, p.games, p.opponents) for p in trend] == [("2026-01", 3, 1600), ("2026-02", 2, 1600),
                                                                      ("2026-03", 3, 1600)]
         assert [p.performance for p in trend] == [1200, 1400, 1867]  # 1600-400, 1600-200, 1600+267
-        assert head_to_head(store, dad.id)[0].total == Tally(wins=4, draws=2, losses=2)
+        assert head_to_head(store, dad.id)[0].total == Results(wins=4, draws=2, losses=2)
         assert strength_trend(store, dad.id)[0].performance == 1400  # against the son's level 1000, all won
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
@@ -69,16 +71,12 @@ def main() -> None:
     clocks_shot(app)
 
 
-def clocks_shot(app: QApplication) -> None:
-    """A timed game (Son has five minutes more), moves typed in the box, the opening named in the panel,
-    and the box offering the legal moves; the whole screen, so the completion list is in it."""
-    import chess
+def board_window(app: QApplication, choice: Any) -> tuple[Any, Store, Callable[[], None]]:
+    """A main window on a fresh store with the real models, a game started by ``choice``, and a
+    ``settle()`` that waits until the predictions are in."""
     from PySide6.QtCore import QSettings
-    from PySide6.QtTest import QTest
 
-    from kibitz.engine.clock import GameClock, TimeControl
     from kibitz.engine.predictor import open_predictor
-    from kibitz.gui.dialogs import NewGameChoice
     from kibitz.gui.main_window import MainWindow
     from kibitz.gui.settings import AppSettings
 
@@ -87,13 +85,7 @@ def clocks_shot(app: QApplication) -> None:
     settings = AppSettings(QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat))
     settings.auto_orient = False
     window = MainWindow(store, settings, predictor_factory=open_predictor, open_store=lambda: Store.open(home))
-    controls = {chess.WHITE: TimeControl(600, 5), chess.BLACK: TimeControl(900, 5)}
-    window.play.start(NewGameChoice("Dad", "Son", None, controls=controls))
-    now = [0.0]
-    window.play.session.clock = GameClock.start(controls, now=lambda: now[0])  # a made-up pace, for the picture
-    window.resize(1000, 680)
-    window.move(20, 20)
-    window.show()
+    window.play.start(choice)
 
     def settle() -> None:
         for _ in range(10):
@@ -103,6 +95,25 @@ def clocks_shot(app: QApplication) -> None:
         for _ in range(10):
             app.processEvents()
 
+    return window, store, settle
+
+
+def clocks_shot(app: QApplication) -> None:
+    """A timed game (Son has five minutes more), moves typed in the box, the opening named in the panel,
+    and the box offering the legal moves; the whole screen, so the completion list is in it."""
+    import chess
+    from PySide6.QtTest import QTest
+
+    from kibitz.engine.clock import GameClock, TimeControl
+    from kibitz.gui.dialogs import NewGameChoice
+
+    controls = {chess.WHITE: TimeControl(600, 5), chess.BLACK: TimeControl(900, 5)}
+    window, store, settle = board_window(app, NewGameChoice("Dad", "Son", None, controls=controls))
+    now = [0.0]
+    window.play.session.clock = GameClock.start(controls, now=lambda: now[0])  # a made-up pace, for the picture
+    window.resize(1000, 680)
+    window.move(20, 20)
+    window.show()
     thinking = (4, 6, 9, 12, 3, 15, 5, 21, 17, 38)
     for text, seconds in zip("e4 c5 Nf3 d6 d4 cxd4 Nxd4 Nf6 Nc3 a6".split(), thinking):
         settle()
@@ -123,31 +134,13 @@ def clocks_shot(app: QApplication) -> None:
 def guess_shot(app: QApplication) -> None:
     """Guess the move on the board: Dad has guessed Son's reply (purple); the model's arrows follow."""
     import chess
-    from PySide6.QtCore import QSettings
 
-    from kibitz.engine.predictor import open_predictor
     from kibitz.gui.dialogs import NewGameChoice
-    from kibitz.gui.main_window import MainWindow
-    from kibitz.gui.settings import AppSettings
 
-    home = Path(tempfile.mkdtemp())
-    store = Store.open(home)
-    settings = AppSettings(QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat))
-    settings.auto_orient = False
-    window = MainWindow(store, settings, predictor_factory=open_predictor, open_store=lambda: Store.open(home))
-    window.play.start(NewGameChoice("Dad", "Son", None))
+    window, store, settle = board_window(app, NewGameChoice("Dad", "Son", None))
     window.insight.guess_action.setChecked(True)
     window.resize(900, 640)
     window.show()
-
-    def settle() -> None:
-        for _ in range(10):
-            app.processEvents()
-        while window.predictions.loading:
-            app.processEvents()
-        for _ in range(10):
-            app.processEvents()
-
     for from_square, to_square in ((chess.E2, chess.E4), (chess.E2, chess.E4), (chess.C7, chess.C5)):
         settle()
         window.play._move_attempted(from_square, to_square)  # Son guesses e4, Dad plays it, Dad guesses c5

@@ -156,9 +156,9 @@ class InsightPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for record in profile.head_to_head:
             layout.addWidget(plain_label(f"Against {record.opponent}: {record.total.games} games, "
-                                         f"{record.total.text()} ({record.total.score:.0%})"))
+                                         f"{record.total.text()} ({_percent(record.total.score)})"))
             layout.addWidget(_table(["month", "games", "won", "drawn", "lost", "score"],
-                                    [[m, str(t.games), str(t.wins), str(t.draws), str(t.losses), f"{t.score:.0%}"]
+                                    [[m, str(t.games), str(t.wins), str(t.draws), str(t.losses), _percent(t.score)]
                                      for m, t in record.by_month]))
         if profile.strength:
             layout.addWidget(plain_label("Performance rating by month (the opponents' ratings from the games' "

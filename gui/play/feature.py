@@ -459,6 +459,7 @@ class PlayFeature(QObject):
             widget.setEnabled(in_progress)
         has_clock = in_progress and session is not None and session.clock is not None
         self.view.pause_button.setEnabled(has_clock)
+        self.view.pause_button.setVisible(session is not None and session.clock is not None)  # only timed games
         paused = has_clock and session is not None and session.clock_paused
         self.view.pause_button.setText("Start clocks" if paused else "Pause clocks")
         if hasattr(self, "takeback_action"):
