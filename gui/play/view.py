@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSi
 from kibitz.engine.clock import clock_text
 from kibitz.gui.board_frame import BoardFrame
 from kibitz.gui.board_view import BoardView
-from kibitz.gui.dialogs import plain_label
 from kibitz.gui.panels import ElidedLabel, MoveListPanel, PredictionPanel, player_label
 from kibitz.gui.play.move_entry import MoveEntry
 
@@ -38,8 +37,7 @@ class PlayView(QWidget):
         self.board_frame = BoardFrame(self.board, self.top_name, self.bottom_name,
                                       clocks=(self.top_clock, self.bottom_clock))
         self.status_label = ElidedLabel()
-        self.opening_label = plain_label()  # "B90 Sicilian Defense: Najdorf Variation"
-        self.opening_label.setWordWrap(True)
+        self.opening_label = ElidedLabel()  # "B90 Sicilian Defense: Najdorf Variation"; one line, whole in the tooltip
         self.move_entry = MoveEntry()
         self.prediction_panel = PredictionPanel()
         self.move_list = MoveListPanel()
