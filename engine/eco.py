@@ -83,7 +83,10 @@ def classify(moves: Sequence[str], fen: str | None = None) -> Opening | None:
     board = chess.Board(fen) if fen else chess.Board()
     found = named.get(position_key(board))
     for uci in moves[:MAX_PLIES]:
-        board.push(chess.Move.from_uci(uci))
+        try:
+            board.push(chess.Move.from_uci(uci))
+        except (AssertionError, ValueError):  # a damaged stored game: named by its moves up to there
+            break
         found = named.get(position_key(board), found)
     return found
 

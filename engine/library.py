@@ -37,8 +37,8 @@ class GameRow:
 
 
 def game_rows(store: Store) -> list[GameRow]:
-    """Every stored game as a list row, newest first (by date, then by id); games not named yet are named first."""
-    name_openings(store)
+    """Every stored game as a list row, newest first (by date, then by id); a game whose opening is not
+    named yet (see :func:`name_openings`) has an empty one."""
     rows = store.query(
         "SELECT g.id, g.white, g.black, g.date, g.result, COALESCE(g.event, ''), g.source,"
         " (SELECT COUNT(*) FROM moves m WHERE m.game_id = g.id), g.white_id, g.black_id, g.termination,"
@@ -46,12 +46,19 @@ def game_rows(store: Store) -> list[GameRow]:
     return [GameRow(*row) for row in rows]
 
 
-def name_openings(store: Store, batch: int = 2000) -> int:
-    """Name the opening of every game without one yet (a game being played, or stored before names
-    were kept); returns how many were named. Imported games are named as they are imported."""
+def unnamed_games(store: Store) -> int:
+    """How many games have no opening name yet (a game being played, or one stored before names were kept)."""
+    return int(store.query("SELECT COUNT(*) FROM games WHERE eco IS NULL")[0][0])
+
+
+def name_openings(store: Store, *, limit: int | None = None, batch: int = 2000) -> int:
+    """Name the opening of games without one yet (at most ``limit``); returns how many were named.
+    Imported games are named as they are imported; a store from before names were kept is named here,
+    about a millisecond a game."""
     named = 0
-    while True:
-        games = store.query("SELECT id, fen FROM games WHERE eco IS NULL LIMIT ?", (batch,))
+    while limit is None or named < limit:
+        size = batch if limit is None else min(batch, limit - named)
+        games = store.query("SELECT id, fen FROM games WHERE eco IS NULL LIMIT ?", (size,))
         if not games:
             return named
         openings = []

@@ -82,3 +82,20 @@ def test_the_store_names_imported_games_and_renames_a_game_being_played(tmp_path
         assert store.opening(game).name == "Sicilian Defense"
         store.truncate_moves(game, 1)
         assert store.opening(game).name == "King's Pawn Game"
+
+
+def test_a_damaged_game_is_named_by_its_moves_up_to_the_damage(tmp_path: Path) -> None:
+    from kibitz.engine.library import game_rows, name_openings, unnamed_games
+
+    assert eco.classify(uci("e4", "c5") + ["e2e4", "g1f3"]).name == "Sicilian Defense"
+    assert eco.classify(["zz"]) is None
+    with Store.open(tmp_path / "home") as store:
+        a, b = store.add_player("A"), store.add_player("B")
+        game = store.start_game(a.id, b.id)
+        with store.transaction() as db:  # written around the store's checks, as a damaged file might hold
+            db.executemany("INSERT INTO moves (game_id, ply, uci, san) VALUES (?, ?, ?, ?)",
+                           [(game, 0, "d2d4", "d4"), (game, 1, "d2d4", "d4")])
+        assert unnamed_games(store) == 1 and game_rows(store)[0].eco == ""
+        assert name_openings(store) == 1 and unnamed_games(store) == 0
+        (row,) = game_rows(store)
+        assert (row.eco, row.opening) == ("A40", "Queen's Pawn Game")

@@ -75,11 +75,15 @@ def test_the_games_list_and_the_review_name_the_opening_and_escape_closes_the_re
         qtbot: Any, make_window: Any, store: Any) -> None:
     games = [g for g in read_games(DATA / "masters-100.pgn.xz") if isinstance(g, PgnGame)][:20]
     store.import_games(games)
+    with store.transaction() as db:  # as in a store from before openings were named
+        db.execute("UPDATE games SET eco = NULL, opening = NULL")
     window = make_window()
     window.library.reload()
     model = window.library.games_view.table.model()
-    qtbot.waitUntil(lambda: model.rowCount() == 20, timeout=10000)
     column = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())].index("Opening")
+    # The rows come first, then the list again with the openings named in the background.
+    qtbot.waitUntil(lambda: model.rowCount() == 20 and all(model.index(r, column).data() for r in range(20)),
+                    timeout=20000)
     names = {model.game_id(r): model.index(r, column).data() for r in range(model.rowCount())}
     first = store.game_ids()[0]
     expected = store.opening(first)
