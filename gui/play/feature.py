@@ -322,7 +322,7 @@ class PlayFeature(QObject):
             session.resume_clock()
         else:
             session.pause_clock()
-            self.notify("Clocks paused: Pause again, or a move, starts them.")
+            self.notify("Clocks paused: Start clocks, or a move, sets them going again.")
 
     def _tick(self) -> None:
         session = self.session
