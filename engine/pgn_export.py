@@ -17,10 +17,10 @@ from kibitz.engine.store import Store, StoreError
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kibitz export", description="Write stored games to a PGN file, with "
-                                     "their clocks ([%%clk]) and openings (ECO and Opening tags).")
+                                     "their clocks ([%clk]) and openings (ECO and Opening tags).")
     parser.add_argument("out", type=Path, metavar="OUT.pgn", help="the file to write (replaced if it exists)")
     parser.add_argument("--player", metavar="NAME", help="only this player's games (name or alias)")
-    parser.add_argument("--home", type=Path, help="store folder (default: $KIBITZ_HOME or the user data dir)")
+    parser.add_argument("--home", type=Path, metavar="DIR", help="store folder (default: $KIBITZ_HOME or the user data dir)")
     return parser
 
 
