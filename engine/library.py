@@ -68,6 +68,7 @@ def name_openings(store: Store, *, limit: int | None = None, batch: int = 2000) 
             openings.append((game_id, eco.classify(moves, fen)))
         store.set_openings(openings)
         named += len(openings)
+    return named
 
 
 def delete_games(store: Store, game_ids: Iterable[int]) -> int:
