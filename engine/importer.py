@@ -31,6 +31,7 @@ from typing import Final
 
 from kibitz.engine.pgn import (READ_ERRORS, Chunk, ParsedGame, PgnGame, PgnSource, SkippedGame,
                                parse_chunks)
+from kibitz.engine.pgn_input import NotPgnInput, shown_path
 from kibitz.engine.store import Store, StoreError, StoreFullError, name_key
 from kibitz.engine.words import plural
 
@@ -98,15 +99,19 @@ class ImportSummary:
         """
         head = (f"imported {plural(self.imported, 'game')}, {self.duplicates} already in the store, "
                 f"{len(self.skipped)} skipped")
-        if not any(f.games_read for f in self.files) and len(self.files) == 1 and self.files[0].note:
-            head = f"imported 0 games: {self.files[0].path.name} {_NOTE_PHRASES[self.files[0].note]}"
+        if not any(f.games_read for f in self.files) and len(self.files) == 1:
+            only = self.files[0]
+            if only.note:
+                head = f"imported 0 games: {shown_path(only.path.name)} {_NOTE_PHRASES[only.note]}"
+            elif only.error:
+                head = f"imported 0 games: {only.error}"
         lines = [head + (" (cancelled before the end)" if self.cancelled else "")]
         if self.stopped:
             lines.insert(0, f"{self.stopped}; free space and import the same files again")
         for f in self.files:
             encoding = f" [{f.encoding}]" if f.encoding and f.encoding != "utf-8" else ""
             counts = f.note or (f"{f.imported} imported, {f.duplicates} duplicates, {len(f.skipped)} skipped")
-            lines.append(f"  {f.path}: {counts}{encoding}")
+            lines.append(f"  {shown_path(f.path)}: {counts}{encoding}")
             if f.error:
                 lines.append(f"    error: {f.error}")
         reasons = Counter(_reason_group(game.reason) for _, game in self.skipped)
@@ -183,6 +188,9 @@ def _import_files(store: Store, paths: list[Path], summary: ImportSummary, progr
             source = PgnSource.open(path)
         except OSError as error:
             file_summary.error = f"cannot open: {error.strerror or error}"
+            continue
+        except NotPgnInput as error:
+            file_summary.error = str(error)
             continue
 
         def report(games: int, source: PgnSource = source) -> None:
@@ -318,7 +326,7 @@ def _write_report(home: Path, summary: ImportSummary) -> Path | None:
             for f in summary.files:
                 if not f.skipped:
                     continue
-                out.write(f"# {f.path} ({f.encoding or 'unknown encoding'}): {len(f.skipped)} skipped\n")
+                out.write(f"# {shown_path(f.path)} ({f.encoding or 'unknown encoding'}): {len(f.skipped)} skipped\n")
                 for game in f.skipped:
                     names = f" ({game.headers.get('White', '?')} - {game.headers.get('Black', '?')})" \
                         if game.headers else ""

@@ -14,22 +14,22 @@ started and why it was skipped; nothing is silently repaired.
 
 from __future__ import annotations
 
-import bz2
 import codecs
-import functools
 import hashlib
 import io
 import lzma
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Final
+from typing import IO, Final
 
 import chess
 import chess.pgn
+
+from kibitz.engine.pgn_input import NotPgnInput, CountingReader, open_input
 
 #: Variant tag values that mean ordinary chess (compared case-insensitively).
 STANDARD_VARIANTS: Final = frozenset({"", "standard", "chess", "normal", "from position", "fromposition"})
@@ -100,91 +100,13 @@ def _key_tag(value: str) -> str:
 # Opening files and splitting them into games
 
 
-class _CountingReader(io.RawIOBase):
-    """A raw reader that counts the bytes taken from the file on disk (for progress bars)."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
-        self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._raw.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self.count += n
-        return n
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
-
-
-class _Decompressing(io.RawIOBase):
-    """Decompresses a gzip, xz or bzip2 stream (concatenated members too) in small input steps.
-
-    The standard library's file classes lose everything decompressed in the read call that meets
-    damaged data (up to tens of kilobytes of games); feeding small steps keeps that loss to a few
-    games, so every game before the damage is read. Damage raises ``EOFError`` (cut short) or the
-    codec's own error when the data is read up to it.
-    """
-
-    _STEP: Final = 1 << 12  # compressed bytes per decompress call: ~25 kB of PGN, a handful of games
-
-    def __init__(self, raw: IO[bytes], new_decompressor: Callable[[], Any]) -> None:
-        self._raw = raw
-        self._new = new_decompressor
-        self._decompressor = new_decompressor()
-        self._output = b""
-        self._started = False  # a member has begun (so a cut-off end is an error)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        while not self._output:
-            if self._decompressor.eof:
-                rest = self._decompressor.unused_data
-                self._decompressor = self._new()
-                self._started = False
-                if rest:
-                    self._started = True
-                    self._output = self._decompressor.decompress(rest)
-                    continue
-            data = self._raw.read(self._STEP)
-            if not data:
-                if self._started and not self._decompressor.eof:
-                    raise EOFError("the compressed data ends before its end marker (the file was cut short)")
-                return 0
-            self._started = True
-            self._output = self._decompressor.decompress(data)
-        n = min(len(buffer), len(self._output))
-        buffer[:n] = self._output[:n]
-        self._output = self._output[n:]
-        return n
-
-
-def _decompressor(path: Path, raw: IO[bytes]) -> IO[bytes]:
-    with open(path, "rb") as probe:
-        magic = probe.read(6)
-    new: Callable[[], Any] | None = None
-    if magic.startswith(b"\x1f\x8b"):
-        new = functools.partial(zlib.decompressobj, wbits=16 + zlib.MAX_WBITS)
-    elif magic.startswith(b"\xfd7zXZ\x00"):
-        new = lzma.LZMADecompressor
-    elif magic.startswith(b"BZh"):
-        new = bz2.BZ2Decompressor
-    if new is None:
-        return raw
-    return _Decompressing(raw, new)  # unbuffered: a buffered read() drops what it had when an error comes
-
-
 #: What reading a damaged or unreadable file raises (also what the importer expects from a file).
 READ_ERRORS: Final = (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError)
+#: A line longer than this is not PGN (an endless stream without line ends, such as zero bytes).
+MAX_LINE_BYTES: Final = 1 << 28
 _BLOCK: Final = 1 << 16
 _UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
+_CR_LINE_END: Final = re.compile(rb"\r+\n")
 # Where the chunker looks inside a movetext line: comment and variation marks, and results that
 # end a game (as separate tokens, so "1-0" inside "11-0" or a name does not count).
 _RESULT_MARK: Final = re.compile(rb"(?<![^\s\x00.)}])(?:1-0|0-1|1/2-1/2|\*)(?![^\s\x00({;])")
@@ -213,7 +135,7 @@ class PgnSource:
     ...     for chunk in source.chunks(): ...
     """
 
-    def __init__(self, stream: IO[bytes], *, name: str = "<stream>", counter: _CountingReader | None = None,
+    def __init__(self, stream: IO[bytes], *, name: str = "<stream>", counter: CountingReader | None = None,
                  size: int = 0) -> None:
         self._stream = stream
         self._counter = counter
@@ -226,16 +148,13 @@ class PgnSource:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> PgnSource:
-        """Open ``path`` (plain or compressed).
+        """Open ``path`` (plain or compressed; a pipe, or ``-`` for standard input, too).
 
         :raises OSError: when the file cannot be opened or read.
+        :raises NotPgnInput: for what cannot be a PGN file (a device, an archive, a pipe without a writer).
         """
-        path = Path(path)
-        size = path.stat().st_size
-        counter = _CountingReader(open(path, "rb"))  # noqa: SIM115 - closed by close()
-        buffered = io.BufferedReader(counter, buffer_size=1 << 16)
-        stream = _decompressor(path, buffered)
-        return cls(stream, name=str(path), counter=counter, size=size)
+        stream, counter, size, name = open_input(path)
+        return cls(stream, name=name, counter=counter, size=size)
 
     @property
     def encoding(self) -> str:
@@ -283,7 +202,8 @@ class PgnSource:
         """
         # read1 (one underlying read), so a read error loses no text that came before it
         read = getattr(self._stream, "read1", self._stream.read)
-        pending = b""
+        pending: list[bytes] = []  # the pieces of the line not yet ended
+        pending_size = 0
         decoder: codecs.IncrementalDecoder | None = None
         count = 0
         try:
@@ -299,24 +219,35 @@ class PgnSource:
             while block:
                 if decoder is not None:
                     block = decoder.decode(block).encode("utf-8")
-                data = pending + block
+                if b"\n" not in block and b"\r" not in block:
+                    # Inside a long line (a comment of megabytes): keep the pieces, join once at its end.
+                    pending.append(block)
+                    pending_size += len(block)
+                    if pending_size > MAX_LINE_BYTES:
+                        raise ValueError(f"a line longer than {MAX_LINE_BYTES >> 20} MB: this is not PGN text")
+                    block = read(_BLOCK)
+                    continue
+                data = b"".join(pending) + block
                 held = b""
                 if b"\r" in data:
-                    if data.endswith(b"\r"):  # may be half of a CRLF split between blocks
-                        data, held = data[:-1], b"\r"
-                    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                    trimmed = data.rstrip(b"\r")
+                    # CRs at the end may be half of a line end split between blocks
+                    data, held = trimmed, data[len(trimmed):]
+                    # "\r\r\n" is one line end (a file converted to CRLF twice), as is "\r\n" or "\r"
+                    data = _CR_LINE_END.sub(b"\n", data).replace(b"\r", b"\n")
                 lines = data.split(b"\n")
-                pending = lines.pop() + held
+                rest = lines.pop() + held
+                pending, pending_size = [rest], len(rest)
                 count += len(lines)
                 yield from lines
                 block = read(_BLOCK)
         except READ_ERRORS as error:
-            where = f"line {count + 1}" if pending or not count else f"the end of line {count}"
+            where = f"line {count + 1}" if pending_size or not count else f"the end of line {count}"
             self.error = f"the file is damaged or cut short at {where}: {_describe(error)}"
-            pending = b""  # a line cut by the damage is not trusted
-        pending = pending.rstrip(b"\r")
-        if pending:
-            yield pending
+            pending = []  # a line cut by the damage is not trusted
+        last = b"".join(pending).rstrip(b"\r")
+        if last:
+            yield last
 
     def chunks(self) -> Iterator[Chunk]:
         """Split the file into per-game text chunks, without parsing the moves.
