@@ -113,6 +113,8 @@ _RESULT_MARK: Final = re.compile(rb"(?<![^\s\x00.)}])(?:1-0|0-1|1/2-1/2|\*)(?![^
 _MARKS: Final = re.compile(rb"[{};()]|" + _RESULT_MARK.pattern)
 _CLOSED_COMMENT: Final = re.compile(rb"\{[^}]*\}")
 _BLANKS: Final = b" \t\r\n\x00\x0b\x0c"  # NUL bytes pad some real files
+_HELD_LINES: Final = 5000  # a comment or variation open this long after a suspect line ran on
+_HELD_BYTES: Final = 1 << 22
 _MOVE_ONE: Final = re.compile(rb"1\.\s*(?:[NBRQK]?[a-h]?[1-8]?x?[a-h][1-8]|O-O)")
 _TAG_LINE: Final = re.compile(chess.pgn.TAG_REGEX.pattern.encode())
 
@@ -265,23 +267,67 @@ class PgnSource:
         lines become ``;`` (comment) lines, so python-chess never ends a game early at a blank line
         inside its movetext and line numbers inside the chunk still match the file.
         """
+        return self._chunks(_Pushback(enumerate(self._lines(), 1)), final=True)
+
+    def _chunks(self, numbered: _Pushback, *, final: bool) -> Iterator[Chunk]:
+        """The chunker over numbered lines; ``final``: the file's own lines (its read error is reported)."""
         lines: list[bytes] = []
         start = 0
         number = 0
         in_movetext = blank_after_movetext = False
         in_comment = blank_in_comment = terminated = False
-        blanks_after_tags = comment_line = 0
+        blanks_after_tags = comment_line = variation_line = 0
         depth = 0
 
         cut_at = 0  # the line of the tag that cut the previous game's movetext, when this chunk starts there
         cut_here = 0
+        # Where a comment or variation with a blank line meets what may be the next game (its tags, or
+        # move 1): the chunk goes on, as python-chess reads it, but keeps the lines from there to cut
+        # it at that line if the whole does not read and the rest does (the comment ran on).
+        suspect: tuple[int, str] | None = None  # (index in lines, the problem of the game cut there)
+        held: list[tuple[int, bytes]] = []
+        held_bytes = 0
 
         def chunk(problem: str | None = None) -> Chunk:
             if problem is None and cut_at and not _starts_at_move_one(lines):
                 problem = f"the rest of a game cut by the tag line at line {cut_at} (its moves do not start at move 1)"
             return Chunk(start, self._decode(b"\n".join(lines)), problem)
 
-        for number, line in enumerate(self._lines(), 1):
+        def cut_at_suspect(problem: str | None, *, check: bool = True) -> Chunk | None:
+            """The game before the suspect line, when the chunk is to be cut there (its rest goes back)."""
+            assert suspect is not None
+            if check and not self._ran_on(chunk(problem), held):
+                return None
+            index, why = suspect
+            del lines[index:]
+            numbered.push(held)
+            return chunk(why)
+
+        while True:
+            item = numbered.next()
+            if item is None:
+                if suspect is not None and lines:
+                    cut = cut_at_suspect(None)
+                    if cut is not None:
+                        yield cut
+                        lines, suspect, held, held_bytes = [], None, [], 0
+                        in_movetext = blank_after_movetext = in_comment = blank_in_comment = terminated = False
+                        depth = blanks_after_tags = cut_at = 0
+                        continue
+                break
+            number, line = item
+            if suspect is not None:
+                held.append(item)
+                held_bytes += len(line)
+                if (in_comment or depth) and (len(held) > _HELD_LINES or held_bytes > _HELD_BYTES):
+                    # Open for too long: the comment or variation did run on into other games.
+                    cut = cut_at_suspect(None, check=False)
+                    assert cut is not None
+                    yield cut
+                    lines, suspect, held, held_bytes = [], None, [], 0
+                    in_movetext = blank_after_movetext = in_comment = blank_in_comment = terminated = False
+                    depth = blanks_after_tags = cut_at = 0
+                    continue
             stripped = line.strip(_BLANKS)
             if stripped.startswith(_BOM):  # files joined with cat, each with its byte order mark
                 line = stripped = stripped[len(_BOM):]
@@ -298,12 +344,18 @@ class PgnSource:
             first = stripped[:1]
             problem = None
             cut_here = 0
-            if in_comment and blank_in_comment and (_TAG_LINE.match(stripped) or _MOVE_ONE.match(stripped)):
-                # A comment left open runs into the next game (its tags, or its first move after a blank
-                # line): end it here, not at the end of the file. A real comment rarely does this.
-                problem = f"a comment opened at line {comment_line} is never closed"
-            elif in_comment:
-                pass
+            if in_comment or depth:
+                if suspect is None and (_TAG_LINE.match(stripped) or _MOVE_ONE.match(stripped)) and \
+                        (blank_in_comment if in_comment else first == b"[" or blank_after_movetext):
+                    # Maybe a comment or variation left open running into the next game, maybe its text.
+                    what, opened = ("comment", comment_line) if in_comment else ("variation", variation_line)
+                    suspect = (len(lines), f"a {what} opened at line {opened} is never closed")
+                    held, held_bytes = [item], len(line)
+                if in_comment:
+                    pass
+                elif first == b"%":
+                    lines.append(b";")  # an escaped line
+                    continue
             elif first == b"[" and (not in_movetext or _TAG_LINE.match(stripped)):
                 # (in movetext, a "[" line that is no tag pair is movetext, as python-chess reads it)
                 if in_movetext and not (terminated or blank_after_movetext):
@@ -324,9 +376,17 @@ class PgnSource:
                 problem = ""  # two blank lines end a game's tags without movetext (as in python-chess)
             if problem is not None:
                 if lines:
+                    if suspect is not None:  # (held ends with this line: it is read again after the cut)
+                        cut = cut_at_suspect(problem or None)
+                        if cut is not None:
+                            yield cut
+                            lines, suspect, held, held_bytes = [], None, [], 0
+                            in_movetext = blank_after_movetext = in_comment = blank_in_comment = terminated = False
+                            depth = blanks_after_tags = cut_at = 0
+                            continue
                     yield chunk(problem or None)
                 cut_at = cut_here
-                lines = []
+                lines, suspect, held, held_bytes = [], None, [], 0
                 in_movetext = blank_after_movetext = False
                 in_comment = blank_in_comment = terminated = False
                 depth = blanks_after_tags = 0
@@ -360,6 +420,8 @@ class PgnSource:
                     elif token == b";":
                         break  # the rest of the line is a comment: braces in it open nothing
                     elif token == b"(":
+                        if not depth:
+                            variation_line = number
                         depth += 1
                     elif token == b")":
                         depth = max(depth - 1, 0)
@@ -386,7 +448,10 @@ class PgnSource:
                     terminated = not rest[result.end():].strip(_BLANKS)
                 elif rest.strip(_BLANKS):
                     terminated = False
-        if self.error is not None:
+        if not final:
+            if lines:
+                yield chunk()
+        elif self.error is not None:
             if lines and not terminated:
                 yield chunk(f"the game is cut off where the file ends early: {self.error}")
             else:
@@ -396,10 +461,40 @@ class PgnSource:
         elif lines:
             yield chunk()
 
+    def _ran_on(self, whole: Chunk, rest: list[tuple[int, bytes]]) -> bool:
+        """Whether a comment or variation ran on into the next game: the whole chunk does not read,
+        and the lines from the suspect line on begin with a game that does (else nothing is cut, so
+        no game is made from a comment's text).
+        """
+        counts = self._utf8_games, self._cp1252_games  # what is decoded here is decoded again later
+        try:
+            if isinstance(parse_chunk(whole), PgnGame):
+                return False
+            first = next(self._chunks(_Pushback(iter(rest)), final=False), None)
+            return first is not None and isinstance(parse_chunk(first), PgnGame)
+        finally:
+            self._utf8_games, self._cp1252_games = counts
+
     def games(self) -> Iterator[ParsedGame]:
         """Parse the file's games one after the other in this process."""
         for chunk in self.chunks():
             yield parse_chunk(chunk)
+
+
+class _Pushback:
+    """An iterator of numbered lines that takes lines back, to be read again first."""
+
+    def __init__(self, items: Iterator[tuple[int, bytes]]) -> None:
+        self._items = items
+        self._back: list[tuple[int, bytes]] = []  # reversed: the next one last
+
+    def next(self) -> tuple[int, bytes] | None:
+        if self._back:
+            return self._back.pop()
+        return next(self._items, None)
+
+    def push(self, items: list[tuple[int, bytes]]) -> None:
+        self._back.extend(reversed(items))
 
 
 def _starts_at_move_one(lines: list[bytes]) -> bool:
