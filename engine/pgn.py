@@ -619,6 +619,7 @@ def parse_chunk(chunk: Chunk) -> ParsedGame:
 _TOKEN: Final = re.compile(r"\{[^}]*\}|\{|;[^\n]*|[()]|\$\d+|1-0|0-1|1/2-1/2|\*|\d+(?:\.+|(?=[A-Za-z]))"
                            r"|[?!]+|[^\s\x00-\x1f\x7f{};()$?!]+")
 _MOVE_NUMBER: Final = re.compile(r"\d+\.*")
+_MOVE_SHAPED: Final = re.compile(r"[PNBRQK]?[a-h]?[0-9]?[x:-]?[a-z][0-9]")  # a piece or file, then a square-ish
 _TAG: Final = re.compile(chess.pgn.TAG_REGEX.pattern.lstrip("^"))  # python-chess's, usable at an offset
 
 
@@ -679,6 +680,9 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
         try:
             move = board.parse_san(token)
         except ValueError as error:
+            whole_move = chess.pgn.MOVETEXT_REGEX.fullmatch(token)
+            if not (_garbage(token) or (whole_move and whole_move.group(1))):
+                return None  # an annotation ("±", "N", "e.p.") or a move inside one ("Qxf7++"): the visitor reads it
             return _bad_token(chunk, headers, position, number, len(moves), _describe(error))
         if not move:
             return _bad_token(chunk, headers, position, number, len(moves), f"null move {token!r}")
@@ -692,6 +696,33 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
     moves_tuple = tuple(moves)
     return PgnGame(chunk.line, headers, start_fen, moves_tuple, tuple(sans), result,
                    dedup_key(headers, start_fen, moves_tuple))
+
+
+def _garbage(token: str) -> bool:
+    """Whether a token is a move gone wrong ("Qxd9", "Nf9") that python-chess would drop without a word.
+
+    python-chess ignores text in which it finds no move; that is right for annotations ("±", "+-",
+    "N", "D", "e.p.", "[%clk 0:01:00]") and wrong for a move with a typo, which would make the next
+    move the other side's. A token in which it finds a move ("Qxf7++", "Pe4") is read as that move.
+    """
+    return _MOVE_SHAPED.match(token) is not None and not any(
+        match.group(1) for match in chess.pgn.MOVETEXT_REGEX.finditer(token))
+
+
+def _first_garbage(chunk: Chunk) -> str | None:
+    """Why python-chess's reading of a game is not whole: a mainline token it dropped (see :func:`_garbage`)."""
+    text = chunk.text
+    depth = 0
+    for token in _TOKEN.finditer(text, _read_headers(text)[1]):
+        mark = token.group()
+        if mark == "(":
+            depth += 1
+        elif mark == ")":
+            depth = max(depth - 1, 0)
+        elif not depth and mark[0] not in "{;$" and _garbage(mark):
+            line = chunk.line + text.count("\n", 0, token.start())
+            return f"bad move text: invalid san: {mark!r} (line {line})"
+    return None
 
 
 def _bad_token(chunk: Chunk, headers: dict[str, str], position: int, number: int, ply: int,
@@ -714,7 +745,7 @@ def _parse_with_visitor(chunk: Chunk) -> ParsedGame:
         return SkippedGame(chunk.line, visitor.skip_reason, headers)
     if visitor.error is not None:
         return SkippedGame(chunk.line, f"bad move text: {visitor.error}", headers)
-    unclosed = _unclosed(chunk)
+    unclosed = _unclosed(chunk) or _first_garbage(chunk)
     if unclosed is not None:
         return SkippedGame(chunk.line, unclosed, headers)
     if not visitor.moves:

@@ -574,3 +574,33 @@ def test_every_line_end_keeps_the_tags(end: str) -> None:
     assert [(g.headers.get("White"), g.headers.get("Event"), len(g.moves)) for g in games if isinstance(g, PgnGame)] \
         == [("A", "Club", 7), ("B", "Club", 7)]
     assert [g.line for g in games] == [1, 11]
+
+
+_ANNOTATED = {"±": ("3. Bc4", "3. Bc4 ±"), "+-": ("3. Bc4", "3. Bc4 +-"), "++": ("Qxf7#", "Qxf7++"),
+              "N": ("3. Bc4", "3. Bc4 N"), "D": ("3. Bc4", "3. Bc4 D"), "=+ ∓": ("3. Bc4", "3. Bc4 =+ ∓"),
+              "Pe4": ("1. e4", "1. Pe4"), "result then a tag": ("1-0\n", '1-0 [White "x"]\n'),
+              "clock outside braces": ("3. Bc4", "3. Bc4 [%clk 0:01:00]")}
+
+
+@pytest.mark.parametrize("case", list(_ANNOTATED))
+def test_games_python_chess_reads_whole_are_not_skipped(case: str) -> None:
+    old, new = _ANNOTATED[case]
+    text = GAME.format(white="A").replace(old, new, 1)
+    [game] = games_of(text)
+    theirs = chess.pgn.read_game(io.StringIO(text))
+    assert theirs is not None and not theirs.errors
+    assert isinstance(game, PgnGame), game
+    assert game.moves == tuple(m.uci() for m in theirs.mainline_moves()) and len(game.moves) == 7
+
+
+@pytest.mark.parametrize("capture", ["exd6 e.p.", "exd6e.p."])
+def test_en_passant_marks_are_read(capture: str) -> None:
+    text = f'[White "A"]\n[Black "B"]\n\n1. e4 Nf6 2. e5 d5 3. {capture} e6 *\n'
+    [game] = games_of(text)
+    assert isinstance(game, PgnGame) and game.moves[4:] == ("e5d6", "e7e6")
+
+
+def test_a_typo_after_an_annotation_is_still_reported() -> None:
+    """The visitor reads annotations; python-chess would drop "Qxd9" there too, so it is looked for."""
+    [game] = games_of(GAME.format(white="A").replace("3. Bc4", "3. Bc4 ± Qxd9"))
+    assert isinstance(game, SkippedGame) and "Qxd9" in game.reason and "line 9" in game.reason
