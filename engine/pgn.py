@@ -91,6 +91,23 @@ def dedup_key(headers: dict[str, str], fen: str | None, moves: Iterable[str]) ->
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def starting_board(fen: str | None) -> chess.Board:
+    """The board a game starts from: Chess960 where the position's castling rights say so.
+
+    A game from a position whose castling rooks or king stand off the standard squares is a
+    Chess960 game whatever its tags say (python-chess reads a FEN tag so); a plain ``chess.Board(fen)``
+    would drop those castling rights, and castling (stored king-takes-rook) would then be illegal.
+
+    >>> starting_board("bqnb1rkr/pppppppp/8/8/8/8/PPPPPPPP/BQNB1RKR w KQkq - 0 1").chess960
+    True
+    """
+    if not fen:
+        return chess.Board()
+    board = chess.Board(fen, chess960=True)
+    board.chess960 = board.has_chess960_castling_rights()
+    return board
+
+
 def _key_tag(value: str) -> str:
     value = " ".join(value.split()).casefold()
     return value if value.strip("?.-") else ""  # unknown or not applicable

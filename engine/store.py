@@ -39,7 +39,7 @@ import chess
 import chess.pgn
 import platformdirs
 
-from kibitz.engine.pgn import GAME_ID_TAG, KEY_TAGS, PgnGame, dedup_key
+from kibitz.engine.pgn import GAME_ID_TAG, KEY_TAGS, PgnGame, dedup_key, starting_board
 
 DB_NAME: Final = "kibitz.sqlite3"
 RESULTS: Final = frozenset({"1-0", "0-1", "1/2-1/2", "*"})
@@ -451,7 +451,7 @@ class Store:
         :raises ValueError: for an invalid ``fen``.
         """
         if fen is not None:
-            fen = chess.Board(fen).fen()
+            fen = starting_board(fen).fen()
             fen = None if fen == chess.STARTING_FEN else fen
         white, black = self._player(white_id), self._player(black_id)
         tags = {"Event": event or "kibitz game", "Site": "kibitz", "Date": _today(), "Round": "-",
@@ -598,8 +598,11 @@ class Store:
     def _pgn_game(self, game_id: int) -> chess.pgn.Game:
         record = self.game(game_id)
         tags = self.tags(game_id)
-        board = chess.Board(record.fen) if record.fen else chess.Board()
-        game = chess.pgn.Game.from_board(board)
+        game = chess.pgn.Game.from_board(starting_board(record.fen))
+        if "Variant" not in tags:
+            # A Chess960 position is told by its castling rights when read back; a "Chess960" tag would
+            # make the game a variant that is not imported.
+            game.headers.pop("Variant", None)
         for name, value in tags.items():
             if name not in ("FEN", "SetUp", "Result"):
                 game.headers[name] = value

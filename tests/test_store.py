@@ -14,7 +14,7 @@ from pathlib import Path
 import chess
 import pytest
 
-from kibitz.engine.pgn import PgnGame, read_games
+from kibitz.engine.pgn import PgnGame, read_games, starting_board
 from kibitz.engine.store import SCHEMA_VERSION, Store, default_home
 
 DATA = Path(__file__).parent / "data"
@@ -322,3 +322,70 @@ def test_migration_keeps_a_reimport_of_the_same_file_a_duplicate(tmp_path: Path)
     db.close()
     with Store.open(tmp_path) as store:
         assert store.import_games(games) == (0, 40)
+
+
+# --------------------------------------------------------------------------------------------------
+# issue 18: Chess960 positions, distinct games kept apart, names
+
+
+def chess960_games(count: int) -> tuple[str, list[list[str]]]:
+    """PGN of games from Chess960 starts that castle, without a Variant tag (as some sites write "From
+    Position" games), and each game's moves as python-chess plays them (castling king-takes-rook)."""
+    import random
+
+    texts, moves = [], []
+    rng = random.Random(960)
+    while len(texts) < count:
+        board = chess.Board.from_chess960_pos(rng.randrange(960))
+        if not board.has_chess960_castling_rights():
+            continue  # a start whose castling is the standard one
+        castled = False
+        while not board.is_game_over() and len(board.move_stack) < 30:
+            legal = list(board.legal_moves)
+            castles = [m for m in legal if board.is_castling(m)]
+            castled = castled or bool(castles)
+            board.push(castles[0] if castles else rng.choice(legal))
+        if not castled:
+            continue
+        game = chess.pgn.Game.from_board(board)
+        game.headers["White"], game.headers["Black"] = "Alice", f"Bob {len(texts)}"
+        if len(texts) % 2:
+            game.headers["Variant"] = "From Position"
+        else:
+            del game.headers["Variant"]
+        texts.append(str(game))
+        moves.append([m.uci() for m in board.move_stack])
+    return "\n\n".join(texts) + "\n", moves
+
+
+def test_chess960_positions_are_stored_exported_and_read_back_as_chess960(store: Store, tmp_path: Path) -> None:
+    from kibitz.engine.report import write_report
+
+    text, moves = chess960_games(8)
+    source = tmp_path / "960.pgn"
+    source.write_text(text, encoding="utf-8")
+    games = [g for g in read_games(source) if isinstance(g, PgnGame)]
+    assert [list(g.moves) for g in games] == moves
+    alice = store.add_player("Alice")
+    assert store.import_games(games) == (8, 0)
+    for game_id, expected in zip(store.game_ids(), moves):
+        record = store.game(game_id)
+        board = starting_board(record.fen)
+        assert board.chess960 and list(record.moves) == expected
+        for uci in record.moves:
+            move = chess.Move.from_uci(uci)
+            assert board.is_legal(move)
+            board.push(move)
+
+    exported = tmp_path / "export.pgn"
+    store.export_pgn(store.game_ids(), exported)
+    back = [g for g in read_games(exported) if isinstance(g, PgnGame)]
+    assert [list(g.moves) for g in back] == moves
+    assert all(g.headers.get("Variant", "From Position") == "From Position" for g in back)
+    assert store.import_games(back) == (0, 8)
+    with Store.open(tmp_path / "other") as other:
+        assert other.import_games(back) == (8, 0)
+
+    report = tmp_path / "alice.html"
+    profile = write_report(store, alice, report)
+    assert profile.player.name == "Alice" and "Alice" in report.read_text(encoding="utf-8")
