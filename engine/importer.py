@@ -32,7 +32,7 @@ from typing import Final
 from kibitz.engine.pgn import (READ_ERRORS, Chunk, ParsedGame, PgnGame, PgnSource, SkippedGame,
                                parse_chunks)
 from kibitz.engine.pgn_input import NotPgnInput, shown_path
-from kibitz.engine.store import Store, StoreError, StoreFullError, name_key
+from kibitz.engine.store import Store, StoreBusyError, StoreError, StoreFullError, name_key
 from kibitz.engine.words import plural
 
 #: (bytes_done, bytes_total, games_so_far) over all files of one import.
@@ -71,8 +71,10 @@ class ImportSummary:
     files: list[FileSummary] = field(default_factory=list)
     cancelled: bool = False
     report_path: Path | None = None
-    #: Why the import stopped before the end although the files were readable: the disk is full.
+    #: Why the import stopped before the end although the files were readable: the disk is full, or
+    #: another program held the store's lock too long; ``retry`` says what to do.
     stopped: str | None = None
+    retry: str = ""
 
     @property
     def imported(self) -> int:
@@ -107,7 +109,7 @@ class ImportSummary:
                 head = f"imported 0 games: {only.error}"
         lines = [head + (" (cancelled before the end)" if self.cancelled else "")]
         if self.stopped:
-            lines.insert(0, f"{self.stopped}; free space and import the same files again")
+            lines.insert(0, f"{self.stopped}; {self.retry.format(again='import the same files again')}")
         for f in self.files:
             encoding = f" [{f.encoding}]" if f.encoding and f.encoding != "utf-8" else ""
             counts = f.note or (f"{f.imported} imported, {f.duplicates} duplicates, {len(f.skipped)} skipped")
@@ -163,8 +165,9 @@ def import_files(store: Store, paths: Sequence[str | os.PathLike[str]], *,
     summary = ImportSummary()
     try:
         _import_files(store, [Path(p) for p in paths], summary, progress, cancel, workers)
-    except StoreFullError as error:
+    except (StoreFullError, StoreBusyError) as error:
         summary.stopped = f"{error}; {summary.imported} games were imported and are safe"
+        summary.retry = error.retry
     if summary.skipped:
         summary.report_path = _write_report(store.home, summary)
     return summary
@@ -354,7 +357,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ensure_player(store: Store, name: str, aliases: list[str]) -> str:
-    player = store.find_player(name) or store.add_player(name)
+    player = store.find_or_add_player(name)
     notes = []
     for alias in [name, *aliases]:
         try:
@@ -409,7 +412,8 @@ def _run(args: argparse.Namespace) -> int:
                 bar.close()
         elapsed = time.perf_counter() - started
     if summary.stopped:
-        print(f"kibitz import: {summary.stopped}; free space and run the same command again", file=sys.stderr)
+        print(f"kibitz import: {summary.stopped}; {summary.retry.format(again='run the same command again')}",
+              file=sys.stderr)
         return 1
     print(summary.text())
     print(f"{plural(sum(f.games_read for f in summary.files), 'game')} read in {elapsed:.1f} s")

@@ -20,6 +20,7 @@ import io
 import lzma
 import os
 import re
+import unicodedata
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,9 @@ from kibitz.engine.pgn_input import NotPgnInput, CountingReader, open_input
 STANDARD_VARIANTS: Final = frozenset({"", "standard", "chess", "normal", "from position", "fromposition"})
 RESULTS: Final = frozenset({"1-0", "0-1", "1/2-1/2", "*"})
 KEY_TAGS: Final = ("White", "Black", "Date", "Event", "Round", "Site")
+#: Tags that tell apart games alike in the others (two quick games of one pair on one day, same
+#: moves); a game keyed before they counted keeps its key when it has none of them.
+MORE_KEY_TAGS: Final = ("UTCDate", "UTCTime", "Time", "Link", "GameId")
 #: The tag holding a game's id when it was played in the app (it survives export and import).
 GAME_ID_TAG: Final = "KibitzGameId"
 
@@ -87,8 +91,20 @@ def dedup_key(headers: dict[str, str], fen: str | None, moves: Iterable[str]) ->
     if headers.get(GAME_ID_TAG):
         return hashlib.sha1(f"kibitz-game\x1e{headers[GAME_ID_TAG]}".encode()).hexdigest()
     tags = "\x1f".join(_key_tag(headers.get(tag, "")) for tag in KEY_TAGS)
+    more = [_key_tag(headers.get(tag, "")) for tag in MORE_KEY_TAGS]
+    if any(more):
+        tags += "\x1d" + "\x1f".join(more)
     text = f"{tags}\x1e{fen or ''}\x1e{' '.join(moves)}"
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def distinct_game_key(key: str, fen: str | None, moves: Iterable[str]) -> str:
+    """The key of a game whose id tag (:data:`GAME_ID_TAG`) a different stored game already has.
+
+    Copied tags must not merge different games; the moves tell them apart (a game is the same
+    when one's moves continue the other's, as an export taken mid-game does).
+    """
+    return hashlib.sha1(f"{key}\x1e{fen or ''}\x1e{' '.join(moves)}".encode()).hexdigest()
 
 
 def starting_board(fen: str | None) -> chess.Board:
@@ -108,8 +124,32 @@ def starting_board(fen: str | None) -> chess.Board:
     return board
 
 
+#: Characters that show nothing and are no format character: fillers.
+_INVISIBLE: Final = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def clean_name(text: str) -> str:
+    """A name or tag as people see it: Unicode NFC, invisible characters dropped, spaces collapsed.
+
+    ``"Jose\u0301"`` (decomposed) and ``"José"`` are one name, as are ``"Al\u200bice"`` and ``"Alice"``.
+
+    >>> clean_name("  Al\u200bice   Smith ")
+    'Alice Smith'
+    """
+    text = unicodedata.normalize("NFC", text)
+    if not text.isprintable() or not _INVISIBLE.isdisjoint(text):
+        text = "".join(c for c in text if c not in _INVISIBLE and (c.isspace() or unicodedata.category(c) not in
+                                                                   ("Cf", "Cc", "Co", "Cs", "Cn")))
+    return " ".join(text.split())
+
+
+def name_key(name: str) -> str:
+    """The form in which player names are compared: :func:`clean_name`, case-folded."""
+    return unicodedata.normalize("NFC", clean_name(name).casefold())
+
+
 def _key_tag(value: str) -> str:
-    value = " ".join(value.split()).casefold()
+    value = name_key(value)
     return value if value.strip("?.-") else ""  # unknown or not applicable
 
 
