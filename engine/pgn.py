@@ -519,16 +519,16 @@ class PgnSource:
             yield chunk()
 
     def _ran_on(self, whole: Chunk, rest: list[tuple[int, bytes]]) -> bool:
-        """Whether a comment or variation ran on into the next game: the whole chunk does not read,
-        and the lines from the suspect line on begin with a game that does (else nothing is cut, so
-        no game is made from a comment's text).
+        """Whether a comment or variation ran on into the next games: the whole chunk does not read,
+        and the lines from the suspect line on hold a game that does (else nothing is cut, so no
+        game is made from a comment's text; a next game with a comment left open too is cut itself).
         """
         counts = self._utf8_games, self._cp1252_games  # what is decoded here is decoded again later
         try:
             if isinstance(parse_chunk(whole), PgnGame):
                 return False
-            first = next(self._chunks(_Pushback(iter(rest)), final=False), None)
-            return first is not None and isinstance(parse_chunk(first), PgnGame)
+            return any(isinstance(parse_chunk(part), PgnGame)
+                       for part in self._chunks(_Pushback(iter(rest)), final=False))
         finally:
             self._utf8_games, self._cp1252_games = counts
 

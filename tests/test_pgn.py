@@ -12,7 +12,7 @@ from pathlib import Path
 
 import chess
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kibitz.engine.pgn import (Chunk, PgnGame, PgnSource, SkippedGame, dedup_key, parse_chunk, parse_chunks,
@@ -404,6 +404,7 @@ def _python_chess_moves(text: str) -> tuple[tuple[str, ...], bool]:
 @given(picks=st.lists(st.integers(0, len(_GAMES) - 1), min_size=1, max_size=4),
        edits=st.lists(st.tuples(st.integers(0, 3), st.floats(0, 1), _MUTATIONS), max_size=5),
        tagless=st.lists(st.integers(1, 3), max_size=1))
+@example(picks=[0, 0, 0], edits=[(0, 0.0, "{"), (1, 0.0, "{")], tagless=[])  # two comments left open in a row
 def test_mutated_real_games_are_read_whole_or_reported(picks: list[int], edits: list[tuple[int, float, str]],
                                                       tagless: list[int]) -> None:
     """Every game read is exactly python-chess's reading of one input game's text; none shortened or merged."""
