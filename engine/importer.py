@@ -346,7 +346,7 @@ def _write_report(home: Path, summary: ImportSummary) -> Path | None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kibitz import", description="Import games from PGN files "
                                      "(plain, .gz, .xz or .bz2) into the kibitz store.")
-    parser.add_argument("files", nargs="+", type=Path, help="PGN files")
+    parser.add_argument("files", nargs="+", type=Path, help="PGN files, pipes, or - for standard input")
     parser.add_argument("--player", metavar="NAME", help="the person these games belong to (created if new)")
     parser.add_argument("--alias", metavar="OTHER", action="append", default=[],
                         help="another name the player appears under in the files (repeatable)")
