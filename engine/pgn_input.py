@@ -146,7 +146,7 @@ def open_input(path: str | os.PathLike[str]) -> tuple[IO[bytes], CountingReader,
                 break
             head += more
         _refuse_containers(head, name)
-        counter = CountingReader(raw, head)  # type: ignore[arg-type]
+        counter = CountingReader(raw, head)
         buffered = io.BufferedReader(counter, buffer_size=1 << 16)
         new = _decompressor_for(head)
         # unbuffered: a buffered read() drops what it had when an error comes
