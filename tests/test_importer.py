@@ -116,7 +116,7 @@ def test_kibitz_import_command_runs_as_a_process(tmp_path: Path) -> None:
 # faults at the command line (issue 9): one sentence on stderr, never a traceback
 
 
-@pytest.mark.parametrize("name", ["   ", "", "\t\n", "\u3000"])
+@pytest.mark.parametrize("name", ["   ", "", "\t\n", "\u3000", "\u200b\u200d", "\ufeff "])
 def test_an_empty_player_name_is_refused_before_the_store_is_opened(home: Path, name: str,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     assert import_main([str(JOWEN), "--player", name]) == 2
