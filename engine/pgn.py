@@ -519,13 +519,19 @@ class PgnSource:
             yield chunk()
 
     def _ran_on(self, whole: Chunk, rest: list[tuple[int, bytes]]) -> bool:
-        """Whether a comment or variation ran on into the next games: the whole chunk does not read,
-        and the lines from the suspect line on hold a game that does (else nothing is cut, so no
-        game is made from a comment's text; a next game with a comment left open too is cut itself).
+        """Whether a comment or variation ran on into the next games, so the chunk is cut at the suspect line.
+
+        Yes when the whole chunk is left open to its end; or when a game in the rest reads and the
+        whole does not, or the rest holds a game's tag block (tags, a blank line, movetext) that a
+        later ``}`` only seemed to join to this game. Otherwise the text is the game's own comment:
+        nothing is cut, and no game is made from a comment's text.
         """
         counts = self._utf8_games, self._cp1252_games  # what is decoded here is decoded again later
         try:
-            if isinstance(parse_chunk(whole), PgnGame):
+            read = parse_chunk(whole)
+            if isinstance(read, SkippedGame) and read.reason.endswith("is never closed"):
+                return True
+            if isinstance(read, PgnGame) and not _holds_tag_block(rest):
                 return False
             return any(isinstance(parse_chunk(part), PgnGame)
                        for part in self._chunks(_Pushback(iter(rest)), final=False))
@@ -552,6 +558,22 @@ class _Pushback:
 
     def push(self, items: list[tuple[int, bytes]]) -> None:
         self._back.extend(reversed(items))
+
+
+def _holds_tag_block(lines: list[tuple[int, bytes]]) -> bool:
+    """Whether the lines hold a game's start: tag lines, a blank line, then a line of movetext."""
+    tags = blank = False
+    for _, line in lines:
+        stripped = line.strip(_BLANKS)
+        if _TAG_LINE.match(stripped):
+            tags, blank = True, False
+        elif not stripped:
+            blank = tags
+        elif tags and blank:
+            return True
+        else:
+            tags = blank = False
+    return False
 
 
 def _starts_at_move_one(lines: list[bytes]) -> bool:

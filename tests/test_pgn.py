@@ -405,6 +405,8 @@ def _python_chess_moves(text: str) -> tuple[tuple[str, ...], bool]:
        edits=st.lists(st.tuples(st.integers(0, 3), st.floats(0, 1), _MUTATIONS), max_size=5),
        tagless=st.lists(st.integers(1, 3), max_size=1))
 @example(picks=[0, 0, 0], edits=[(0, 0.0, "{"), (1, 0.0, "{")], tagless=[])  # two comments left open in a row
+@example(picks=[0, 0], edits=[(0, 0.0, "{"), (1, 1.0, "{")], tagless=[])  # the next one opens after its result
+@example(picks=[0, 0], edits=[(0, 0.0, "{"), (1, 0.0, "}")], tagless=[])  # the next game's "}" closes it
 def test_mutated_real_games_are_read_whole_or_reported(picks: list[int], edits: list[tuple[int, float, str]],
                                                       tagless: list[int]) -> None:
     """Every game read is exactly python-chess's reading of one input game's text; none shortened or merged."""
