@@ -350,27 +350,34 @@ class PgnSource:
                 problem = f"the rest of a game cut by the tag line at line {cut_at} (its moves do not start at move 1)"
             return Chunk(start, self._decode(b"\n".join(lines)), problem)
 
+        def restart() -> None:
+            """Forget the game read so far: the next line begins a chunk."""
+            nonlocal lines, suspect, held, held_bytes, in_movetext, blank_after_movetext, in_comment, \
+                blank_in_comment, terminated, depth, blanks_after_tags
+            lines, suspect, held, held_bytes = [], None, [], 0
+            in_movetext = blank_after_movetext = in_comment = blank_in_comment = terminated = False
+            depth = blanks_after_tags = 0
+
         def cut_at_suspect(problem: str | None, *, check: bool = True) -> Chunk | None:
-            """The game before the suspect line, when the chunk is to be cut there (its rest goes back)."""
+            """The game before the suspect line, when the chunk is to be cut there: its rest is read again."""
+            nonlocal cut_at
             assert suspect is not None
             if check and not self._ran_on(chunk(problem), held):
                 return None
             index, why = suspect
             del lines[index:]
             numbered.push(held)
-            return chunk(why)
+            cut = chunk(why)
+            restart()
+            cut_at = 0
+            return cut
 
         while True:
             item = numbered.next()
             if item is None:
-                if suspect is not None and lines:
-                    cut = cut_at_suspect(None)
-                    if cut is not None:
-                        yield cut
-                        lines, suspect, held, held_bytes = [], None, [], 0
-                        in_movetext = blank_after_movetext = in_comment = blank_in_comment = terminated = False
-                        depth = blanks_after_tags = cut_at = 0
-                        continue
+                if suspect is not None and lines and (cut := cut_at_suspect(None)) is not None:
+                    yield cut
+                    continue
                 break
             number, line = item
             if suspect is not None:
@@ -381,9 +388,6 @@ class PgnSource:
                     cut = cut_at_suspect(None, check=False)
                     assert cut is not None
                     yield cut
-                    lines, suspect, held, held_bytes = [], None, [], 0
-                    in_movetext = blank_after_movetext = in_comment = blank_in_comment = terminated = False
-                    depth = blanks_after_tags = cut_at = 0
                     continue
             stripped = line.strip(_BLANKS)
             if stripped.startswith(_BOM):  # files joined with cat, each with its byte order mark
@@ -433,20 +437,13 @@ class PgnSource:
                 problem = ""  # two blank lines end a game's tags without movetext (as in python-chess)
             if problem is not None:
                 if lines:
-                    if suspect is not None:  # (held ends with this line: it is read again after the cut)
-                        cut = cut_at_suspect(problem or None)
-                        if cut is not None:
-                            yield cut
-                            lines, suspect, held, held_bytes = [], None, [], 0
-                            in_movetext = blank_after_movetext = in_comment = blank_in_comment = terminated = False
-                            depth = blanks_after_tags = cut_at = 0
-                            continue
+                    # (held ends with this line: it is read again after a cut)
+                    if suspect is not None and (cut := cut_at_suspect(problem or None)) is not None:
+                        yield cut
+                        continue
                     yield chunk(problem or None)
+                restart()
                 cut_at = cut_here
-                lines, suspect, held, held_bytes = [], None, [], 0
-                in_movetext = blank_after_movetext = False
-                in_comment = blank_in_comment = terminated = False
-                depth = blanks_after_tags = 0
                 if first == b"[":
                     start = number
                     lines.append(stripped)
