@@ -24,13 +24,12 @@ import unicodedata
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Final
 
 import chess
 import chess.pgn
 
-from kibitz.engine.pgn_input import NotPgnInput, CountingReader, open_input
+from kibitz.engine.pgn_input import CountingReader, open_input
 
 #: Variant tag values that mean ordinary chess (compared case-insensitively).
 STANDARD_VARIANTS: Final = frozenset({"", "standard", "chess", "normal", "from position", "fromposition"})
@@ -170,6 +169,7 @@ _RESULT_MARK: Final = re.compile(rb"(?<![^\s\x00.)}])(?:1-0|0-1|1/2-1/2|\*)(?![^
 _MARKS: Final = re.compile(rb"[{};()]|" + _RESULT_MARK.pattern)
 _CLOSED_COMMENT: Final = re.compile(rb"\{[^}]*\}")
 _BLANKS: Final = b" \t\r\n\x00\x0b\x0c"  # NUL bytes pad some real files
+_NEVER_CLOSED: Final = "is never closed"  # how the reason for a comment or variation left open ends
 _HELD_LINES: Final = 5000  # a comment or variation open this long after a suspect line ran on
 _HELD_BYTES: Final = 1 << 22
 _MOVE_ONE: Final = re.compile(rb"1\.\s*(?:[NBRQK]?[a-h]?[1-8]?x?[a-h][1-8]|O-O)")
@@ -318,9 +318,13 @@ class PgnSource:
         otherwise does not end a game. Braces are followed outside ``;`` rest-of-line comments, so
         tag-looking lines inside a ``{...}`` comment do not split.
 
-        A chunk has a ``problem`` (the game is reported, never shortened) when a tag pair cuts its
-        movetext before any result (and the rest of that game, unless it starts at move 1), when a
-        comment left open runs into the next game, and when the file ends in damage. Blank and ``%``
+        A comment or variation holding a blank line and then a tag line or move 1 is read on as the
+        game's own text, as python-chess reads it, unless it ran on into the next games: the whole
+        does not read (or a game's tag block sits in it) and the rest does; then the game is cut at
+        that line (see :meth:`_ran_on`). A chunk has a ``problem`` (the game is reported, never
+        shortened) when a tag pair cuts its movetext before any result (and the rest of that game,
+        unless it starts at move 1), when a comment or variation left open runs into the next game,
+        and when the file ends in damage. Blank and ``%``
         lines become ``;`` (comment) lines, so python-chess never ends a game early at a blank line
         inside its movetext and line numbers inside the chunk still match the file.
         """
@@ -410,13 +414,8 @@ class PgnSource:
                         (blank_in_comment if in_comment else first == b"[" or blank_after_movetext):
                     # Maybe a comment or variation left open running into the next game, maybe its text.
                     what, opened = ("comment", comment_line) if in_comment else ("variation", variation_line)
-                    suspect = (len(lines), f"a {what} opened at line {opened} is never closed")
+                    suspect = (len(lines), f"a {what} opened at line {opened} {_NEVER_CLOSED}")
                     held, held_bytes = [item], len(line)
-                if in_comment:
-                    pass
-                elif first == b"%":
-                    lines.append(b";")  # an escaped line
-                    continue
             elif first == b"[" and (not in_movetext or _TAG_LINE.match(stripped)):
                 # (in movetext, a "[" line that is no tag pair is movetext, as python-chess reads it)
                 if in_movetext and not (terminated or blank_after_movetext):
@@ -526,7 +525,7 @@ class PgnSource:
         counts = self._utf8_games, self._cp1252_games  # what is decoded here is decoded again later
         try:
             read = parse_chunk(whole)
-            if isinstance(read, SkippedGame) and read.reason.endswith("is never closed"):
+            if isinstance(read, SkippedGame) and read.reason.endswith(_NEVER_CLOSED):
                 return True
             if isinstance(read, PgnGame) and not _holds_tag_block(rest):
                 return False
@@ -849,13 +848,13 @@ def _unclosed(chunk: Chunk) -> str | None:
     for token in _TOKEN.finditer(text, position):
         mark = token.group()
         if mark == "{":
-            return f"a comment opened at line {chunk.line + text.count(chr(10), 0, token.start())} is never closed"
+            return f"a comment opened at line {chunk.line + text.count(chr(10), 0, token.start())} {_NEVER_CLOSED}"
         if mark == "(":
             opened.append(token.start())
         elif mark == ")" and opened:
             opened.pop()
     if opened:
-        return f"a variation opened at line {chunk.line + text.count(chr(10), 0, opened[0])} is never closed"
+        return f"a variation opened at line {chunk.line + text.count(chr(10), 0, opened[0])} {_NEVER_CLOSED}"
     return None
 
 
