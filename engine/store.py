@@ -40,7 +40,8 @@ import chess.pgn
 import platformdirs
 
 from kibitz.engine.pgn import (GAME_ID_TAG, KEY_TAGS, MORE_KEY_TAGS, PgnGame, clean_name, dedup_key,
-                               distinct_game_key, name_key, starting_board)
+                               distinct_game_key, starting_board)
+from kibitz.engine.pgn import name_key as name_key  # how names compare, here too (re-exported)
 
 DB_NAME: Final = "kibitz.sqlite3"
 RESULTS: Final = frozenset({"1-0", "0-1", "1/2-1/2", "*"})
