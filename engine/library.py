@@ -146,11 +146,13 @@ def model_summary(store: Store, player_id: int) -> str:
     from pathlib import Path
 
     from kibitz.engine.models import ModelError, load_model_info
-    from kibitz.engine.predictor import describe, player_band
+    from kibitz.engine.predictor import describe, player_band, served_record
 
     player = store.player(player_id)
     band = player_band(player, store)
-    record = store.latest_model(player_id)
+    record, problem = served_record(player, store)
+    if problem is not None:
+        return f"Maia {band} prior + base adapter ({problem})"
     if record is not None and record.meta.get("installed") is not False:
         try:
             return describe(load_model_info(Path(record.path)), band)

@@ -32,10 +32,10 @@ from kibitz.engine.book import PlayerBook
 from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
 from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
 from kibitz.engine.moves import NO_MOVE, VOCAB_SIZE, legal_move_indices, move_to_index
-from kibitz.engine.priors import DEFAULT_BAND, TOWER_SHAPE, PriorError, PriorSession, band_for_rating, prior_session
+from kibitz.engine.priors import BANDS, DEFAULT_BAND, TOWER_SHAPE, PriorError, PriorSession, band_for_rating, prior_session
 
 if TYPE_CHECKING:
-    from kibitz.engine.store import Player, Store
+    from kibitz.engine.store import ModelRecord, Player, Store
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class AdapterSession:
         self.book: PlayerBook | None = None
         if info.book_path is not None:
             try:
-                self.book = PlayerBook.load(info.book_path, float(info.meta["book"]["strength"]))
+                self.book = PlayerBook.load(info.book_path, info.meta["book"]["strength"])
             except (ValueError, TypeError) as error:
                 raise ModelError(str(error)) from error
 
@@ -230,28 +230,51 @@ def open_model(folder: Path, *, band: int | None = None, description: str | None
 def player_band(player: Player, store: Store) -> int:
     """The prior band for ``player``: the one their games chose at the last retrain, else the
     level given in the player dialog, else the default."""
-    record = store.latest_model(player.id)
-    if record is not None and record.meta.get("band"):
-        return int(record.meta["band"])
-    return band_for_rating(player.level)
+    record, _ = served_record(player, store)
+    band, _ = recorded_band(record)
+    return band if band is not None else band_for_rating(player.level)
+
+
+def served_record(player: Player, store: Store) -> tuple[ModelRecord | None, str | None]:
+    """The player's newest model record, or None and why it cannot be read (damaged JSON in
+    the store, details that are not an object)."""
+    try:
+        record = store.latest_model(player.id)
+    except (ValueError, TypeError) as error:
+        return None, f"the model record is unreadable ({error})"
+    if record is not None and not isinstance(record.meta, dict):
+        return None, f"the model record is unreadable (its details are {type(record.meta).__name__}, not an object)"
+    return record, None
+
+
+def recorded_band(record: ModelRecord | None) -> tuple[int | None, str | None]:
+    """The band a model record names (None: none), or None and why it is not a Maia band."""
+    band = record.meta.get("band") if record is not None else None
+    if band is None:
+        return None, None
+    if isinstance(band, (int, float)) and not isinstance(band, bool) and band in BANDS:
+        return int(band), None
+    return None, f"the recorded band {band!r} is not a Maia band"
 
 
 def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:
     """The best usable predictor for ``player``: personal model, else base adapter, else none.
 
-    Never raises for a missing or broken model; the status says what was chosen and why. The
-    store is only read during this call.
+    Never raises for a missing or broken model, or malformed model details in the store; the
+    status says what was chosen and why. The store is only read during this call.
     """
     problems: list[str] = []
     band = DEFAULT_BAND
     if player is not None and store is not None:
-        band = player_band(player, store)
-        record = store.latest_model(player.id)
+        record, problem = served_record(player, store)
+        recorded, band_problem = recorded_band(record)
+        band = recorded if recorded is not None else band_for_rating(player.level)
+        problems += [p for p in (problem, band_problem) if p]
         if record is not None and record.meta.get("installed") is False:
             problems.append(str(record.meta.get("reason", "the personal model did not beat the base")))
-        elif record is not None:
+        elif record is not None and problem is None:
             try:
-                return open_model(Path(record.path))
+                return _with_problems(open_model(Path(record.path)), problems)
             except ModelError as error:
                 log.warning("personal model of %s unusable: %s", player.name, error)
                 problems.append(f"personal model unusable: {error}")
@@ -260,6 +283,11 @@ def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:
     except ModelError as error:
         log.warning("base model unusable: %s", error)
         return NullPredictor("; ".join([*problems, f"no predictions: {error}"]))
+    return _with_problems(predictor, problems)
+
+
+def _with_problems(predictor: ModelPredictor, problems: list[str]) -> ModelPredictor:
+    """``predictor`` whose status also says what was wrong (the first problem, the cause)."""
     if problems:
         status = predictor.status
         predictor.status = ModelStatus(status.kind, f"{status.description} - {problems[0]}",

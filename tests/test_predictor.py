@@ -191,3 +191,83 @@ def test_two_players_of_one_band_share_each_prior_run(monkeypatch: pytest.Monkey
     assert len(runs) == len(SICILIAN) + 1  # every position once (the start, then after each ply)
     policy, tower = shared.run(np.zeros((1, 112, 8, 8), np.float32))
     assert not policy.flags.writeable and not tower.flags.writeable  # shared answers stay unchanged
+
+
+# -- metadata names files of its own folder only, and only regular files are read ---------------
+def _name_book(folder: Path, name: str, sha256: str) -> None:
+    meta = json.loads((folder / "model.json").read_text())
+    meta["book"] = {"file": name, "sha256": sha256, "strength": 1.0}
+    (folder / "model.json").write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize("name", ["../outside.npz", "../../outside.npz", "{outside}"])
+def test_a_book_named_outside_the_model_folder_is_refused(base_copy: Path, name: str) -> None:
+    from kibitz.engine.book import PlayerBook
+
+    outside = base_copy.parent / "outside.npz"
+    outside.write_bytes(PlayerBook.from_games([(chess.Board(), [chess.Move.from_uci("a2a3")], chess.WHITE)]).to_bytes())
+    (base_copy / "deeper").mkdir()
+    folder = base_copy if name != "../../outside.npz" else base_copy / "deeper"
+    if folder != base_copy:
+        for file in ("model.json", "model.onnx"):
+            shutil.copy(base_copy / file, folder / file)
+    _name_book(folder, name.format(outside=outside), models.sha256_file(outside))
+    with pytest.raises(ModelError, match="outside the model folder"):
+        load_model_info(folder)
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+def test_a_book_that_is_a_device_is_never_read(base_copy: Path, device: str) -> None:
+    _name_book(base_copy, device, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    with pytest.raises(ModelError, match="outside the model folder|not a regular file"):
+        load_model_info(base_copy)
+    (base_copy / "book.npz").symlink_to(device)  # the same device through a link inside the folder
+    _name_book(base_copy, "book.npz", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    with pytest.raises(ModelError, match="outside the model folder|not a regular file"):
+        load_model_info(base_copy)
+
+
+@pytest.mark.parametrize("file", ["model.onnx", "book.npz"])
+def test_a_model_file_that_links_out_of_its_folder_is_refused(tmp_path: Path, base_copy: Path, file: str) -> None:
+    from kibitz.engine.book import PlayerBook
+    from kibitz.engine.models import add_book
+
+    add_book(base_copy, PlayerBook.from_games([(chess.Board(), [chess.Move.from_uci("a2a3")], chess.WHITE)]).to_bytes(),
+             strength=1.0)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (base_copy / file).rename(elsewhere / file)  # the very same bytes: the checksum still matches
+    (base_copy / file).symlink_to(elsewhere / file)
+    with pytest.raises(ModelError, match="outside the model folder"):
+        load_model_info(base_copy)
+
+
+def test_a_link_to_a_file_inside_the_folder_is_read(base_copy: Path) -> None:
+    (base_copy / "graph.onnx").write_bytes((base_copy / "model.onnx").read_bytes())
+    (base_copy / "model.onnx").unlink()
+    (base_copy / "model.onnx").symlink_to("graph.onnx")
+    assert load_model_info(base_copy).kind == "base"
+
+
+# -- malformed metadata in the store: the base model and the reason, never an exception ---------
+@pytest.mark.parametrize("meta", [{"installed": True, "band": "strong"}, {"installed": True, "band": 99_999},
+                                  {"installed": True, "band": [1500]}, {"installed": True, "band": float("nan")},
+                                  {"installed": False, "band": "x", "reason": 7}])
+def test_malformed_model_metadata_in_the_store_gives_a_fallback_with_a_reason(store: Store, base_copy: Path, meta) -> None:
+    player = store.add_player("Gus")
+    store.record_model(player.id, base_copy, 10, meta)
+    p = open_predictor(player, store)
+    assert p.status.kind in ("base", "personal") and p.top_moves(3)
+    assert p.status.band == 1500  # the player's level decides the band
+    assert "band" in p.status.description or meta["installed"] is False
+
+
+@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", "null", '"text"'])
+def test_unreadable_model_metadata_in_the_store_gives_a_fallback_with_a_reason(store: Store, base_copy: Path, raw: str) -> None:
+    player = store.add_player("Hal")
+    store.record_model(player.id, base_copy, 10, {"installed": True})
+    with store.transaction() as db:
+        db.execute("UPDATE models SET meta = ?", (raw,))
+    p = open_predictor(player, store)
+    assert p.status.kind == "base" and p.top_moves(3)
+    assert "model record" in p.status.description
