@@ -21,9 +21,11 @@ says why, so the board keeps working.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
 import chess
 import numpy as np
@@ -38,6 +40,15 @@ if TYPE_CHECKING:
     from kibitz.engine.store import ModelRecord, Player, Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: The most one ply of a model may take. Predictions arrive in the background, but a prediction
+#: shown seconds after the move is late for the people at the board: a slower model (an oversized
+#: or damaged file, a machine far too busy) is replaced by the next one down.
+STEP_LIMIT_S: Final = 1.0
+#: Plies in a row over the limit before the model is replaced: one slow ply is a hiccup (a
+#: session's first run, another program starting), two are the model.
+SLOW_PLIES: Final = 2
 
 ADAPTER_INPUTS = {"tower": ["batch", *TOWER_SHAPE], "prior": ["batch", VOCAB_SIZE], "prev_move": ["batch"]}
 
@@ -202,6 +213,72 @@ class NullPredictor:
 
     def top_moves(self, k: int = 5) -> list[Prediction]:
         return []
+
+
+class BoundedPredictor:
+    """A predictor whose plies are timed: a model slower than ``limit_s`` a ply for ``strikes``
+    plies in a row is replaced by ``fallback(model, reason)`` (by default the base adapter over the
+    same band for a personal model, no model for the base one), which then follows the same game
+    and is bounded in turn. The status says what happened.
+
+    The slow ply itself still finishes (a running onnxruntime call cannot be stopped), so run
+    predictors off the UI thread; this bounds how long a too-slow model keeps being served.
+    """
+
+    def __init__(self, predictor: GamePredictor,
+                 fallback: Callable[[GamePredictor, str], GamePredictor] | None = None, *,
+                 limit_s: float = STEP_LIMIT_S, strikes: int = SLOW_PLIES,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.predictor = predictor
+        self.fallback = fallback or fallback_for
+        self.limit_s, self.strikes, self.clock = limit_s, strikes, clock
+        self._board = chess.Board()  # the game followed, to replay into a replacement
+        self._slow = 0
+
+    @property
+    def status(self) -> ModelStatus:
+        return self.predictor.status
+
+    def reset(self, board: chess.Board | None = None) -> None:
+        self._board = board.copy() if board is not None else chess.Board()
+        plies = max(1, len(self._board.move_stack))  # a replay runs the model once per ply
+        self._timed(lambda: self.predictor.reset(board), plies)
+
+    def push(self, move: chess.Move) -> None:
+        self._board.push(move)
+        self._timed(lambda: self.predictor.push(move))
+
+    def top_moves(self, k: int = 5) -> list[Prediction]:
+        return self._timed(lambda: self.predictor.top_moves(k))
+
+    def _timed(self, call: Callable[[], T], plies: int = 1) -> T:
+        started = self.clock()
+        result = call()
+        per_ply = (self.clock() - started) / plies
+        self._slow = self._slow + 1 if per_ply > self.limit_s else 0
+        if self._slow >= self.strikes:
+            self._replace(per_ply)
+        return result
+
+    def _replace(self, per_ply: float) -> None:
+        slow = self.predictor.status
+        reason = f"the {slow.kind} model took {per_ply:.1f} s a move, too slow to follow the game"
+        log.warning("%s (%s)", reason, slow.description)
+        replacement = self.fallback(self.predictor, reason)
+        replacement.reset(self._board)
+        self.predictor, self._slow = replacement, 0
+
+
+def fallback_for(predictor: GamePredictor, reason: str) -> GamePredictor:
+    """The next model down from ``predictor`` (too slow: ``reason``): the base adapter over the
+    same band for a personal model, none for the base model."""
+    status = predictor.status
+    if status.kind == "personal":
+        try:
+            return _with_problems(open_model(base_model_dir(), band=status.band), [reason])
+        except ModelError as error:
+            return NullPredictor(f"no predictions: {reason}; {error}")
+    return NullPredictor(f"no predictions: {reason}")
 
 
 def describe(info: ModelInfo, band: int) -> str:

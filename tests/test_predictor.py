@@ -271,3 +271,99 @@ def test_unreadable_model_metadata_in_the_store_gives_a_fallback_with_a_reason(s
     p = open_predictor(player, store)
     assert p.status.kind == "base" and p.top_moves(3)
     assert "model record" in p.status.description
+
+
+# -- a model whose plies take seconds is replaced by the next one down --------------------------
+class Clock:
+    """Time that passes only when a model says so (no sleeps, no timed assertions)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class TakesSeconds:
+    """A real predictor whose every ply takes ``seconds`` on ``clock``."""
+
+    def __init__(self, predictor, clock: Clock, seconds: float) -> None:
+        self.predictor, self.clock, self.seconds = predictor, clock, seconds
+        self.status = predictor.status
+
+    def reset(self, board=None) -> None:
+        self.clock.now += self.seconds * max(1, len(board.move_stack) if board is not None else 0)
+        self.predictor.reset(board)
+
+    def push(self, move) -> None:
+        self.clock.now += self.seconds
+        self.predictor.push(move)
+
+    def top_moves(self, k: int = 5):
+        self.clock.now += self.seconds
+        return self.predictor.top_moves(k)
+
+
+def personal_model(store: Store, folder: Path, name: str, band: int = 1700):
+    player = store.add_player(name)
+    meta = json.loads((folder / "model.json").read_text())
+    models.write_model_folder(folder, (folder / "model.onnx").read_bytes(),
+                              {**meta, "kind": "personal", "player": name, "games_trained": 300, "band": band})
+    store.record_model(player.id, folder, 300, {"installed": True, "band": band})
+    return open_predictor(player, store)
+
+
+def test_a_personal_model_too_slow_to_follow_the_game_gives_way_to_the_base_model(store: Store, base_copy: Path) -> None:
+    from kibitz.engine.predictor import BoundedPredictor
+
+    clock = Clock()
+    personal = personal_model(store, base_copy, "Ida")
+    assert personal.status.kind == "personal"
+    bounded = BoundedPredictor(TakesSeconds(personal, clock, 3.0), clock=clock)
+    board = chess.Board()
+    bounded.reset(board)  # one slow ply: a hiccup, the model stays
+    assert bounded.status.kind == "personal"
+    move = chess.Move.from_uci("e2e4")
+    board.push(move)
+    bounded.push(move)  # the second slow ply in a row: the base model over the same band takes over
+    assert bounded.status.kind == "base" and bounded.status.band == 1700
+    assert "personal model took 3.0 s a move, too slow" in bounded.status.description
+    top = bounded.top_moves(3)  # the base model follows the same game: Black's moves after 1.e4
+    assert top and all(board.is_legal(t.move) for t in top) and board.turn == chess.BLACK
+    assert bounded.status.kind == "base"  # fast: it stays
+
+
+def test_a_base_model_too_slow_gives_no_predictions_and_says_why() -> None:
+    from kibitz.engine.predictor import BoundedPredictor
+
+    clock = Clock()
+    bounded = BoundedPredictor(TakesSeconds(open_predictor(None, None), clock, 5.0), clock=clock)
+    bounded.reset(chess.Board())
+    bounded.top_moves(3)
+    assert isinstance(bounded.predictor, NullPredictor) and bounded.top_moves(3) == []
+    assert "base model took 5.0 s a move" in bounded.status.description
+
+
+def test_one_slow_ply_among_fast_ones_keeps_the_model() -> None:
+    from kibitz.engine.predictor import BoundedPredictor
+
+    clock = Clock()
+    slow = TakesSeconds(open_predictor(None, None), clock, 0.0)
+    bounded = BoundedPredictor(slow, clock=clock)
+    board = chess.Board()
+    for i, san in enumerate(SICILIAN):
+        slow.seconds = 2.0 if i % 2 else 0.01  # every other ply slow: never two in a row
+        move = board.push_san(san)
+        bounded.push(move)
+    assert bounded.status.kind == "base" and bounded.top_moves(1)
+
+
+def test_a_long_replay_is_judged_per_ply() -> None:
+    from kibitz.engine.predictor import BoundedPredictor
+
+    clock = Clock()
+    bounded = BoundedPredictor(TakesSeconds(open_predictor(None, None), clock, 0.5), clock=clock)
+    board = play(chess.Board(), SICILIAN)
+    for _ in range(3):
+        bounded.reset(board)  # 10 plies x 0.5 s: 5 s for the replay, within the limit a ply
+    assert bounded.status.kind == "base"
