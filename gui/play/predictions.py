@@ -17,6 +17,7 @@ from typing import Any
 
 import chess
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 from kibitz.engine.predictor import BoundedPredictor, GamePredictor, NullPredictor, Prediction, open_predictor
 from kibitz.gui.protocols import PlayerLike, StoreLike
@@ -34,6 +35,10 @@ TOP_K = 5
 CACHE_SIZE = 4096  # positions; a long game walked through many times stays far below
 #: A prediction still missing after this long is said to be on its way (a fast one never flickers).
 SLOW_NOTICE_MS = 400
+#: How long the board's repaint after a move may wait for the new position's arrows: a fast model's
+#: arrows then appear with the move in one paint, and a slow one never holds the move back longer
+#: (a few frames, below the lag people notice after their own move).
+ARROWS_WAIT_MS = 50
 
 
 def default_predictor_factory(player: PlayerLike | None, store: StoreLike | None) -> GamePredictor:
@@ -159,7 +164,16 @@ class PredictionService(QObject):
         self._slow.setSingleShot(True)
         self._slow.setInterval(SLOW_NOTICE_MS)
         self._slow.timeout.connect(self.predictions_changed.emit)
+        self._held: QWidget | None = None  # the board, whose repaint waits for the arrows
+        self._release = QTimer(self)
+        self._release.setSingleShot(True)
+        self._release.setInterval(ARROWS_WAIT_MS)
+        self._release.timeout.connect(self._release_board)
         self.current: list[Prediction] = []
+
+    def hold_while_predicting(self, board: QWidget) -> None:
+        """Let ``board``'s repaint after a move wait up to :data:`ARROWS_WAIT_MS` for the arrows."""
+        self._held = board
 
     # -- loading --------------------------------------------------------------------------------
     @property
@@ -207,9 +221,11 @@ class PredictionService(QObject):
             self._loaded(token, {c: NullPredictor(f"model failed to load: {message}")
                                  for c in (chess.WHITE, chess.BLACK)})
 
-    def shutdown(self, timeout_s: float = 30.0) -> None:
-        """Stop the prediction thread (the window closes); a ply still running finishes first."""
+    def shutdown(self, timeout_s: float = 5.0) -> None:
+        """Stop the prediction thread (the window closes); a ply still running may finish first
+        (after ``timeout_s`` the window closes anyway: the thread ends with the process)."""
         self._token += 1
+        self._release_board()
         self.worker.stop(timeout_s)
 
     # -- following the position on the board ---------------------------------------------------
@@ -238,6 +254,9 @@ class PredictionService(QObject):
         self.worker.submit((self._token, key, over), lambda: follower.predict(wanted, over), slot="position")
         if not self._slow.isActive():
             self._slow.start()
+        if self._held is not None and self._held.updatesEnabled():
+            self._held.setUpdatesEnabled(False)
+            self._release.start()
         self.predictions_changed.emit()
 
     def _predicted(self, tag: tuple[int, Key, bool], result: Predicted) -> None:
@@ -264,7 +283,13 @@ class PredictionService(QObject):
         self.current = predictions
         self._waiting = None
         self._slow.stop()
-        self.predictions_changed.emit()
+        self.predictions_changed.emit()  # the arrows are set before the board may paint again
+        self._release_board()
+
+    def _release_board(self) -> None:
+        self._release.stop()
+        if self._held is not None and not self._held.updatesEnabled():
+            self._held.setUpdatesEnabled(True)  # repaints it
 
     # -- what the panel shows -------------------------------------------------------------------
     @property

@@ -45,6 +45,7 @@ def test_a_model_that_takes_seconds_never_holds_up_a_move(qtbot: Any, make_windo
     gate.clear()  # from here on every prediction takes until the gate opens
     running.clear()
     session = window.play.session
+    painted = window.play.board.paint_count
     for uci in ("e2e4", "e7e5", "g1f3"):
         with qtbot.waitSignal(session.move_played, timeout=2000):
             click_move(qtbot, window.play.board, uci)
@@ -53,6 +54,9 @@ def test_a_model_that_takes_seconds_never_holds_up_a_move(qtbot: Any, make_windo
     assert store.game(session.game_id).moves == ("e2e4", "e7e5", "g1f3")  # ...and every move was played
     assert window.predictions.busy
     qtbot.waitUntil(lambda: PREDICTING in window.play.prediction_panel.status.text(), timeout=5000)
+    # The board's repaint waited a moment for arrows that did not come, then showed the moves.
+    qtbot.waitUntil(lambda: window.play.board.updatesEnabled() and window.play.board.paint_count > painted,
+                    timeout=5000)
 
     gate.set()
     wait_predictions(qtbot, window)
