@@ -131,7 +131,7 @@ def load_model_info(folder: Path) -> ModelInfo:
             band=None if band is None else int(band),
             meta=meta,
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, OverflowError) as error:  # OverflowError: int(Infinity)
         raise ModelError(f"{meta_path} lacks {error}") from error
     if not 0 < hidden <= MAX_HIDDEN:
         raise ModelError(f"{meta_path} gives a recurrent state of {hidden} values; the file is damaged")

@@ -349,7 +349,7 @@ def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:
         problems += [p for p in (problem, band_problem) if p]
         if record is not None and record.meta.get("installed") is False:
             problems.append(str(record.meta.get("reason", "the personal model did not beat the base")))
-        elif record is not None and problem is None:
+        elif record is not None:
             try:
                 return _with_problems(open_model(Path(record.path)), problems)
             except ModelError as error:

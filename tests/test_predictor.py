@@ -367,3 +367,16 @@ def test_a_long_replay_is_judged_per_ply() -> None:
     for _ in range(3):
         bounded.reset(board)  # 10 plies x 0.5 s: 5 s for the replay, within the limit a ply
     assert bounded.status.kind == "base"
+
+
+@pytest.mark.parametrize("field, value", [("band", float("inf")), ("band", float("nan")), ("band", "1500x"),
+                                          ("games_trained", float("inf")), ("hidden", float("inf"))])
+def test_numbers_in_model_json_that_are_not_numbers_are_a_model_error(base_copy: Path, field: str, value) -> None:
+    meta = json.loads((base_copy / "model.json").read_text())
+    if field == "hidden":
+        meta["config"]["hidden"] = value
+    else:
+        meta[field] = value
+    (base_copy / "model.json").write_text(json.dumps(meta))  # json writes Infinity and NaN
+    with pytest.raises(ModelError):
+        load_model_info(base_copy)
