@@ -139,3 +139,9 @@ def test_bad_numbers_and_empty_folders_are_refused_with_a_sentence(
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []  # no store made in the current folder
+
+
+def test_report_into_a_folder_that_cannot_be_written_is_a_sentence(home_with_player: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = report(home_with_player, "/proc/self/ada.html", capsys)  # not writable, even by root
+    assert code == 2 and one_sentence(err) and "cannot write the report to /proc/self/ada.html" in err
