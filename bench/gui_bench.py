@@ -9,8 +9,9 @@ the board having painted the new position with the new arrows - both players' pr
 advanced a ply and the mover's top five computed on the prediction worker's thread, the result
 handed back to the UI thread, then the paint; each paint is checked to show arrows of moves legal
 in the new position. The first paint after the move (the piece moved; the UI thread never waits
-for the predictors) is timed too. Baselines in the same run: the
-predictors without the shared prior run (each player's predictor runs the prior itself, as
+for the predictors; a fast model's arrows come with it, as the repaint waits up to 50 ms for
+them) is timed too. Baselines in the same run: the predictors run inline on the UI thread (as
+before they had a worker thread of their own), the predictors without the shared prior run (each player's predictor runs the prior itself, as
 before), the pieces rendered from their SVGs on every paint (as before), and the overlay off (the panel still lists the predictions, so it includes the
 predictors' work; the predictor alone is timed too). Uses the real predictor when
 ``kibitz.engine.predictor`` and ``assets/base/model.onnx`` are there, else a fake one (said in
@@ -25,7 +26,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from importlib import resources
+from typing import Any
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -33,6 +36,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import chess  # noqa: E402
 from PySide6.QtCore import QEventLoop, QSettings, qInstallMessageHandler  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from kibitz.gui.serial_worker import SerialWorker  # noqa: E402
 
 # A real game (Kasparov–Topalov, Wijk aan Zee 1999), first plies.
 GAME = ("e2e4 d7d6 d2d4 g8f6 b1c3 g7g6 c1e3 f8g7 d1d2 c7c6 f2f3 b7b5 g1e2 b8d7 e3h6 g7h6 d2h6 c8b7 "
@@ -74,6 +79,19 @@ def _unshared(factory: object) -> object:
             predictor.prior = PriorSession(prior.band, path=prior.path, remember=0)
         return predictor
     return make
+
+
+class InlineWorker(SerialWorker):
+    """The baseline: each job runs at once on the calling thread - the UI thread, as predictions
+    ran before they had a worker of their own."""
+
+    def submit(self, tag: object, function: Callable[[], Any], *, slot: str | None = None) -> None:
+        try:
+            result = function()
+        except Exception as error:
+            self.failed.emit(tag, f"{type(error).__name__}: {error}")
+        else:
+            self.done.emit(tag, result)
 
 
 def _quiet_offscreen(mode: object, context: object, message: str) -> None:
@@ -154,11 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[float]] = {}
     load_ms: list[float] = []
     unshared = _unshared(factory)
+    inline = InlineWorker()
     for _ in range(args.rounds):
-        for name, mode, make in (("all", OverlayMode.ALL, factory), ("unshared", OverlayMode.ALL, unshared),
+        for name, mode, make in (("all", OverlayMode.ALL, factory), ("inline", OverlayMode.ALL, factory),
+                                 ("unshared", OverlayMode.ALL, unshared),
                                  ("svg", OverlayMode.ALL, factory), ("off", OverlayMode.OFF, factory)):
             settings.overlay_mode = mode
             window.predictions.factory = make
+            if name == "inline":
+                threaded = window.predictions.set_worker(inline)
             pieces = window.play.board._renderers
             if name == "svg":  # the baseline: every piece's SVG rendered on every paint
                 pieces.paint = lambda painter, piece, rect, r=pieces: r.renderer(piece).render(painter, rect)
@@ -182,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
                 assert all(p.move in window.play.session.board.legal_moves for p in predicted)
                 if mode is OverlayMode.ALL:
                     assert window.play.board.shapes() or not predicted
+            if name == "inline":
+                window.predictions.set_worker(threaded)
 
     def row(name: str, values: list[float]) -> str:
         ordered = sorted(values)
@@ -195,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'move -> repainted board (ms)':<34} {'median':>8} {'p95':>8} {'max':>8}")
     print(row("overlay on (predict + arrows)", results["all"]))
     print(row("first paint after the move", results["first"]))
+    print(row("baseline: predicted on UI thread", results["inline"]))
     print(row("baseline: prior run per player", results["unshared"]))
     print(row("baseline: pieces drawn from SVG", results["svg"]))
     print(row("baseline: overlay off (panel only)", results["off"]))

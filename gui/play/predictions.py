@@ -171,6 +171,17 @@ class PredictionService(QObject):
         self._release.timeout.connect(self._release_board)
         self.current: list[Prediction] = []
 
+    def set_worker(self, worker: SerialWorker) -> SerialWorker:
+        """Run the predictors on ``worker`` from now on; returns the one used so far (a benchmark's
+        baseline runs them inline, on the UI thread, and swaps back)."""
+        previous = self.worker
+        previous.done.disconnect(self._predicted)
+        previous.failed.disconnect(self._prediction_failed)
+        self.worker = worker
+        worker.done.connect(self._predicted)
+        worker.failed.connect(self._prediction_failed)
+        return previous
+
     def hold_while_predicting(self, board: QWidget) -> None:
         """Let ``board``'s repaint after a move wait up to :data:`ARROWS_WAIT_MS` for the arrows."""
         self._held = board
@@ -250,14 +261,15 @@ class PredictionService(QObject):
             return
         self.current = []  # the last position's arrows would point at the wrong side's pieces
         self._waiting = key
-        follower, wanted = self._follower, board.copy()
-        self.worker.submit((self._token, key, over), lambda: follower.predict(wanted, over), slot="position")
         if not self._slow.isActive():
             self._slow.start()
         if self._held is not None and self._held.updatesEnabled():
             self._held.setUpdatesEnabled(False)
             self._release.start()
-        self.predictions_changed.emit()
+        follower, wanted = self._follower, board.copy()
+        self.worker.submit((self._token, key, over), lambda: follower.predict(wanted, over), slot="position")
+        if self._waiting == key:  # (a worker that runs inline has answered already)
+            self.predictions_changed.emit()
 
     def _predicted(self, tag: tuple[int, Key, bool], result: Predicted) -> None:
         token, key, over = tag
