@@ -104,7 +104,7 @@ class Follower:
         done = len(at.move_stack) if at is not None else 0
         if at is not None and _same_game(at, board) and board.move_stack[:done] == at.move_stack:
             for move in board.move_stack[done:]:  # plies forward: pushes (several when some were skipped)
-                self._each("push", lambda predictor, m=move: predictor.push(m))
+                self._each("push", lambda predictor: predictor.push(move))  # called at once
         else:  # walked back, or another game: a GRU state cannot step backwards, so replay
             self._each("reset", lambda predictor: predictor.reset(board.copy()))
         self.at = board.copy()
