@@ -11,7 +11,8 @@ handed back to the UI thread, then the paint; each paint is checked to show arro
 in the new position. The first paint after the move (the piece moved; the UI thread never waits
 for the predictors; a fast model's arrows come with it, as the repaint waits up to 50 ms for
 them) is timed too. Baselines in the same run: the predictors run inline on the UI thread (as
-before they had a worker thread of their own), the predictors without the shared prior run (each player's predictor runs the prior itself, as
+before they had a worker thread of their own; every other ply of the same games, so both see the
+same machine load), the predictors without the shared prior run (each player's predictor runs the prior itself, as
 before), the pieces rendered from their SVGs on every paint (as before), and the overlay off (the panel still lists the predictions, so it includes the
 predictors' work; the predictor alone is timed too). Uses the real predictor when
 ``kibitz.engine.predictor`` and ``assets/base/model.onnx`` are there, else a fake one (said in
@@ -172,15 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[float]] = {}
     load_ms: list[float] = []
     unshared = _unshared(factory)
-    inline = InlineWorker()
+    inline, threaded = InlineWorker(), window.predictions.worker
     for _ in range(args.rounds):
-        for name, mode, make in (("all", OverlayMode.ALL, factory), ("inline", OverlayMode.ALL, factory),
-                                 ("unshared", OverlayMode.ALL, unshared),
+        for name, mode, make in (("all", OverlayMode.ALL, factory), ("unshared", OverlayMode.ALL, unshared),
                                  ("svg", OverlayMode.ALL, factory), ("off", OverlayMode.OFF, factory)):
             settings.overlay_mode = mode
             window.predictions.factory = make
-            if name == "inline":
-                threaded = window.predictions.set_worker(inline)
             pieces = window.play.board._renderers
             if name == "svg":  # the baseline: every piece's SVG rendered on every paint
                 pieces.paint = lambda painter, piece, rect, r=pieces: r.renderer(piece).render(painter, rect)
@@ -192,20 +190,23 @@ def main(argv: list[str] | None = None) -> int:
                 app.processEvents()
             load_ms.append((time.perf_counter() - t0) * 1000)
             app.processEvents()
-            times = results.setdefault(name, [])
-            for uci in GAME[: args.plies]:
+            for ply, uci in enumerate(GAME[: args.plies]):
+                # The baseline shares the run ply by ply (the same load): every other ply of the
+                # "all" games is predicted inline on the UI thread.
+                on_ui_thread = name == "all" and ply % 2 == 1
+                if (window.predictions.worker is inline) != on_ui_thread:
+                    window.predictions.set_worker(inline if on_ui_thread else threaded)
+                times = results.setdefault("inline" if on_ui_thread else name, [])
                 t = time.perf_counter()
                 window.play.session.play(chess.Move.from_uci(uci))
                 first_paint = _wait_predicted_and_painted(app, window, mode is OverlayMode.ALL)
                 times.append((time.perf_counter() - t) * 1000)
-                if name == "all":
+                if name == "all" and not on_ui_thread:
                     results.setdefault("first", []).append((first_paint - t) * 1000)
                 predicted = window.predictions.predictions()
                 assert all(p.move in window.play.session.board.legal_moves for p in predicted)
                 if mode is OverlayMode.ALL:
                     assert window.play.board.shapes() or not predicted
-            if name == "inline":
-                window.predictions.set_worker(threaded)
 
     def row(name: str, values: list[float]) -> str:
         ordered = sorted(values)
