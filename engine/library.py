@@ -146,13 +146,11 @@ def model_summary(store: Store, player_id: int) -> str:
     from pathlib import Path
 
     from kibitz.engine.models import ModelError, load_model_info
-    from kibitz.engine.predictor import describe, player_band, served_record
+    from kibitz.engine.predictor import describe, player_band
 
     player = store.player(player_id)
     band = player_band(player, store)
-    record, problem = served_record(player, store)
-    if problem is not None:
-        return f"Maia {band} prior + base adapter ({problem})"
+    record = store.latest_model(player_id)
     if record is not None and record.meta.get("installed") is not False:
         try:
             return describe(load_model_info(Path(record.path)), band)

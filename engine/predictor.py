@@ -308,21 +308,8 @@ def open_model(folder: Path, *, band: int | None = None, description: str | None
 def player_band(player: Player, store: Store) -> int:
     """The prior band for ``player``: the one their games chose at the last retrain, else the
     level given in the player dialog, else the default."""
-    record, _ = served_record(player, store)
-    band, _ = recorded_band(record)
+    band, _ = recorded_band(store.latest_model(player.id))
     return band if band is not None else band_for_rating(player.level)
-
-
-def served_record(player: Player, store: Store) -> tuple[ModelRecord | None, str | None]:
-    """The player's newest model record, or None and why it cannot be read (damaged JSON in
-    the store, details that are not an object)."""
-    try:
-        record = store.latest_model(player.id)
-    except (ValueError, TypeError) as error:
-        return None, f"the model record is unreadable ({error})"
-    if record is not None and not isinstance(record.meta, dict):
-        return None, f"the model record is unreadable (its details are {type(record.meta).__name__}, not an object)"
-    return record, None
 
 
 def recorded_band(record: ModelRecord | None) -> tuple[int | None, str | None]:
@@ -338,16 +325,16 @@ def recorded_band(record: ModelRecord | None) -> tuple[int | None, str | None]:
 def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:
     """The best usable predictor for ``player``: personal model, else base adapter, else none.
 
-    Never raises for a missing or broken model, or malformed model details in the store; the
-    status says what was chosen and why. The store is only read during this call.
+    Never raises for a missing or broken model, or malformed model details in the store (the
+    store reads damaged ones as a model not to serve); the status says what was chosen and why. The store is only read during this call.
     """
     problems: list[str] = []
     band = DEFAULT_BAND
     if player is not None and store is not None:
-        record, problem = served_record(player, store)
+        record = store.latest_model(player.id)
         recorded, band_problem = recorded_band(record)
         band = recorded if recorded is not None else band_for_rating(player.level)
-        problems += [p for p in (problem, band_problem) if p]
+        problems += [band_problem] if band_problem else []
         if record is not None and record.meta.get("installed") is False:
             problems.append(str(record.meta.get("reason", "the personal model did not beat the base")))
         elif record is not None:

@@ -145,3 +145,21 @@ def test_report_into_a_folder_that_cannot_be_written_is_a_sentence(home_with_pla
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     code, err = report(home_with_player, "/proc/self/ada.html", capsys)  # not writable, even by root
     assert code == 2 and one_sentence(err) and "cannot write the report to /proc/self/ada.html" in err
+
+
+@pytest.mark.parametrize("raw", ["[1]", "{oops", "null", '{"installed": true, "band": "strong"}'])
+def test_report_with_damaged_model_details_in_the_store_still_writes_the_page(
+        home_with_player: Path, tmp_path: Path, raw: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    from kibitz.engine.models import base_model_dir
+
+    folder = tmp_path / "model"
+    shutil.copytree(base_model_dir(), folder)
+    with Store.open(home_with_player) as store:
+        store.record_model(store.find_player("Ada").id, folder, 10, {"installed": True})
+        with store.transaction() as db:
+            db.execute("UPDATE models SET meta = ?", (raw,))
+    code, err = report(home_with_player, tmp_path / "ada.html", capsys)
+    assert code == 0 and "Traceback" not in err
+    assert "<html" in (tmp_path / "ada.html").read_text().lower()
