@@ -70,7 +70,7 @@ def _same_game(a: chess.Board, b: chess.Board) -> bool:
     return a.root() == b.root()
 
 
-def _key(board: chess.Board) -> tuple[str, tuple[chess.Move, ...]]:
+def _key(board: chess.Board) -> Key:
     """A position with the way it was reached (the predictors read the history too)."""
     return board.root().fen(), tuple(board.move_stack)
 
