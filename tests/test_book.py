@@ -10,6 +10,7 @@ from pathlib import Path
 import chess
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kibitz.engine.book import OwnMoves, PlayerBook, blend, fit_strength
 from kibitz.engine.models import ModelError, add_book, base_model_dir, load_model_info
@@ -225,9 +226,6 @@ def test_a_book_served_at_a_strength_that_is_not_a_positive_number_is_refused(mo
     (model_with_book / "model.json").write_text(json.dumps(meta))
     with pytest.raises(ModelError):
         open_model(model_with_book, band=1500)
-
-
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
