@@ -28,6 +28,8 @@ from typing import Final
 import chess
 import chess.pgn
 
+from kibitz.engine.pgn import starting_board
+
 #: The deepest named position is 36 plies in; after that a game's opening cannot change.
 MAX_PLIES: Final = 36
 ASSET: Final = ("openings", "openings.tsv")
@@ -80,7 +82,7 @@ def name_of(board: chess.Board) -> Opening | None:
 def classify(moves: Sequence[str], fen: str | None = None) -> Opening | None:
     """A game's opening: the last named position along its first :data:`MAX_PLIES` moves (UCI)."""
     named = table()
-    board = chess.Board(fen) if fen else chess.Board()
+    board = starting_board(fen)  # a Chess960 start too, whose castling is stored king-takes-rook
     found = named.get(position_key(board))
     for uci in moves[:MAX_PLIES]:
         try:

@@ -90,7 +90,7 @@ def board_window(app: QApplication, choice: Any) -> tuple[Any, Store, Callable[[
     def settle() -> None:
         for _ in range(10):
             app.processEvents()
-        while window.predictions.loading:
+        while window.predictions.busy:
             app.processEvents()
         for _ in range(10):
             app.processEvents()

@@ -14,6 +14,7 @@ import chess
 from PySide6.QtCore import QObject, Signal
 
 from kibitz.engine.clock import Controls, GameClock, clocks_at, controls_from_tags, controls_to_tags, flag_result
+from kibitz.engine.pgn import starting_board
 from kibitz.gui.protocols import GameRecordLike, PlayerLike, StoreLike
 
 Square = int
@@ -93,7 +94,7 @@ class GameSession(QObject):
         fen = board.fen() if board is not None else None
         game_id = store.start_game(white.id, black.id, event=event or None, fen=fen,
                                    tags=controls_to_tags(controls))
-        start = chess.Board(fen) if fen is not None else None
+        start = starting_board(fen) if fen is not None else None
         clock = GameClock.start(controls, turn=start.turn if start else chess.WHITE) if controls else None
         return cls(store, game_id, Seat(white.id, white.name), Seat(black.id, black.name), board=start,
                    clock=clock, **kwargs)  # type: ignore[arg-type]
@@ -103,7 +104,7 @@ class GameSession(QObject):
         """Any stored game: an unfinished app game goes on, a finished or imported one is read only."""
         if record.source == "app" and record.result == "*" and record.termination != ABANDONED:
             return cls.resume(store, record, **kwargs)
-        board = chess.Board(record.fen) if record.fen else chess.Board()
+        board = starting_board(record.fen)
         for uci in record.moves:  # stored games were checked move by move when they were stored
             board.push(chess.Move.from_uci(uci))
         white = Seat(record.white_id if record.white_id is not None else -1, record.white)
@@ -117,7 +118,7 @@ class GameSession(QObject):
     @classmethod
     def resume(cls, store: StoreLike, record: GameRecordLike, **kwargs: object) -> GameSession:
         """Continue an unfinished game from the store; moves that no longer replay are dropped."""
-        board = chess.Board(record.fen) if record.fen else chess.Board()
+        board = starting_board(record.fen)
         played = 0
         for uci in record.moves:
             try:
