@@ -18,6 +18,7 @@ from kibitz.gui.workers import Worker
 
 
 NAMING_BATCH = 10_000  # openings named per read of the list (seconds): the window can close in between
+QUICK_NAMING = 200  # so few (the games being played) are named before the one read, in a fraction of a second
 
 
 def _read_rows(open_store: Callable[[], StoreLike],
@@ -26,9 +27,10 @@ def _read_rows(open_store: Callable[[], StoreLike],
     from before names were kept) are named here, a batch per read, after the rows are shown once."""
     store = open_store()
     try:
+        if library.unnamed_games(store) <= QUICK_NAMING:  # type: ignore[arg-type]
+            library.name_openings(store)  # type: ignore[arg-type]
+            return library.game_rows(store), False  # type: ignore[arg-type]
         rows = library.game_rows(store)  # type: ignore[arg-type]
-        if not library.unnamed_games(store):  # type: ignore[arg-type]
-            return rows, False
         report(rows)
         library.name_openings(store, limit=NAMING_BATCH)  # type: ignore[arg-type]
         return library.game_rows(store), library.unnamed_games(store) > 0  # type: ignore[arg-type]

@@ -104,3 +104,22 @@ def test_the_games_list_and_the_review_name_the_opening_and_escape_closes_the_re
     review.setFocus()
     qtbot.keyClick(review, Qt.Key.Key_Escape)
     assert not review.isVisible()
+
+
+def test_a_big_store_from_before_names_shows_its_rows_first_and_names_them_in_batches(
+        qtbot: Any, make_window: Any, store: Any, monkeypatch: Any) -> None:
+    from kibitz.gui.library import feature
+
+    monkeypatch.setattr(feature, "QUICK_NAMING", 5)  # as if 20 games were many thousands
+    monkeypatch.setattr(feature, "NAMING_BATCH", 10)
+    store.import_games([g for g in read_games(DATA / "masters-100.pgn.xz") if isinstance(g, PgnGame)][:20])
+    with store.transaction() as db:
+        db.execute("UPDATE games SET eco = NULL, opening = NULL")
+    window = make_window()
+    model = window.library.model
+    named_per_load: list[int] = []
+    window.library.games_loaded.connect(
+        lambda: named_per_load.append(sum(bool(model.game_row(r).eco) for r in range(model.rowCount()))))
+    window.library.reload()
+    qtbot.waitUntil(lambda: named_per_load[-1:] == [20], timeout=20000)
+    assert named_per_load == [0, 10, 10, 20]  # rows at once, then each batch of names as it is done
