@@ -23,7 +23,7 @@ import math
 import os
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -276,15 +276,18 @@ class Engine:
 
 
 def judge_moves(engine: Engine, start: chess.Board, moves: Iterable[chess.Move],
-                limit: chess.engine.Limit = REVIEW_LIMIT, *, cancelled: Any = None) -> list[Judgement]:
+                limit: chess.engine.Limit = REVIEW_LIMIT, *, cancelled: Callable[[], bool] | None = None,
+                progress: Callable[[int, int], None] | None = None) -> list[Judgement]:
     """Every move of a game judged: the evaluation before and after, the engine's move, a verdict.
 
     One search per position (the position after a move is the one before the next), so a game
-    of N plies costs N + 1 searches. ``cancelled()`` is asked between searches.
+    of N plies costs N + 1 searches. ``cancelled()`` is asked between searches; ``progress(done,
+    total)`` hears of every move judged.
 
     :raises Cancelled: when ``cancelled()`` said so, or the engine was cancelled.
     """
     board = start.copy(stack=False)
+    moves = list(moves)
     before = engine.evaluate(board, limit)
     judged = []
     for ply, move in enumerate(moves):
@@ -298,6 +301,8 @@ def judge_moves(engine: Engine, start: chess.Board, moves: Iterable[chess.Move],
         judged.append(Judgement(ply, mover, san, before, after, best_san,
                                 verdict(before, after, mover, best=move == before.best)))
         before = after
+        if progress is not None:
+            progress(ply + 1, len(moves))
     return judged
 
 
