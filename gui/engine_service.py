@@ -93,7 +93,7 @@ class EngineService(QObject):
         def function(report: Callable[[Any], None]) -> Any:
             job = job_box[0]
             if job.cancelled.is_set():
-                raise Cancelled()
+                return None  # cancelled before it started
             engine = self._ensure_engine()
             self._running = job
             try:
