@@ -261,7 +261,9 @@ class Engine:
         with self._lock:
             self._cancelled.clear()
             try:
-                analysis = self._process.analysis(board, limit, multipv=count, game=self)
+                # A new "game" each time: the engine clears its hash first, so a node-bounded search
+                # gives the same answer whatever was searched before (tests, the cache, reviews agree).
+                analysis = self._process.analysis(board, limit, multipv=count, game=object())
                 self._running = analysis
                 try:
                     analysis.wait()

@@ -37,6 +37,7 @@ MODEL = Brush("model", PREDICTION_COLOR, 0.8, 0.12)
 ENGINE_COLOR = "#0072B2"
 ENGINE = Brush("engine", ENGINE_COLOR, 0.75, 0.09)
 VERDICT_COLORS = {"inaccuracy": "#E69F00", "mistake": "#D55E00", "blunder": "#B00020"}
+PLURALS = {"inaccuracy": "inaccuracies", "mistake": "mistakes", "blunder": "blunders"}
 
 
 def predictability_chart(review: GameReview) -> LineChart:
@@ -59,7 +60,7 @@ def evaluation_chart(judgements: list[Judgement]) -> LineChart:
     for word, colour in VERDICT_COLORS.items():
         points = [(evaluation_x(j.ply), j.after.win_probability(chess.WHITE)) for j in judgements if j.verdict == word]
         if points:
-            series.append(Series(f"{word}s", points, colour, line=False))
+            series.append(Series(PLURALS[word], points, colour, line=False))
     return LineChart("The engine's evaluation", series, x_label="move number", y_label="White's winning chances")
 
 
@@ -68,7 +69,7 @@ def verdict_counts(judgements: list[Judgement], colour: chess.Color) -> str:
     words = []
     for word in VERDICT_COLORS:
         count = sum(1 for j in judgements if j.mover == colour and j.verdict == word)
-        words.append(f"{count or 'no'} {word}{'s' if count != 1 else ''}")
+        words.append(f"{count or 'no'} {word if count == 1 else PLURALS[word]}")
     return ", ".join(words)
 
 

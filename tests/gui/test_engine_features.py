@@ -21,6 +21,7 @@ from kibitz.gui.insight.anticipation_view import AnticipationWindow  # noqa: E40
 from kibitz.gui.insight.hints import HintController  # noqa: E402
 from kibitz.gui.insight.page import InsightPage  # noqa: E402
 from kibitz.gui.review import ReviewWindow  # noqa: E402
+from kibitz.gui.review.review_window import PLURALS, verdict_counts  # noqa: E402
 
 
 @pytest.fixture
@@ -46,8 +47,10 @@ def test_a_review_judges_every_move_and_draws_the_engines_move(qtbot: Any, store
     assert window.moves_table.item(3, 0).text() == "2... f6" and window.moves_table.item(3, 4).text() == f6.verdict
     assert window.moves_table.item(3, 5).text() == f6.best_san != "f6"
     svg = window.eval_chart.svg()
-    assert 'data-name="White"' in svg and f'data-name="{f6.verdict}s"' in svg
-    assert "Son</b>:" in window.engine_label.text()
+    assert 'data-name="White"' in svg and f'data-name="{PLURALS[f6.verdict]}"' in svg
+    assert f"<b>Son</b>: {verdict_counts(judgements, chess.BLACK)}" in window.engine_label.text()
+    assert verdict_counts(judgements, chess.WHITE) == "no inaccuracies, no mistakes, no blunders" or \
+        any(j.mover == chess.WHITE and j.verdict in PLURALS for j in judgements)
     with qtbot.waitSignal(window.move_chosen):
         window.show_move(3)
     best = chess.Board()
