@@ -63,7 +63,7 @@ class Habit:
         where = f"after {self.line}" if self.line else "at the start"
         return (f"as {COLOUR_NAMES[self.colour]} {where}, {name} plays {self.san} in {self.played} of "
                 f"{self.reached} games: {-self.cost:+.1f} (the model gives it {self.probability:.0%}), "
-                f"a {self.verdict}")
+                f"{'an' if self.verdict[0] in 'aeiou' else 'a'} {self.verdict}")
 
 
 @dataclass
