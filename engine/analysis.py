@@ -257,7 +257,7 @@ class Engine:
             raise EngineError(f"{self.name} gave no move for {board.fen()}.")
         return out
 
-    def _search(self, board: chess.Board, limit: chess.engine.Limit, count: int) -> list[dict[str, Any]]:
+    def _search(self, board: chess.Board, limit: chess.engine.Limit, count: int) -> list[chess.engine.InfoDict]:
         with self._lock:
             self._cancelled.clear()
             try:

@@ -31,3 +31,11 @@ def board_after(sans: str, fen: str | None = None) -> tuple[chess.Board, list[ch
     for san in sans.split():
         moves.append(board.push_san(san))
     return start, moves
+
+
+def position_after(sans: str) -> chess.Board:
+    """The board after ``sans`` from the start, its moves on the stack (the models follow the game)."""
+    board = chess.Board()
+    for san in sans.split():
+        board.push_san(san)
+    return board

@@ -7,7 +7,7 @@ import chess
 import numpy as np
 import pytest
 
-from engine_helpers import TEST_LIMIT, board_after, engine, needs_engine  # noqa: F401 (fixture)
+from engine_helpers import TEST_LIMIT, engine, needs_engine, position_after  # noqa: F401 (fixture)
 from kibitz.engine.analysis import Engine
 from kibitz.engine.anticipation import PredictorReplies, anticipate, describe
 from kibitz.engine.predictor import open_predictor
@@ -47,10 +47,7 @@ def _worst_reply(engine: Engine, after: chess.Board) -> tuple[chess.Move, float]
 
 @needs_engine
 def test_a_near_best_move_the_opponent_likely_answers_badly_is_ranked_first(engine: Engine) -> None:
-    start, moves = board_after("e4 e5 Nf3 Nc6")
-    board = start.copy()
-    for move in moves:
-        board.push(move)
+    board = position_after("e4 e5 Nf3 Nc6")
     honest = anticipate(board, engine, ScriptedOpponent(engine), TEST_LIMIT)
     assert not honest.traps  # an opponent who always finds the engine's reply falls for nothing
     # The trap: the engine's second choice, after which this opponent's favourite reply loses.
@@ -75,10 +72,7 @@ def test_a_near_best_move_the_opponent_likely_answers_badly_is_ranked_first(engi
 
 @needs_engine
 def test_the_served_model_of_the_opponent_feeds_the_ranking(engine: Engine) -> None:
-    start, moves = board_after("e4 e5 Nf3 Nc6 Bc4")
-    board = start.copy()
-    for move in moves:
-        board.push(move)
+    board = position_after("e4 e5 Nf3 Nc6 Bc4")
     plan = anticipate(board, engine, PredictorReplies(open_predictor(None, None)), TEST_LIMIT, candidates=3)
     assert len(plan.candidates) == 3 and plan.mover == chess.BLACK
     for candidate in plan.candidates:

@@ -9,10 +9,7 @@ that game with the engine's verdicts (engine-review.png) and the anticipation vi
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import chess
@@ -26,12 +23,9 @@ LOST = ("1. e4 e5 2. Nf3 f6 3. Nxe5 fxe5 4. Qh5+ Ke7 5. Qxe5+ Kf7 6. Bc4+ d5 7. 
 
 
 def main() -> int:
-    home = Path(tempfile.mkdtemp(prefix="kibitz-shots-"))
-    os.environ["KIBITZ_HOME"] = str(home)
-    try:
-        return take(home)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    from take import in_temporary_home  # this folder's script for the other screenshots
+
+    return in_temporary_home(take)
 
 
 def _wait(app: QApplication, signal_fired: list[object]) -> None:

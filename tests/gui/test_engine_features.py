@@ -13,7 +13,7 @@ from PySide6.QtCore import QThreadPool
 
 sys.path.insert(0, str(Path(__file__).parents[1]))  # the tests' helpers (engine_helpers, habit_data)
 
-from engine_helpers import STOCKFISH, board_after, needs_engine  # noqa: E402
+from engine_helpers import STOCKFISH, needs_engine, position_after  # noqa: E402
 from habit_data import store_with_habit  # noqa: E402
 from kibitz.engine.analysis import find_engine  # noqa: E402
 from kibitz.gui.engine_service import EngineService  # noqa: E402
@@ -86,10 +86,7 @@ def test_a_hint_shows_the_piece_then_the_move_and_a_new_position_drops_it(qtbot:
 @needs_engine
 def test_a_new_position_cancels_the_search_for_the_old_one(qtbot: Any, engine_service: Any) -> None:
     hints = HintController(engine_service)
-    start, moves = board_after("e4 e5 Nf3 Nc6 Bb5 a6")
-    board = start.copy()
-    for move in moves:
-        board.push(move)
+    board = position_after("e4 e5 Nf3 Nc6 Bb5 a6")
     delivered: list[object] = []
     hints.changed.connect(lambda: delivered.append(hints.best))
     hints.request(board)
@@ -106,10 +103,7 @@ def test_a_new_position_cancels_the_search_for_the_old_one(qtbot: Any, engine_se
 def test_the_anticipation_view_ranks_moves_against_the_opponents_model(qtbot: Any, store: Any,
                                                                       engine_service: Any) -> None:
     son = store_with_habit(store)
-    start, moves = board_after("e4 e5")
-    board = start.copy()
-    for move in moves:
-        board.push(move)
+    board = position_after("e4 e5")
     window = AnticipationWindow(store, engine_service)
     qtbot.addWidget(window)
     window.show()
@@ -169,3 +163,31 @@ def test_a_chosen_engine_path_is_kept_and_a_wrong_one_is_said(app_settings: Any,
     service.set_path("")
     assert service.available == (find_engine() is not None) and STOCKFISH == find_engine()
     service.close()
+
+
+@needs_engine
+def test_a_stored_games_position_is_anticipated_against_the_other_player(qtbot: Any, store: Any, app_settings: Any,
+                                                                          engine_service: Any) -> None:
+    from PySide6.QtWidgets import QMenu, QWidget
+
+    from kibitz.gui.insight.feature import InsightFeature
+
+    son = store_with_habit(store)
+    record = store.games_of_player(son.id)[0]
+    window = QWidget()
+    qtbot.addWidget(window)
+    feature = InsightFeature(store, app_settings, QThreadPool(), window, lambda: None, engine=engine_service)
+    feature.fill_menu(window, QMenu())
+    review = feature.review(record.id)
+    with qtbot.waitSignal(review.review_ready, timeout=30000):
+        pass
+    review.show_move(2)  # the position before 2.Nf3: White to move, so Son is the opponent
+    review.anticipate_button.click()
+    view = feature.anticipations[-1]
+    assert view.windowTitle() == "Where could Son go wrong? (White to move)"
+    assert view.board_shown.move_stack == [chess.Move.from_uci(u) for u in record.moves[:2]]
+    with qtbot.waitSignal(view.anticipation_ready, timeout=120000) as ready:
+        pass
+    assert ready.args[0].mover == chess.WHITE
+    review.close()
+    view.close()
