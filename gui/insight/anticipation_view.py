@@ -23,6 +23,7 @@ from kibitz.engine.store import Player, Store
 from kibitz.gui.board_view import BoardView
 from kibitz.gui.engine_service import EngineJob, EngineService
 from kibitz.gui.overlay import Brush, Shape, percent_label
+from kibitz.gui.workers import call_with_store
 
 CHOSEN = Brush("candidate", "#15781b", 0.85, 0.12)
 TRAP = Brush("trap", "#E69F00", 0.85, 0.12)
@@ -100,13 +101,8 @@ class AnticipationWindow(QWidget):
         open_store, shared = self.open_store, self.store
 
         def work(engine: Any, cancelled: Callable[[], bool], _report: Callable[[Any], None]) -> Anticipation:
-            store = open_store() if open_store is not None else shared
-            try:
-                replies = PredictorReplies(open_predictor(opponent, store))
-            finally:
-                if open_store is not None:
-                    store.close()
-            return anticipate(board, engine, replies, REVIEW_LIMIT, cancelled=cancelled)
+            predictor = call_with_store(open_store, shared, lambda store: open_predictor(opponent, store))
+            return anticipate(board, engine, PredictorReplies(predictor), REVIEW_LIMIT, cancelled=cancelled)
 
         self.job = self.engine.run(f"anticipation {id(self)}", work, self.show_plan, self._failed)
         if self.job is None:

@@ -1,6 +1,7 @@
 """A page per player: results, what the models know (the report's charts), model history with
-revert, the habits that cost points (with a chess engine) and the opening tree. The profile is computed in the thread pool
-(:func:`kibitz.engine.player_profile.player_profile`), the same data as ``kibitz-train report``.
+revert, the habits that cost points (with a chess engine) and the opening tree. The profile is
+computed in the thread pool (:func:`kibitz.engine.player_profile.player_profile`), the same data as
+``kibitz-train report``; the habits in the engine's thread after it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from kibitz.engine.report import accuracy_chart, habits_html, phase_chart, predi
 from kibitz.engine.store import Player, Store
 from kibitz.gui.chart_view import ChartView
 from kibitz.gui.engine_service import EngineJob, EngineService
-from kibitz.gui.workers import Worker, start_store_worker
+from kibitz.gui.workers import Worker, call_with_store, start_store_worker
 
 COLOUR_NAMES = {chess.WHITE: "White", chess.BLACK: "Black"}
 
@@ -162,13 +163,8 @@ class InsightPage(QWidget):
         open_store, shared = self.open_store, self.store
 
         def work(engine: Any, cancelled: Callable[[], bool], _report: Callable[[Any], None]) -> list[Habit]:
-            store = open_store() if open_store is not None else shared
-            try:
-                return find_habits(store, player, engine, open_predictor(player, store), REVIEW_LIMIT,
-                                   cancelled=cancelled)
-            finally:
-                if open_store is not None:
-                    store.close()
+            return call_with_store(open_store, shared, lambda store: find_habits(
+                store, player, engine, open_predictor(player, store), REVIEW_LIMIT, cancelled=cancelled))
 
         self.habits_job = self.engine.run(f"habits {id(self)}", work, self.show_habits,
                                           lambda message: self.habits_label.setText(f"No habits: {message}"))

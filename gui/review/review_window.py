@@ -16,8 +16,7 @@ from typing import Any
 
 import chess
 from PySide6.QtCore import QThreadPool, Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtGui import QCloseEvent, QColor
+from PySide6.QtGui import QCloseEvent, QColor, QKeyEvent
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
@@ -55,8 +54,8 @@ def evaluation_x(ply: int) -> float:
 
 def evaluation_chart(judgements: list[Judgement]) -> LineChart:
     """White's winning chances (lichess's win%) after every move, the costly moves marked."""
-    series = [Series("White", [(evaluation_x(j.ply), j.after.win_probability(chess.WHITE))
-                                         for j in judgements], ENGINE_COLOR)]
+    series = [Series("White", [(evaluation_x(j.ply), j.after.win_probability(chess.WHITE)) for j in judgements],
+                     ENGINE_COLOR)]
     for word, colour in VERDICT_COLORS.items():
         points = [(evaluation_x(j.ply), j.after.win_probability(chess.WHITE)) for j in judgements if j.verdict == word]
         if points:
@@ -65,7 +64,7 @@ def evaluation_chart(judgements: list[Judgement]) -> LineChart:
 
 
 def verdict_counts(judgements: list[Judgement], colour: chess.Color) -> str:
-    """``"1 inaccuracy, 2 mistakes, no blunder"``."""
+    """``"1 inaccuracy, 2 mistakes, no blunders"``."""
     words = []
     for word in VERDICT_COLORS:
         count = sum(1 for j in judgements if j.mover == colour and j.verdict == word)
