@@ -78,3 +78,9 @@ def test_without_an_engine_it_says_so_and_prints_the_models_part(
 def test_a_game_the_file_does_not_have_is_one_sentence(pgn_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["review", str(pgn_file), "--game", "5"]) == 1
     assert capsys.readouterr().err.strip() == f"kibitz review: {pgn_file} has 2 games, so there is no game 5"
+
+
+def test_the_kibitz_help_lists_review(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "kibitz review FILE.pgn [--game N] [--json]" in capsys.readouterr().out
