@@ -26,10 +26,13 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import chess
 import chess.engine
+
+if TYPE_CHECKING:
+    from kibitz.engine.eval_cache import EvalCache
 
 #: What the app and the command line say where an engine is needed and none was found.
 NO_ENGINE = ("No chess engine found: install Stockfish (Debian/Ubuntu: apt-get install stockfish; "
@@ -184,17 +187,18 @@ class Engine:
     :raises EngineError: from :meth:`open` when the program cannot be started as a UCI engine.
     """
 
-    def __init__(self, process: chess.engine.SimpleEngine, path: Path, cache: Any = None) -> None:
+    def __init__(self, process: chess.engine.SimpleEngine, path: Path, cache: EvalCache | None = None) -> None:
         self._process = process
         self.path = path
         self.name = str(process.id.get("name", path.name))
-        self.cache = cache  # an eval_cache.EvalCache, or None
+        self.cache = cache
         self._lock = threading.Lock()
         self._running: chess.engine.SimpleAnalysisResult | None = None
         self._cancelled = threading.Event()
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, threads: int = 1, hash_mb: int = 16, cache: Any = None) -> Engine:
+    def open(cls, path: str | os.PathLike[str], *, threads: int = 1, hash_mb: int = 16,
+             cache: EvalCache | None = None) -> Engine:
         try:
             process = chess.engine.SimpleEngine.popen_uci(str(path), timeout=20)
         except (OSError, chess.engine.EngineError, TimeoutError) as error:

@@ -25,6 +25,7 @@ import chess.engine
 import numpy as np
 
 from kibitz.engine.analysis import REVIEW_LIMIT, Cancelled, Engine, Evaluation, verdict
+from kibitz.engine.predictor import GamePredictor, ModelPredictor
 
 CANDIDATES = 5  # the engine's best moves considered for the mover
 MAX_REPLIES = 6  # the opponent's likeliest replies evaluated per candidate ...
@@ -45,12 +46,16 @@ class PredictorReplies:
     """A :class:`ReplyModel` from a live predictor (the opponent's served model): it replays the game
     to each position asked, since the adapter follows the whole game."""
 
-    def __init__(self, predictor: object) -> None:
+    def __init__(self, predictor: GamePredictor) -> None:
         self.predictor = predictor
 
     def reply_probabilities(self, board: chess.Board) -> tuple[list[chess.Move], np.ndarray]:
-        self.predictor.reset(board)  # type: ignore[attr-defined]
-        return self.predictor.probabilities()  # type: ignore[attr-defined,no-any-return]
+        """The served model's probabilities; without a model (a NullPredictor), every move alike."""
+        if not isinstance(self.predictor, ModelPredictor):
+            legal = list(board.legal_moves)
+            return legal, np.full(len(legal), 1 / max(len(legal), 1))
+        self.predictor.reset(board)
+        return self.predictor.probabilities()
 
 
 @dataclass(frozen=True)

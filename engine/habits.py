@@ -25,6 +25,7 @@ import chess.engine
 
 from kibitz.engine.analysis import REVIEW_LIMIT, Cancelled, Engine, Evaluation, verdict
 from kibitz.engine.openings import player_colour
+from kibitz.engine.predictor import GamePredictor, ModelPredictor
 from kibitz.engine.review import start_board
 from kibitz.engine.store import Player, Store
 
@@ -116,7 +117,7 @@ def repeated_choices(store: Store, player: Player, *, plies: int = HABIT_PLIES,
     return seen, pairs
 
 
-def find_habits(store: Store, player: Player, engine: Engine, predictor: object,
+def find_habits(store: Store, player: Player, engine: Engine, predictor: GamePredictor,
                 limit: chess.engine.Limit = REVIEW_LIMIT, *, max_positions: int = MAX_POSITIONS,
                 min_probability: float = HIGH_PROBABILITY,
                 cancelled: Callable[[], bool] | None = None) -> list[Habit]:
@@ -147,9 +148,9 @@ def find_habits(store: Store, player: Player, engine: Engine, predictor: object,
     return habits
 
 
-def _model_probability(predictor: object, board: chess.Board, move: chess.Move) -> float:
-    if not hasattr(predictor, "probabilities"):
+def _model_probability(predictor: GamePredictor, board: chess.Board, move: chess.Move) -> float:
+    if not isinstance(predictor, ModelPredictor):
         return 0.0  # no model: no habit can be called predictable
-    predictor.reset(board)  # type: ignore[attr-defined]
-    legal, probabilities = predictor.probabilities()  # type: ignore[attr-defined]
+    predictor.reset(board)
+    legal, probabilities = predictor.probabilities()
     return float(probabilities[legal.index(move)])

@@ -169,7 +169,7 @@ def write_report(store: Store, player: Player, path: Path, *, engine_path: Path 
     ``engine_path`` says which or False) and write the report to ``path`` (atomically)."""
     profile = player_profile(store, player)
     engine = find_engine() if engine_path is True else (engine_path or None)
-    habits = player_habits(store, player, engine)  # type: ignore[arg-type]
+    habits = player_habits(store, player, engine)
     tmp = path.with_name(path.name + ".part")
     tmp.write_text(render_report(profile, habits=habits), encoding="utf-8")
     os.replace(tmp, path)
