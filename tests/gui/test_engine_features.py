@@ -3,7 +3,6 @@ player's costly habits; and the app without an engine (greyed, with how to get o
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,17 +10,15 @@ import chess
 import pytest
 from PySide6.QtCore import QThreadPool
 
-sys.path.insert(0, str(Path(__file__).parents[1]))  # the tests' helpers (engine_helpers, habit_data)
-
-from engine_helpers import STOCKFISH, needs_engine, position_after  # noqa: E402
-from habit_data import store_with_habit  # noqa: E402
-from kibitz.engine.analysis import find_engine  # noqa: E402
-from kibitz.gui.engine_service import EngineService  # noqa: E402
-from kibitz.gui.insight.anticipation_view import AnticipationWindow  # noqa: E402
-from kibitz.gui.insight.hints import HintController  # noqa: E402
-from kibitz.gui.insight.page import InsightPage  # noqa: E402
-from kibitz.gui.review import ReviewWindow  # noqa: E402
-from kibitz.gui.review.review_window import PLURALS, verdict_counts  # noqa: E402
+from engine_helpers import STOCKFISH, needs_engine, position_after
+from habit_data import store_with_habit
+from kibitz.engine.analysis import find_engine
+from kibitz.gui.engine_service import EngineService
+from kibitz.gui.insight.anticipation_view import AnticipationWindow
+from kibitz.gui.insight.hints import HintController
+from kibitz.gui.insight.page import InsightPage
+from kibitz.gui.review import ReviewWindow
+from kibitz.gui.review.review_window import PLURALS, verdict_counts
 
 
 @pytest.fixture
@@ -139,7 +136,7 @@ def test_without_an_engine_its_features_are_greyed_with_how_to_get_one(qtbot: An
     window = make_window(engine_locator=lambda _path: None)
     insight = window.insight
     assert not insight.hint_action.isEnabled() and not insight.anticipate_action.isEnabled()
-    assert insight.no_engine_action.isVisible() is not False
+    assert insight.no_engine_action.isVisible()
     assert insight.no_engine_action.text().startswith("No chess engine found: install Stockfish")
     assert window.play.hints is insight.hints
     said: list[str] = []
