@@ -19,6 +19,7 @@ lets one go is judged by lichess's mate rules (:func:`verdict`).
 
 from __future__ import annotations
 
+import concurrent.futures
 import math
 import os
 import shutil
@@ -217,6 +218,11 @@ class Engine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def pid(self) -> int:
+        """The engine process's id (tests end it to see the app recover)."""
+        return int(self._process.protocol.transport.get_pid())  # type: ignore[union-attr]
+
     def close(self) -> None:
         self.cancel()
         try:
@@ -274,8 +280,9 @@ class Engine:
                 finally:
                     self._running = None
                 infos = list(analysis.multipv)
-            except chess.engine.EngineTerminatedError as error:
-                raise EngineError(f"{self.name} stopped ({error}).") from error
+            except (chess.engine.EngineError, concurrent.futures.CancelledError) as error:
+                # Terminated (python-chess cancels the pending command), or it answered nonsense.
+                raise EngineError(f"{self.name} stopped working ({type(error).__name__}).") from error
             if self._cancelled.is_set():
                 raise Cancelled()
             return infos

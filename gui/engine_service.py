@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from kibitz.engine.analysis import NO_ENGINE, Cancelled, Engine, find_engine
+from kibitz.engine.analysis import NO_ENGINE, Cancelled, Engine, EngineError, find_engine
 from kibitz.engine.eval_cache import EvalCache
 from kibitz.gui.settings import AppSettings
 from kibitz.gui.workers import Worker
@@ -100,6 +100,9 @@ class EngineService(QObject):
                 return work(engine, job.cancelled.is_set, report)
             except Cancelled:
                 return None  # nobody waits for a cancelled job's result
+            except EngineError:
+                self._end_engine()  # it died or went wrong: the next job starts a fresh one
+                raise
             finally:
                 self._running = None
 

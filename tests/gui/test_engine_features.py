@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import chess
+import chess.engine
 import pytest
 from PySide6.QtCore import QThreadPool
 
@@ -188,3 +189,29 @@ def test_a_stored_games_position_is_anticipated_against_the_other_player(qtbot: 
     assert ready.args[0].mover == chess.WHITE
     review.close()
     view.close()
+
+
+@needs_engine
+def test_an_engine_that_dies_is_said_once_and_the_next_request_starts_a_new_one(qtbot: Any,
+                                                                                engine_service: Any) -> None:
+    import os
+    import signal
+
+    board = chess.Board("6k1/5ppp/8/8/8/8/5PPP/R5K1 w - - 0 1")
+    results: list[object] = []
+    failures: list[str] = []
+
+    def evaluate(engine: Any, _cancelled: Any, _report: Any) -> object:
+        return engine.evaluate(board, chess.engine.Limit(nodes=5000))
+
+    def pid_then_kill(engine: Any, _cancelled: Any, _report: Any) -> object:
+        os.kill(engine.pid, signal.SIGKILL)  # the engine this test started, and only it
+        return engine.candidates(board, chess.engine.Limit(nodes=5000), 1)
+
+    engine_service.run("a", pid_then_kill, results.append, failures.append)
+    engine_service.pool.waitForDone(30000)
+    qtbot.waitUntil(lambda: bool(failures), timeout=10000)
+    assert "stopped working" in failures[0] and not results
+    engine_service.run("a", evaluate, results.append, failures.append)
+    qtbot.waitUntil(lambda: bool(results), timeout=30000)
+    assert results[0].mate == 1 and len(failures) == 1
