@@ -141,24 +141,25 @@ def verdict(before: Evaluation, after: Evaluation, mover: chess.Color, *, best: 
     """
     if best:
         return "best"
-    mate_before, mate_after = before.mate_for(mover), after.mate_for(mover)
-    if after.mate == 0 and after.cp is not None and (after.cp > 0) == (mover == chess.WHITE):
+    if after.mate == 0 and after.centipawns() * (1 if mover == chess.WHITE else -1) > 0:
         return "good"  # the move gave mate
-    mover_cp_before = before.centipawns() if mover == chess.WHITE else -before.centipawns()
-    mover_cp_after = after.centipawns() if mover == chess.WHITE else -after.centipawns()
-    if mate_before is None and mate_after is not None and mate_after < 0:  # lichess: MateCreated
-        cp = before.cp if mover == chess.WHITE else -(before.cp or 0)
-        return "inaccuracy" if (cp or 0) < -999 else "mistake" if (cp or 0) < -700 else "blunder"
+    mate_before, mate_after = before.mate_for(mover), after.mate_for(mover)
+    cp_before, cp_after = _mover_cp(before, mover), _mover_cp(after, mover)  # clamped to ±1000
+    if mate_before is None and mate_after is not None and mate_after < 0:  # lichess's MateCreated
+        return "inaccuracy" if cp_before < -999 else "mistake" if cp_before < -700 else "blunder"
     if mate_before is not None and mate_before > 0 and (mate_after is None or mate_after < 0):  # MateLost
-        cp = None if mate_after is not None else (after.cp if mover == chess.WHITE else -(after.cp or 0))
-        if cp is not None and cp > 999:
-            return "inaccuracy"
-        return "mistake" if cp is not None and cp > 700 else "blunder"
+        if mate_after is not None:
+            return "blunder"  # from mating to being mated
+        return "inaccuracy" if cp_after > 999 else "mistake" if cp_after > 700 else "blunder"
     if before.mate is not None or after.mate is not None:
-        return "good"  # mate to mate (a slower mate): lichess gives no judgement
-    drop = (Evaluation(cp=mover_cp_before).winning_chances(chess.WHITE)
-            - Evaluation(cp=mover_cp_after).winning_chances(chess.WHITE))
+        return "good"  # mate to mate (a slower mate, say): lichess gives no judgement
+    drop = (Evaluation(cp=cp_before).winning_chances(chess.WHITE)
+            - Evaluation(cp=cp_after).winning_chances(chess.WHITE))
     return next((word for threshold, word in JUDGEMENTS if drop >= threshold), "good")
+
+
+def _mover_cp(evaluation: Evaluation, mover: chess.Color) -> int:
+    return evaluation.centipawns() if mover == chess.WHITE else -evaluation.centipawns()
 
 
 def find_engine(configured: str | os.PathLike[str] | None = None) -> Path | None:
