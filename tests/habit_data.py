@@ -3,6 +3,7 @@ learned it (the base adapter with Son's own book, as a retrain would install it)
 
 from __future__ import annotations
 
+import io
 import shutil
 from typing import Any
 
@@ -24,7 +25,7 @@ def store_with_habit(store: Any) -> Any:
     """Import Dad-Son games and give Son a model whose book knows them; returns Son."""
     text = "".join(f'[Event "habit {i}"]\n[Round "{i}"]\n[White "Dad"]\n[Black "Son"]\n'
                    f'[Result "{moves.split()[-1]}"]\n\n{moves}\n\n' for i, moves in enumerate(SON_GAMES))
-    games = [g for g in pgn.read_games(__import__("io").BytesIO(text.encode())) if isinstance(g, pgn.PgnGame)]
+    games = [g for g in pgn.read_games(io.BytesIO(text.encode())) if isinstance(g, pgn.PgnGame)]
     assert len(games) == len(SON_GAMES)
     store.import_games(games)
     store.add_player("Dad")
