@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 #: What the app and the command line say where an engine is needed and none was found.
 NO_ENGINE = ("No chess engine found: install Stockfish (Debian/Ubuntu: apt-get install stockfish; "
-             "others: stockfishchess.org) or choose it in Insight → Chess engine….")
+             "others: stockfishchess.org), or choose one in Insight → Chess engine…")
 #: Where Debian installs Stockfish (not on a normal user's PATH).
 DEBIAN_PATH = Path("/usr/games/stockfish")
 #: Per position in a review, a hint or a habit: about 0.1 s for Stockfish 15 on one core.

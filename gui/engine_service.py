@@ -69,7 +69,8 @@ class EngineService(QObject):
         """One line on how to get an engine (or why the chosen one is not usable)."""
         chosen = self.settings.engine_path
         if chosen and self.path() is None:
-            return f"The chosen chess engine ({chosen}) is not an executable file: choose another in Insight → Chess engine…."
+            return (f"The chosen chess engine ({chosen}) is not an executable file: choose another in "
+                    "Insight → Chess engine…")
         return NO_ENGINE
 
     def set_path(self, path: str) -> None:
