@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         self.tasks.closed = True
         self.training.shutdown()
         self.insight.shutdown()
+        self.predictions.shutdown()
         self.pool.waitForDone(30000)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
