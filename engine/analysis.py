@@ -184,7 +184,8 @@ def limit_key(limit: chess.engine.Limit) -> str:
 
 
 class Engine:
-    """One UCI engine process: one search at a time (a lock), cancellable from any thread.
+    """One UCI engine process: one search at a time (a lock), cancellable from any thread, run at a
+    lower CPU priority than the app (``niceness``) so that a search never slows a move down.
 
     :raises EngineError: from :meth:`open` when the program cannot be started as a UCI engine.
     """
@@ -200,7 +201,7 @@ class Engine:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, threads: int = 1, hash_mb: int = 16,
-             cache: EvalCache | None = None) -> Engine:
+             cache: EvalCache | None = None, niceness: int = 10) -> Engine:
         try:
             process = chess.engine.SimpleEngine.popen_uci(str(path), timeout=20)
         except (OSError, chess.engine.EngineError, TimeoutError) as error:
@@ -211,7 +212,17 @@ class Engine:
         except chess.engine.EngineError as error:
             process.quit()
             raise EngineError(f"{path} refused its settings ({error}).") from error
-        return cls(process, Path(path), cache)
+        engine = cls(process, Path(path), cache)
+        engine._lower_priority(niceness)
+        return engine
+
+    def _lower_priority(self, niceness: int) -> None:
+        """Let the board and the models go first: the engine's process yields the CPU to them."""
+        if niceness > 0 and hasattr(os, "setpriority"):
+            try:
+                os.setpriority(os.PRIO_PROCESS, self.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + niceness))
+            except (OSError, AttributeError):
+                pass  # not allowed or not known here: it runs at the app's priority
 
     def __enter__(self) -> Engine:
         return self

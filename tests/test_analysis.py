@@ -86,3 +86,12 @@ def test_no_engine_on_the_path_and_none_in_usr_games_is_none(monkeypatch: pytest
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr("kibitz.engine.analysis.DEBIAN_PATH", tmp_path / "stockfish")
     assert find_engine() is None
+
+
+@needs_engine
+def test_the_engine_yields_the_cpu_to_the_app(engine: Engine) -> None:
+    import os
+
+    if not hasattr(os, "getpriority"):
+        pytest.skip("no process priorities here")
+    assert os.getpriority(os.PRIO_PROCESS, engine.pid) > os.getpriority(os.PRIO_PROCESS, 0)
