@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from typing import Any
 
 import chess
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -26,6 +27,8 @@ from kibitz.gui.play.view import PlayView, connect_button
 from kibitz.gui.protocols import GameRecordLike, PlayerLike, StoreLike
 from kibitz.gui.settings import AppSettings, OverlayMode, overlay_visible
 from kibitz.gui.words import plural
+
+HintsLike = Any  # gui.insight.hints.HintController: changed, said, shapes(board)
 
 Notify = Callable[[str], None]
 CLOCK_TICK_MS = 100  # the clocks repaint (and the flag is looked for) ten times a second
@@ -57,6 +60,7 @@ class PlayFeature(QObject):
         self.players: dict[chess.Color, PlayerLike | None] = {chess.WHITE: None, chess.BLACK: None}
         self.view_ply: int | None = None  # None: the live position; else plies shown while walking back
         self.guesses: GuessController | None = None  # guess the move, when the window gives one
+        self.hints: HintsLike | None = None  # the engine's hints, when the window gives them
         self.board.move_attempted.connect(self._move_attempted)
         self.move_list.ply_clicked.connect(self.show_ply)
         predictions.predictions_changed.connect(self.refresh_overlay)
@@ -77,6 +81,12 @@ class PlayFeature(QObject):
         self.guesses = guesses
         guesses.changed.connect(self.refresh_overlay)
         guesses.scored.connect(self.notify)
+
+    def set_hints(self, hints: HintsLike) -> None:
+        """Draw ``hints``' shapes over the position shown (they drop themselves when it changes)."""
+        self.hints = hints
+        hints.changed.connect(self.refresh_overlay)
+        hints.said.connect(self.notify)
 
     # ----------------------------------------------------------------------------- menus --
     def fill_game_menu(self, window: QWidget, menu: QMenu) -> None:
@@ -504,6 +514,8 @@ class PlayFeature(QObject):
             if shown and not waiting else []
         if self.guesses is not None and self.view_ply is None:
             shapes = self.guesses.shapes(session.game_id, session.ply, shapes)
+        if self.hints is not None:
+            shapes = [*shapes, *self.hints.shapes(board)]
         self.board.set_shapes(shapes)
         name = session.seats[board.turn].name
         description = self.predictions.description(board.turn)
