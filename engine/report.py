@@ -21,6 +21,7 @@ from kibitz.engine.charts import BarChart, LineChart, Series
 from kibitz.engine.eval_cache import EvalCache
 from kibitz.engine.habits import MIN_GAMES, Habit, find_habits
 from kibitz.engine.openings import OpeningNode
+from kibitz.engine.pair_record import head_to_head_chart
 from kibitz.engine.player_profile import PlayerProfile, player_profile
 from kibitz.engine.predictor import open_predictor
 from kibitz.engine.scoring import PHASES
@@ -99,14 +100,36 @@ def _tree(node: OpeningNode, board: chess.Board) -> str:
         number = f"{after.fullmove_number}{'.' if after.turn == chess.WHITE else '...'}"
         after.push_san(child.san)
         model = "" if child.model_probability is None else f", the model gave it {child.model_probability:.0%}"
+        name = f' <i class="opening">{escape(child.opening.text())}</i>' if child.opening else ""
         items.append(f'<li data-san="{escape(child.san)}" data-games="{child.games}"><details open><summary>'
-                     f"<b>{number} {escape(child.san)}</b> {child.games} games, score {child.score:.0%}{model}"
+                     f"<b>{number} {escape(child.san)}</b>{name} {child.games} games, score {child.score:.0%}{model}"
                      f"</summary>{_tree(child, after)}</details></li>")
     top = ""
     if node.model_top:
         favourites = ", ".join(f"{escape(s)} {p:.0%}" for s, p in node.model_top)
         top = f"<div class=top>model predicts: {favourites}</div>"
     return top + ("<ul>" + "".join(items) + "</ul>" if items else "")
+
+
+def _pair(profile: PlayerProfile) -> str:
+    """Head-to-head by month and the performance rating by month (engine/pair_record.py)."""
+    parts = []
+    for record in profile.head_to_head:
+        rows = "".join(f"<tr><td>{m}</td><td>{t.games}</td><td>{t.wins}</td><td>{t.draws}</td><td>{t.losses}</td>"
+                       f"<td>{_percent(t.score)}</td></tr>" for m, t in record.by_month)
+        parts.append(f"<h3>Against {escape(record.opponent)}: {record.total.games} games, {record.total.text()}</h3>"
+                     f'<table class="head-to-head"><tr><th>month</th><th>games</th><th>won</th><th>drawn</th>'
+                     f"<th>lost</th><th>score</th></tr>{rows}</table>")
+    if profile.head_to_head:
+        parts.append(f'<figure id="head-to-head">{head_to_head_chart(profile.player.name, profile.head_to_head).svg()}'
+                     "</figure>")
+    if profile.strength:
+        rows = "".join(f"<tr><td>{p.month}</td><td>{p.games}</td><td>{p.opponents}</td><td>{p.performance}</td></tr>"
+                       for p in profile.strength)
+        parts.append("<h3>Performance rating by month</h3><p>The opponents' mean rating (from the games' tags, or "
+                     "their level here) ± 400 × (won − lost) / games.</p><table id=\"strength\"><tr><th>month</th>"
+                     f"<th>rated games</th><th>opponents</th><th>performance</th></tr>{rows}</table>")
+    return "<h2>The record</h2>" + "".join(parts) if parts else ""
 
 
 def _guesses(profile: PlayerProfile) -> str:
@@ -146,7 +169,7 @@ def render_report(profile: PlayerProfile, *, habits: list[Habit] | None = None) 
             f"<p>{profile.games} games in the store. Served model: {escape(profile.served)}. "
             f"Written {dt.datetime.now():%Y-%m-%d %H:%M}.</p>"
             f"<h2>Results</h2>{_results_table(profile)}<h2>What the model knows</h2>{figures}"
-            f"<h2>Model history</h2>{_versions_table(profile)}{_guesses(profile)}"
+            f"{_pair(profile)}<h2>Model history</h2>{_versions_table(profile)}{_guesses(profile)}"
             f"<h2>Habits that cost points</h2>{habits_html(profile.player.name, habits)}<h2>Openings</h2>{openings}"
             "</body></html>")
 

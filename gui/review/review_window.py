@@ -12,11 +12,12 @@ stored game, whether or not it is the one on the main board; ``move_chosen`` tel
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
 import chess
 from PySide6.QtCore import QThreadPool, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
@@ -142,6 +143,7 @@ class ReviewWindow(QWidget):
         layout.addLayout(left, 2)
         layout.addLayout(right, 3)
         self.resize(1280, 640)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)  # as a dialog: Escape closes it
 
     def open_game(self, game_id: int) -> Worker:
         """Review ``game_id`` in the background; ``review_ready`` follows."""
@@ -167,6 +169,9 @@ class ReviewWindow(QWidget):
             if mean is not None and top1 is not None:
                 lines.append(f"<b>{name}</b>: {mean:.0%} on average; the model's first choice "
                              f"{top1:.0%} of the time ({review.models[colour]})")
+        opening = self.store.opening(self.record.id) if self.record is not None else None
+        if opening is not None:  # named by position, as in the Games tab
+            lines.insert(0, f"Opening: {escape(opening.text())}")
         self.summary.setText("<br>".join(lines) or "No move to review.")
         self.surprises.clear()
         for move in review.surprising(SURPRISES):
