@@ -13,6 +13,7 @@ from typing import Any
 
 import chess
 
+from kibitz.engine.eco import Opening, name_of
 from kibitz.engine.player_games import replay
 from kibitz.engine.store import GameRecord
 
@@ -31,6 +32,7 @@ class OpeningNode:
     model_probability: float | None = None  # the served model's probability of ``san`` (player's moves)
     model_top: list[tuple[str, float]] = field(default_factory=list)  # the model's favourites here (player to move)
     children: list[OpeningNode] = field(default_factory=list)
+    opening: Opening | None = None  # the name of the position this move reaches, if it has one (engine/eco.py)
 
     @property
     def score(self) -> float:
@@ -63,8 +65,18 @@ def opening_tree(records: list[GameRecord], player_id: int, colour: chess.Color,
             child.points += points
             node = child
     _prune(root, min_games)
+    _name_positions(root, chess.Board())
     _add_model_view(root, chess.Board(), colour, predictor)
     return root
+
+
+def _name_positions(node: OpeningNode, board: chess.Board) -> None:
+    """Name each move's position by the opening table (by position, so a transposition is named too)."""
+    for child in node.children:
+        after = board.copy(stack=False)
+        after.push_san(child.san)
+        child.opening = name_of(after)
+        _name_positions(child, after)
 
 
 def _prune(node: OpeningNode, min_games: int) -> None:
