@@ -33,7 +33,7 @@ from kibitz.engine import features, moves
 from kibitz.engine.book import OwnMoves, PlayerBook, position_hash
 from kibitz.engine.player_games import (DATE_ORDER_SQL, DEFAULT_BOOK_STRENGTH, LearningStatus, learning_status,
                                         replay)
-from kibitz.engine.priors import DEFAULT_BAND, band_for_rating
+from kibitz.engine.priors import BANDS, DEFAULT_BAND, band_for_rating
 
 if TYPE_CHECKING:
     from kibitz.engine.store import ModelRecord, Player, Store
@@ -253,13 +253,21 @@ class ServedModel:
         return self.record is not None
 
 
+def recorded_band(record: ModelRecord | None) -> tuple[int | None, str | None]:
+    """The band a model record names (None: none), or None and why it is not a Maia band."""
+    band = record.meta.get("band") if record is not None else None
+    if band is None:
+        return None, None
+    if isinstance(band, (int, float)) and not isinstance(band, bool) and band in BANDS:
+        return int(band), None
+    return None, f"the recorded band {band!r} is not a Maia band"
+
+
 def player_band(store: Store, player: Player) -> int:
     """The prior band for ``player``: the one their games chose at the last retrain, else the
     level given in the player dialog, else the default."""
-    record = store.latest_model(player.id)
-    if record is not None and record.meta.get("band"):
-        return int(record.meta["band"])
-    return band_for_rating(player.level)
+    band, _ = recorded_band(store.latest_model(player.id))
+    return band if band is not None else band_for_rating(player.level)
 
 
 def installed_record(store: Store, player_id: int) -> ModelRecord | None:
@@ -270,24 +278,26 @@ def installed_record(store: Store, player_id: int) -> ModelRecord | None:
 
 def served_model(store: Store | None, player: Player | None) -> ServedModel:
     """The served-model rule: the player's latest recorded model if it is installed and usable,
-    else the bundled base adapter over the player's band.
+    else the bundled base adapter over the player's band. ``problem`` says what was wrong first
+    (a malformed band, a candidate that was not better, an unusable folder).
 
     :raises ModelError: when not even the base adapter can be used.
     """
     if store is None or player is None:
         return ServedModel(load_model_info(base_model_dir()), DEFAULT_BAND, None)
-    band = player_band(store, player)
     record = store.latest_model(player.id)
-    problem = None
+    recorded, band_problem = recorded_band(record)
+    band = recorded if recorded is not None else band_for_rating(player.level)
+    problems = [band_problem] if band_problem else []
     if record is not None and record.meta.get("installed") is False:
-        problem = str(record.meta.get("reason", "the personal model did not beat the base"))
+        problems.append(str(record.meta.get("reason", "the personal model did not beat the base")))
     elif record is not None:
         try:
             info = load_model_info(Path(record.path))
-            return ServedModel(info, info.band or band, record)
+            return ServedModel(info, info.band or band, record, problems[0] if problems else None)
         except ModelError as error:
-            problem = f"personal model unusable: {error}"
-    return ServedModel(load_model_info(base_model_dir()), band, None, problem)
+            problems.append(f"personal model unusable: {error}")
+    return ServedModel(load_model_info(base_model_dir()), band, None, problems[0] if problems else None)
 
 
 def adapter_games(info: ModelInfo, keys: list[str] | None = None) -> frozenset[str]:

@@ -34,7 +34,7 @@ from kibitz.engine.book import PlayerBook
 from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
 from kibitz.engine import models
 from kibitz.engine.words import plural
-from kibitz.engine.models import ModelError, ModelInfo, load_model_info
+from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
 from kibitz.engine.moves import NO_MOVE, VOCAB_SIZE, legal_move_indices, move_to_index
 from kibitz.engine.priors import DEFAULT_BAND, TOWER_SHAPE, PriorError, PriorSession, prior_session
 
