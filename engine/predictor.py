@@ -321,7 +321,15 @@ def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:
     """
     try:
         served = models.served_model(store, player)
-        predictor = open_model(served.info.folder, band=served.band)
+        try:
+            predictor = open_model(served.info.folder, band=served.band)
+        except ModelError as error:  # its graph or book does not load: the base adapter, and say why
+            if not served.personal:
+                raise
+            log.warning("personal model of %s unusable: %s", player.name if player else "?", error)
+            served = models.ServedModel(load_model_info(base_model_dir()), served.band, None,
+                                        served.problem or f"personal model unusable: {error}")
+            predictor = open_model(served.info.folder, band=served.band)
     except ModelError as error:
         log.warning("base model unusable: %s", error)
         return NullPredictor(f"no predictions: {error}")

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kibitz.engine.book import OwnMoves, PlayerBook, blend, fit_strength
-from kibitz.engine.models import META_FILE, MODEL_FILE, ModelError, base_model_dir, load_model_info, write_model_folder
+from kibitz.engine.models import META_FILE, MODEL_FILE, ModelError, add_book, base_model_dir, load_model_info, write_model_folder
 from kibitz.engine.moves import legal_move_indices
 from kibitz.engine.predictor import AdapterSession, open_model
 from kibitz.engine.scoring import ScoredGame, model_plies

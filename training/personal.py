@@ -351,10 +351,16 @@ def _retrain_one(store: Store, player: Player, reporter: Reporter, settings: Tra
     """Train, judge and record one player's candidate: (the family's sentence, the figures, installed)."""
     games = player_games_from_store(store, player.id)
     served = models.served_model(store, player)
+    current = served.info.folder if served.personal else None
+    if current is not None:
+        try:
+            AdapterSession(served.info)  # a personal model whose graph or book fails to load is not served
+        except models.ModelError:
+            current = None
     folder = new_model_version_dir(store.home, player.id)
     try:
-        result = finetune(games, folder, reporter, player=player.name,
-                          current=served.info.folder if served.personal else None, settings=settings, work=work)
+        result = finetune(games, folder, reporter, player=player.name, current=current, settings=settings,
+                          work=work)
     except NothingToJudge as why:
         return str(why), str(why), False
     meta = {"band": result.band, "validation": result.candidate, "judged": {
