@@ -9,6 +9,7 @@ game, whether or not it is the one on the main board; ``move_chosen`` tells the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 
 import chess
 from PySide6.QtCore import QThreadPool, Qt, Signal
@@ -43,6 +44,15 @@ def describe_move(move: MoveReview) -> str:
     return f"{move.label}  {percent_label(move.probability)} (rank {move.rank} of {move.legal}); {model}"
 
 
+def rich_label(text: str) -> QLabel:
+    """A wrapping label that always reads its text as HTML: Qt's guess reads ``"Bb7 <1%<br>…"`` as
+    plain text (``<1%`` is no tag) and shows the markup. Data in the text must be escaped."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    return label
+
+
 class ReviewWindow(QWidget):
     review_ready = Signal(object)  # GameReview
     review_failed = Signal(str)
@@ -60,12 +70,10 @@ class ReviewWindow(QWidget):
         self.board = BoardView()
         self.chart = ChartView()
         self.chart.clicked.connect(self._chart_clicked)
-        self.summary = QLabel("Reviewing…")
-        self.summary.setWordWrap(True)
+        self.summary = rich_label("Reviewing…")
         self.surprises = QListWidget()
         self.surprises.currentItemChanged.connect(self._surprise_chosen)
-        self.caption = QLabel("")
-        self.caption.setWordWrap(True)
+        self.caption = rich_label("")
         left = QVBoxLayout()
         left.addWidget(self.board, 1)
         left.addWidget(self.caption)
@@ -99,8 +107,8 @@ class ReviewWindow(QWidget):
         for colour, name in ((chess.WHITE, review.white), (chess.BLACK, review.black)):
             mean, top1 = review.predictability(colour), review.top1(colour)
             if mean is not None and top1 is not None:
-                lines.append(f"<b>{name}</b>: {mean:.0%} on average; the model's first choice "
-                             f"{top1:.0%} of the time ({review.models[colour]})")
+                lines.append(f"<b>{escape(name)}</b>: {mean:.0%} on average; the model's first choice "
+                             f"{top1:.0%} of the time ({escape(review.models[colour])})")
         self.summary.setText("<br>".join(lines) or "No move to review.")
         self.surprises.clear()
         for move in review.surprising(SURPRISES):
@@ -147,7 +155,7 @@ class ReviewWindow(QWidget):
             if top != played:
                 shapes.append(Shape(top.from_square, top.to_square, MODEL, percent_label(move.top_probability), meet))
             shapes.append(Shape(played.from_square, played.to_square, PLAYED, percent_label(move.probability), meet))
-            self.caption.setText(f"{describe_move(move)}<br><span style='color:#D55E00'>■</span> played   "
+            self.caption.setText(f"{escape(describe_move(move))}<br><span style='color:#D55E00'>■</span> played   "
                                  f"<span style='color:{PREDICTION_COLOR}'>■</span> the model's first choice")
         last = board.move_stack[-1] if board.move_stack else None
         self.board.set_flipped(move is not None and move.colour == chess.BLACK)
