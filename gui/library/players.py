@@ -37,6 +37,7 @@ class PlayerPage:
     draws: int
     losses: int
     model: str
+    unfinished: int = 0  # games without a result: the total is the four counts together
 
 
 class PlayersView(QWidget):
@@ -131,8 +132,9 @@ class PlayersView(QWidget):
             return
         self.name.setText(page.name)
         self.aliases.setText(", ".join(page.aliases) if page.aliases else "no other names")
+        unfinished = f", {page.unfinished:,} unfinished" if page.unfinished else ""
         self.record.setText(f"{plural(page.games, 'game')}: {page.wins:,} won, {page.draws:,} drawn, "
-                            f"{page.losses:,} lost" if page.games else "no games yet")
+                            f"{page.losses:,} lost{unfinished}" if page.games else "no games yet")
         self.level.blockSignals(True)
         self.level.setValue(page.level if page.level is not None else self.level.minimum())
         self.level.blockSignals(False)

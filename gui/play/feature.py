@@ -433,8 +433,10 @@ class PlayFeature(QObject):
         name = session.seats[board.turn].name
         description = self.predictions.description(board.turn)
         played = played_next(session, self.view_ply, predictions)
-        if session.is_over and self.view_ply is None:
-            self.prediction_panel.show_predictions(name, [], description, note="The game is over.")
+        if session.is_over and self.view_ply is None:  # nobody moves here: no "Likely moves for …"
+            self.prediction_panel.show_message(
+                "Game over" if session.result != "*" else "The last position of this game",
+                f"{session.outcome_text()}. Walk back through the moves (←) to see what the model expected.")
         elif waiting:
             watcher = session.seats[not board.turn].name
             self.prediction_panel.show_predictions(name, [], description, note=(
