@@ -126,15 +126,21 @@ class PlayFeature(QObject):
                                              f"{session.seats[chess.BLACK].name} is not finished. It stays in "
                                              "the Games tab to go on with later.\n\nStart a new game?")):
             return False
-        names = [p.name for p in self.store.players()]
-        # The same players by default (for play on, also the names of an imported game's players).
-        last = {c: p.name if p is not None else session.seats[c].name if session is not None else ""
-                for c, p in self.players.items()}
-        levels = {p.name: getattr(p, "level", None) for p in self.store.players()}
-        choice = self.dialogs.new_game(names, last[chess.WHITE], last[chess.BLACK], levels=levels)
+        players = self.store.players()
+        names = [p.name for p in players]
+        # The two who last played here, also after a restart - never the names of an opened (imported)
+        # game, which Enter would make players of. A player deleted since is not offered.
+        white, black = (self._player_now_called(name) for name in self.settings.last_players)
+        levels = {p.name: getattr(p, "level", None) for p in players}
+        choice = self.dialogs.new_game(names, white, black, levels=levels)
         if choice is None:
             return False
         return self.start(choice, board=board)
+
+    def _player_now_called(self, name: str) -> str:
+        """The player's name today (renamed, or ``name`` an alias), "" when nobody is called ``name``."""
+        player = self.store.find_player(name) if name.strip() else None
+        return player.name if player is not None else ""
 
     def start(self, choice: NewGameChoice, *, board: chess.Board | None = None) -> bool:
         try:
@@ -145,6 +151,7 @@ class PlayFeature(QObject):
             return False
         if self.session is not None and not self.session.is_over and self.session.ply == 0:
             self.store.delete_game(self.session.game_id)  # an empty game is not worth keeping
+        self.settings.last_players = (white.name, black.name)
         session = GameSession.start(self.store, white, black, event=choice.event, board=board,
                                     promotion_chooser=self.dialogs.choose_promotion)
         self._attach(session, {chess.WHITE: white, chess.BLACK: black})
