@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -74,6 +74,7 @@ class MoveListPanel(QTableWidget):
         self.cellClicked.connect(self._clicked)
         self._sans: list[str] = []
         self._first_black = False
+        self._marked = 0  # the ply count of the position shown (0: the start)
 
     def set_moves(self, sans: Sequence[str], *, black_first: bool = False, current: int | None = None,
                   result: str = "") -> None:
@@ -95,14 +96,34 @@ class MoveListPanel(QTableWidget):
 
     def mark(self, ply: int) -> None:
         self.clearSelection()
-        if ply <= 0:
+        self._marked = ply
+        if ply > 0:
+            row, column = self._cell_of(ply)
+            item = self.item(row, column)
+            if item is not None:
+                item.setSelected(True)
+        self.scroll_to_marked()
+
+    def scroll_to_marked(self) -> None:
+        """Bring the marked move into sight. The scroll range follows new rows only once the view has
+        laid them out, and a hidden list has no height yet: scrolling at once was clamped to the old
+        range (the newest row half cut off) or to nothing (an opened game stayed at move 1)."""
+        self.updateGeometries()
+        if self._marked <= 0:
             self.scrollToTop()
             return
-        row, column = self._cell_of(ply)
+        row, column = self._cell_of(self._marked)
         item = self.item(row, column)
         if item is not None:
-            item.setSelected(True)
             self.scrollToItem(item)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.scroll_to_marked()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.scroll_to_marked()
 
     def _clicked(self, row: int, column: int) -> None:
         ply = row * 2 + column + 1 - (1 if self._first_black else 0)
