@@ -23,6 +23,7 @@ from kibitz.gui.dialogs import plain_label
 from kibitz.gui.overlay import PREDICTION_COLOR, percent_label
 
 TOP_ROWS = 5
+OTHERS_COLOR = "#9e9e9e"  # the moves not listed: grey, not the arrows' green
 
 
 class ElidedLabel(QLabel):
@@ -134,9 +135,10 @@ class MoveListPanel(QTableWidget):
 class ProbabilityBar(QWidget):
     """A thin horizontal bar, as long as the probability, in the arrows' colour."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, color: str = PREDICTION_COLOR) -> None:
         super().__init__(parent)
         self.value = 0.0
+        self.color = color
         self.setMinimumWidth(24)
         self.setFixedHeight(8)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -153,7 +155,7 @@ class ProbabilityBar(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(PREDICTION_COLOR))
+        painter.setBrush(QColor(self.color))
         width = max(2.0, self.width() * self.value)
         painter.drawRoundedRect(QRectF(0, 0, width, self.height()), 2, 2)
         painter.end()
@@ -198,6 +200,11 @@ class PredictionPanel(QWidget):
             rows.addWidget(san, index, 0)
             rows.addWidget(percent, index, 1)
             rows.addWidget(bar, index, 2)
+        # The rest of the probability, so the rows visibly add up to 100%.
+        self.others_san, self.others_percent, self.others_bar = plain_label(), plain_label(), ProbabilityBar(color=OTHERS_COLOR)
+        self.others_percent.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        for column, widget in enumerate((self.others_san, self.others_percent, self.others_bar)):
+            rows.addWidget(widget, TOP_ROWS, column)
         rows.setColumnMinimumWidth(0, self.sans[0].fontMetrics().horizontalAdvance("Qxf7+") + 4)
         rows.setColumnStretch(2, 1)
         layout = QVBoxLayout(self)
@@ -214,7 +221,19 @@ class PredictionPanel(QWidget):
             san.setText("")
             percent.setText("")
             bar.set_value(0.0)
+        self._show_others(0.0)
         self.status.setText(text)
+
+    def _show_others(self, rest: float) -> None:
+        """The "others" row: what the moves not listed share (hidden when that rounds to nothing)."""
+        shown = rest >= 0.005
+        self.others_san.setText("others" if shown else "")
+        self.others_percent.setText(percent_label(rest) if shown else "")
+        self.others_bar.set_value(rest if shown else 0.0)
+
+    def others_text(self) -> str:
+        """The "others" row as shown, ``"others  5%"`` ("" when hidden)."""
+        return f"{self.others_san.text()}  {self.others_percent.text()}" if self.others_san.text() else ""
 
     def show_predictions(self, name: str, predictions: Sequence[Prediction], description: str,
                          *, note: str = "") -> None:
@@ -229,6 +248,8 @@ class PredictionPanel(QWidget):
                 san.setText("—" if index == 0 and not predictions else "")
                 percent.setText("")
                 bar.set_value(0.0)
+        listed = sum(p.probability for p in predictions[:TOP_ROWS])
+        self._show_others(max(0.0, 1.0 - listed) if predictions else 0.0)
         self.status.setText(description + (f"\n{note}" if note else ""))
 
     def texts(self) -> list[str]:

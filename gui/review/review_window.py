@@ -21,7 +21,7 @@ from kibitz.engine.review import GameReview, MoveReview, review_game, start_boar
 from kibitz.engine.store import GameRecord, Store
 from kibitz.gui.board_view import BoardView
 from kibitz.gui.chart_view import ChartView
-from kibitz.gui.overlay import PREDICTION_COLOR, Brush, Shape, percent_label
+from kibitz.gui.overlay import PREDICTION_COLOR, Brush, Shape, move_label, percent_label
 from kibitz.gui.workers import Worker, start_store_worker
 
 SURPRISES = 6
@@ -152,9 +152,10 @@ class ReviewWindow(QWidget):
             played = chess.Move.from_uci(self.record.moves[ply])
             top = board.parse_san(move.top_san)
             meet = top != played and top.to_square == played.to_square  # shorten both, as the overlay does
+            # (an underpromotion and the model's queen on the same squares are drawn side by side)
             if top != played:
-                shapes.append(Shape(top.from_square, top.to_square, MODEL, percent_label(move.top_probability), meet))
-            shapes.append(Shape(played.from_square, played.to_square, PLAYED, percent_label(move.probability), meet))
+                shapes.append(Shape(top.from_square, top.to_square, MODEL, move_label(top, move.top_probability), meet))
+            shapes.append(Shape(played.from_square, played.to_square, PLAYED, move_label(played, move.probability), meet))
             self.caption.setText(f"{escape(describe_move(move))}<br><span style='color:#D55E00'>■</span> played   "
                                  f"<span style='color:{PREDICTION_COLOR}'>■</span> the model's first choice")
         last = board.move_stack[-1] if board.move_stack else None
