@@ -14,10 +14,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, Signal
 
+from kibitz.engine.words import TRAINING_INSTALL_HINT
+
 log = logging.getLogger(__name__)
 
 EXIT_NO_TORCH = 3
-INSTALL_HINT = "Training needs the training extra: pip install 'kibitz[train]'"
+INSTALL_HINT = TRAINING_INSTALL_HINT
 CommandFactory = Callable[[str | None, Path | None], tuple[str, list[str]]]
 
 
