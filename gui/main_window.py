@@ -26,7 +26,7 @@ from kibitz.gui.protocols import StoreLike
 from kibitz.gui.settings import AppSettings
 from kibitz.gui.tasks import Tasks
 from kibitz.gui.training.feature import TrainingFeature
-from kibitz.gui.training.runner import CommandFactory, TrainingRunner, default_command
+from kibitz.gui.training.runner import INSTALL_HINT, CommandFactory, TrainingRunner, default_command
 
 BOARD_TAB, GAMES_TAB, PLAYERS_TAB = range(3)
 MESSAGE_MS = 6000
@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
         self.play.fill_view_menu(self, view)
         self.training.fill_menu(self, self.menuBar().addMenu("&Training"))
         self.insight.fill_menu(self, self.menuBar().addMenu("&Insight"))
+        if not self.training.available:
+            self.insight.learning_unavailable(INSTALL_HINT + ".")
 
     def _wire(self) -> None:
         self.tabs.currentChanged.connect(self._tab_changed)

@@ -69,6 +69,13 @@ class InsightFeature(QObject):
     def set_learning(self, on: bool) -> None:
         self.settings.learn_after_game = on
 
+    def learning_unavailable(self, why: str) -> None:
+        """Learning cannot run here (no training extra): the menu item says why and cannot be turned on."""
+        self.learn_action.setEnabled(False)
+        self.learn_action.setText(self.learn_action.text() + " — needs the training extra")
+        self.learn_action.setToolTip(why)
+        self.learn_action.setStatusTip(why)
+
     def _own_window(self, widget: QWidget) -> None:
         widget.setParent(self.window, Qt.WindowType.Window)  # a window of its own, closed with the main one
         widget.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

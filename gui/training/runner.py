@@ -6,6 +6,7 @@ down, and cancelling is killing the process.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import sys
@@ -21,6 +22,12 @@ log = logging.getLogger(__name__)
 EXIT_NO_TORCH = 3
 INSTALL_HINT = TRAINING_INSTALL_HINT
 CommandFactory = Callable[[str | None, Path | None], tuple[str, list[str]]]
+
+
+def training_available() -> bool:
+    """Whether the training extra (torch) is installed where ``kibitz-train`` runs: this Python's
+    environment. Looked up, not imported: torch never loads into the app."""
+    return importlib.util.find_spec("torch") is not None
 
 
 def default_command(player: str | None, home: Path | None = None) -> tuple[str, list[str]]:
