@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.play.game_finished.connect(self._game_finished)
         self.library.games_view.review_requested.connect(self.insight.review)
         self.library.players_view.insight_requested.connect(self.insight.show_player)
+        self.library.players_view.retrain_requested.connect(lambda pid: self.training.start(self.store.player(pid).name))
         self.insight.learn_requested.connect(
             lambda names: self.training.learn(names, LEARN_TIME_BUDGET_S, LEARN_WALL_LIMIT_S))
         self.insight.model_reverted.connect(self.play.reload_models)

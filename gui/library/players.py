@@ -51,6 +51,7 @@ class PlayersView(QWidget):
     level_changed = Signal(int, object)  # player id, level or None
     games_requested = Signal(int)
     insight_requested = Signal(int)  # what the models know about the player
+    retrain_requested = Signal(int)  # fine-tune this player's model now
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,6 +80,7 @@ class PlayersView(QWidget):
         for index, (key, text, signal) in enumerate((
                 ("games", "Show their games", self.games_requested),
                 ("insight", "What the models know…", self.insight_requested),
+                ("retrain", "Retrain their model", self.retrain_requested),
                 ("rename", "Rename…", self.rename_requested),
                 ("aliases", "Edit aliases…", self.aliases_requested),
                 ("merge", "Merge into another player…", self.merge_requested),
