@@ -12,6 +12,7 @@ from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -120,6 +121,20 @@ def centre_over(dialog: QWidget, parent: QWidget | None) -> None:
     frame = dialog.frameGeometry()
     frame.moveCenter(centre)
     dialog.move(frame.topLeft())
+
+
+def place_on_screen(window: QWidget, over: QWidget, size: QSize) -> None:
+    """Give ``window`` (a top-level window of its own) ``size``, or what the screen of ``over`` has room
+    for, centred over ``over``'s window and moved wholly onto that screen (a review opened from a
+    window near the screen's edge went partly off it)."""
+    screen = (over.window().screen() or QApplication.primaryScreen()).availableGeometry()
+    room = screen.size() * 0.95
+    window.resize(size.boundedTo(room))
+    frame = window.frameGeometry()
+    frame.moveCenter(over.window().frameGeometry().center())
+    x = min(max(frame.left(), screen.left()), screen.right() - frame.width() + 1)
+    y = min(max(frame.top(), screen.top()), screen.bottom() - frame.height() + 1)
+    window.move(x, y)
 
 
 class NewGameDialog(QDialog):

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
 from kibitz.engine.store import Store
+from kibitz.gui.dialogs import place_on_screen
 from kibitz.gui.guess import GuessController
 from kibitz.gui.insight.page import InsightPage
 from kibitz.gui.review import ReviewWindow
@@ -23,6 +24,7 @@ LEARN_TIME_BUDGET_S = 60.0
 #: The whole background run (both players: reading their games, training, judging) is stopped after
 #: this; a stopped run leaves the served models as they were.
 LEARN_WALL_LIMIT_S = 900.0
+PAGE_SIZE = QSize(1100, 860)  # a player page, where the screen has room for it
 
 
 class InsightFeature(QObject):
@@ -87,6 +89,7 @@ class InsightFeature(QObject):
         review.destroyed.connect(lambda *_: self.reviews.remove(review) if review in self.reviews else None)
         self.reviews.append(review)
         review.show()
+        place_on_screen(review, self.window, review.size())  # once shown, its frame is known
         review.open_game(game_id)
         return review
 
@@ -97,14 +100,16 @@ class InsightFeature(QObject):
     def show_player(self, player_id: int) -> InsightPage:
         """Open (or raise) the page of what the models know about a player."""
         page = self.pages.get(player_id)
+        opened = page is None
         if page is None:
             page = InsightPage(self.store, self.pool, open_store=self.open_store)
             self._own_window(page)
-            page.resize(1100, 860)
             page.model_reverted.connect(lambda _player: self.model_reverted.emit())
             page.destroyed.connect(lambda *_: self.pages.pop(player_id, None))
             self.pages[player_id] = page
         page.show()
+        if opened:  # where the screen has room; a page already open stays where it was put
+            place_on_screen(page, self.window, PAGE_SIZE)
         page.raise_()
         page.load(self.store.player(player_id))
         return page

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import chess
 from PySide6.QtCore import QSize, QThreadPool, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QScrollArea, QTableWidget,
                                QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
@@ -53,6 +54,10 @@ def opening_items(node: OpeningNode, board: chess.Board) -> list[QTreeWidgetItem
                                 _percent(child.model_probability), favourites])
         item.addChildren(opening_items(child, after))
         items.append(item)
+    if node.rare:
+        note = QTreeWidgetItem([node.rare_text(), str(node.rare), "", "", ""])
+        note.setForeground(0, QBrush(QColor("gray")))
+        items.append(note)
     return items
 
 
@@ -153,9 +158,11 @@ class InsightPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(table, 1)
         buttons = QVBoxLayout()
+        served_before = {r.path for r in self.store.model_history(profile.player.id)
+                         if r.meta.get("installed") is not False}
         for i, v in enumerate(profile.versions, 1):
             if not v.current and v.newest is not None:  # only a usable, not served version
-                button = QPushButton(f"Serve version {i} again")
+                button = QPushButton(f"Serve version {i} again" if v.folder in served_before else f"Serve version {i}")
                 button.clicked.connect(lambda _=False, folder=v.folder: self.revert(folder))
                 self.revert_buttons[v.folder] = button
                 buttons.addWidget(button)

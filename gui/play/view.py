@@ -18,6 +18,7 @@ from kibitz.gui.panels import ElidedLabel, MoveListPanel, PredictionPanel, playe
 
 SIDE_PANEL_WIDTH = 270
 SIDE_PANEL_MIN_WIDTH = 190
+MOVE_LIST_MIN_ROWS = 2  # the move list may shrink to this in a low window
 BOARD_SIDE_ROOM = 16  # px the board frame may be wider than the board, each side
 
 
@@ -38,17 +39,21 @@ class PlayView(QWidget):
         self.draw_button = _button("Offer draw")
         self.resign_button = _button("Resign")
         self.play_on_button = _button("Play on from here")
-        buttons = QGridLayout()
-        for index, button in enumerate((self.takeback_button, self.flip_button, self.draw_button,
-                                        self.resign_button)):
-            buttons.addWidget(button, index // 2, index % 2)
-        buttons.addWidget(self.play_on_button, 2, 0, 1, 2)
+        buttons = QGridLayout()  # two rows, so a low window keeps room for the moves
+        buttons.setSpacing(4)
+        for column, button in enumerate((self.takeback_button, self.flip_button, self.draw_button)):
+            buttons.addWidget(button, 0, column)
+        buttons.addWidget(self.resign_button, 1, 0)
+        buttons.addWidget(self.play_on_button, 1, 1, 1, 2)
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(self.status_label)
         right.addWidget(self.prediction_panel)
         right.addWidget(self.move_list, 1)
         right.addLayout(buttons)
+        # A low window (600x400) keeps every row of the panel: the move list gives way, down to two rows.
+        self.move_list.setMinimumHeight(MOVE_LIST_MIN_ROWS * self.move_list.verticalHeader().defaultSectionSize()
+                                        + self.move_list.horizontalHeader().sizeHint().height() + 4)
         self.side = QWidget()
         self.side.setLayout(right)
         self.side.setFixedWidth(SIDE_PANEL_WIDTH)
