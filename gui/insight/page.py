@@ -9,10 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import chess
-from PySide6.QtCore import QSize, QThreadPool, Signal
+from PySide6.QtCore import QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QScrollArea, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractScrollArea, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
+                               QSizePolicy, QTableWidget, QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from kibitz.engine.models import ModelError
 from kibitz.engine.openings import OpeningNode
@@ -23,6 +24,7 @@ from kibitz.gui.chart_view import ChartView
 from kibitz.gui.workers import Worker, start_store_worker
 
 COLOUR_NAMES = {chess.WHITE: "White", chess.BLACK: "Black"}
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum"
 
 
 def _percent(value: object) -> str:
@@ -42,6 +44,25 @@ def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
     return table
 
 
+def wrapping_table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
+    """A table as tall as its rows, whose last column (a note) takes the width left and wraps its
+    text: a long note is read whole, no row hides under a scroll bar, nothing scrolls sideways."""
+    table = _table(headers, rows)
+    table.setMaximumHeight(QWIDGETSIZE_MAX)  # _table's fixed height would not follow the wrapped rows
+    table.setWordWrap(True)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+    table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    header = table.horizontalHeader()
+    header.setMinimumSectionSize(40)
+    note = len(headers) - 1
+    header.resizeSection(note, header.fontMetrics().horizontalAdvance(headers[note]) + 24)
+    header.setStretchLastSection(True)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # rows follow the wrap
+    return table
+
+
 def opening_items(node: OpeningNode, board: chess.Board) -> list[QTreeWidgetItem]:
     """Tree rows for the children of ``node`` (move, games, score, the model's probability, its favourites)."""
     items = []
@@ -55,10 +76,20 @@ def opening_items(node: OpeningNode, board: chess.Board) -> list[QTreeWidgetItem
         item.addChildren(opening_items(child, after))
         items.append(item)
     if node.rare:
-        note = QTreeWidgetItem([node.rare_text(), str(node.rare), "", "", ""])
+        note = QTreeWidgetItem([node.rare_text()])
         note.setForeground(0, QBrush(QColor("gray")))
+        note.setData(0, Qt.ItemDataRole.UserRole, node.rare)  # the games it stands for
         items.append(note)
     return items
+
+
+def _span_notes(item: QTreeWidgetItem) -> None:
+    """The "N more games …" notes read across the columns (they are no move with figures)."""
+    for index in range(item.childCount()):
+        child = item.child(index)
+        if child.data(0, Qt.ItemDataRole.UserRole) is not None:
+            child.setFirstColumnSpanned(True)
+        _span_notes(child)
 
 
 class InsightPage(QWidget):
@@ -137,6 +168,7 @@ class InsightPage(QWidget):
         for colour, tree in self.trees.items():
             tree.clear()
             tree.addTopLevelItems(opening_items(profile.openings[colour], chess.Board()))
+            _span_notes(tree.invisibleRootItem())
             tree.expandToDepth(1)
             for column in range(tree.columnCount()):
                 tree.resizeColumnToContents(column)
@@ -151,8 +183,8 @@ class InsightPage(QWidget):
                          _percent(figures.get("top3")), _percent(validation.get("top1")), state, v.note])
         for name, figures in profile.baselines.items():
             rows.append(["", name, "", _percent(figures["top1"]), _percent(figures["top3"]), "", "", ""])
-        table = _table(["version", "trained", "games", f"top-1 (newest {profile.newest_games})", "top-3",
-                        "top-1 held back when trained", "state", "note"], rows)
+        table = wrapping_table(["version", "trained", "games", f"top-1 (newest {profile.newest_games})", "top-3",
+                                "top-1 held back\nwhen trained", "state", "note"], rows)
         box = QWidget()
         layout = QHBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
