@@ -274,18 +274,20 @@ class PgnSource:
             self._utf8_games += 1
             return text
         self._cp1252_games += 1
-        return "\n".join(_decode_line(line) for line in data.split(b"\n"))
+        return "\n".join(decode_line(line) for line in data.split(b"\n"))
 
-    def _lines(self) -> Iterator[bytes]:
-        """The file's lines without their ends (LF, CRLF or CR), as UTF-8 or 8-bit bytes.
+    def blocks(self) -> Iterator[bytes]:
+        """The file's text in blocks of whole lines, each line ending in LF (LF, CRLF and CR ends all
+        become LF), as UTF-8 or 8-bit bytes: a UTF-16 file is re-encoded, a UTF-8 byte order mark
+        dropped. For scans that look for a few lines (the names in the tags) without splitting every line.
 
-        A read error ends the lines early and is kept in ``error``, with the line it happened at.
+        A read error ends the blocks early and is kept in ``error``; the line it cut is not given.
         """
         # read1 (one underlying read), so a read error loses no text that came before it
         read = getattr(self._stream, "read1", self._stream.read)
         pending = b""
         decoder: codecs.IncrementalDecoder | None = None
-        count = 0
+        lines = 0
         try:
             block = read(_BLOCK)
             if block.startswith(_BOM):
@@ -305,18 +307,27 @@ class PgnSource:
                     if data.endswith(b"\r"):  # may be half of a CRLF split between blocks
                         data, held = data[:-1], b"\r"
                     data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-                lines = data.split(b"\n")
-                pending = lines.pop() + held
-                count += len(lines)
-                yield from lines
+                end = data.rfind(b"\n") + 1
+                pending = data[end:] + held
+                lines += data.count(b"\n", 0, end)
+                if end:
+                    yield data[:end]
                 block = read(_BLOCK)
         except READ_ERRORS as error:
-            where = f"line {count + 1}" if pending or not count else f"the end of line {count}"
+            where = f"line {lines + 1}" if pending or not lines else f"the end of line {lines}"
             self.error = f"the file is damaged or cut short at {where}: {_describe(error)}"
-            pending = b""  # a line cut by the damage is not trusted
+            return  # a line cut by the damage is not trusted
         pending = pending.rstrip(b"\r")
         if pending:
-            yield pending
+            yield pending + b"\n"
+
+    def _lines(self) -> Iterator[bytes]:
+        """The file's lines without their ends (LF, CRLF or CR), as UTF-8 or 8-bit bytes.
+
+        A read error ends the lines early and is kept in ``error``, with the line it happened at.
+        """
+        for block in self.blocks():
+            yield from block[:-1].split(b"\n")
 
     def chunks(self) -> Iterator[Chunk]:
         """Split the file into per-game text chunks, without parsing the moves.
@@ -488,7 +499,13 @@ def _looks_like_utf16(block: bytes) -> bool:
                                  or sample[0::2].count(0) > 0.9 * (len(sample) // 2))
 
 
-def _decode_line(line: bytes) -> str:
+def decode_line(line: bytes) -> str:
+    """One line of a PGN file as text: UTF-8 where it is valid, else CP1252 (Latin-1 for the bytes
+    CP1252 leaves undefined), as games are read.
+
+    >>> decode_line("Réti".encode("utf-8")), decode_line("Réti".encode("cp1252"))
+    ('Réti', 'Réti')
+    """
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError:
