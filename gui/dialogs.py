@@ -392,9 +392,9 @@ class ImportMappingDialog(QDialog):
         self.setWindowTitle("Who is who?")
         self.resize(620, 480)
         self.model = NameMappingModel(names, players, self)  # most games first, as the scan gives them
-        self.find = QLineEdit()
-        self.find.setPlaceholderText(f"Find a name among {plural(len(names), 'name')}")
-        self.find.textChanged.connect(self.model.set_filter)
+        self.name_filter = QLineEdit()
+        self.name_filter.setPlaceholderText(f"Find a name among {plural(len(names), 'name')}")
+        self.name_filter.textChanged.connect(self.model.set_filter)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setItemDelegateForColumn(2, PlayerChoiceDelegate(self.table))
@@ -417,7 +417,7 @@ class ImportMappingDialog(QDialog):
         layout.addWidget(plain_label(
             "Games are linked to a player by name. Map the names in these files to players "
             "(a mapped name becomes that player's alias); unmapped names are imported as they are."))
-        layout.addWidget(self.find)
+        layout.addWidget(self.name_filter)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
 

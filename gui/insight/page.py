@@ -87,6 +87,8 @@ def _span_notes(item: QTreeWidgetItem) -> None:
     """The "N more games …" notes read across the columns (they are no move with figures)."""
     for index in range(item.childCount()):
         child = item.child(index)
+        if child is None:
+            continue
         if child.data(0, Qt.ItemDataRole.UserRole) is not None:
             child.setFirstColumnSpanned(True)
         _span_notes(child)

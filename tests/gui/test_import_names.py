@@ -60,7 +60,7 @@ def test_the_who_is_who_dialog_builds_no_widget_per_name(qtbot: Any) -> None:
     assert dialog.findChildren(QComboBox) == []  # a combo box only for the row being edited
     assert dialog.mappings() == [NameMapping("alice", 7)]  # a player's own name is mapped to them
     # Find a name, open its Player cell and pick "New player": the row's editor, then the mapping.
-    dialog.find.setText("player 00042")
+    dialog.name_filter.setText("player 00042")
     assert dialog.model.rowCount() == 1
     cell = dialog.model.index(0, 2)
     dialog.table.edit(cell)
@@ -73,5 +73,5 @@ def test_the_who_is_who_dialog_builds_no_widget_per_name(qtbot: Any) -> None:
     assert sorted(dialog.mappings(), key=lambda m: m.pgn_name) == [
         NameMapping("Player 00007", 8), NameMapping("Player 00042", NEW), NameMapping("alice", 7)]
     assert dialog.model.choices.count(KEEP) == len(names) - 3
-    dialog.find.setText("")
+    dialog.name_filter.setText("")
     assert dialog.model.rowCount() == len(names) and dialog.model.index(0, 0).data() == "Player 00000"
