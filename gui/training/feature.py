@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStatusBar, QWidget
 from kibitz.gui.actions import add_action
 from kibitz.gui.dialogs import Dialogs, plain_label
 from kibitz.gui.play.feature import PlayFeature
-from kibitz.gui.training.runner import INSTALL_HINT, TrainingRunner, training_available
+from kibitz.gui.training.runner import INSTALL_HINT, TrainingRunner
 from kibitz.gui.words import plural
 
 #: The training's stage names, in words for the status bar.
@@ -59,7 +59,7 @@ class TrainingFeature(QObject):
                  notify: Callable[[str], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.available = training_available()  # without the training extra, say so instead of failing later
+        self.available = runner.available  # without the training extra, say so instead of failing later
         self.dialogs = dialogs
         self.play = play
         self.notify = notify

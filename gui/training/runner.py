@@ -76,6 +76,12 @@ class TrainingRunner(QObject):
         self._stderr = b""
 
     @property
+    def available(self) -> bool:
+        """Whether a run can start here: ``kibitz-train`` needs the training extra (another command,
+        as in the tests, is taken as able to run)."""
+        return self.command is not default_command or training_available()
+
+    @property
     def running(self) -> bool:
         return self.process is not None
 

@@ -71,7 +71,7 @@ def test_without_the_training_extra_learning_says_so_and_stays(qtbot: Any, make_
 
     monkeypatch.setitem(sys.modules, "torch", None)  # as if the extra were not installed
     app_settings.learn_after_game = True  # turned on while it was
-    window = make_window(training_command=FAKE_TRAINING)
+    window = make_window()  # the real kibitz-train command, which needs torch
     action = window.insight.learn_action
     assert not action.isEnabled() and "needs the training extra" in action.text()
     assert TRAINING_INSTALL_HINT in action.toolTip()
