@@ -166,7 +166,8 @@ def blend(probabilities: np.ndarray, counts: np.ndarray, strength: float) -> np.
     total = float(counts.sum())
     if total <= 0 or math.isinf(strength):
         return probabilities
-    return (strength * probabilities + counts) / (strength + total)
+    blended: np.ndarray = (strength * probabilities + counts) / (strength + total)
+    return blended
 
 
 def fit_strength(plies: Sequence[tuple[np.ndarray, np.ndarray, int]]) -> tuple[float, dict[float, float]]:

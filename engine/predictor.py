@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import chess
 import numpy as np
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ADAPTER_INPUTS = {"tower": ["batch", *TOWER_SHAPE], "prior": ["batch", VOCAB_SIZE], "prev_move": ["batch"]}
+ADAPTER_INPUTS: dict[str, list[Any]] = {"tower": ["batch", *TOWER_SHAPE], "prior": ["batch", VOCAB_SIZE], "prev_move": ["batch"]}
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class AdapterSession:
         except Exception as error:  # onnxruntime raises its own (Fail, InvalidGraph, ...) types
             raise ModelError(f"{info.onnx_path} cannot be loaded ({error})") from error
         self.hidden = info.hidden
-        expected = {**ADAPTER_INPUTS, "h": ["batch", info.hidden]}
+        expected: dict[str, list[Any]] = {**ADAPTER_INPUTS, "h": ["batch", info.hidden]}
         found = {i.name: i.shape for i in self._session.get_inputs()}
         outputs = {o.name: o.shape for o in self._session.get_outputs()}
         problems = [name for name in expected if name not in found or not _fits(found[name], expected[name])]
@@ -105,17 +105,18 @@ class AdapterSession:
         logits, h_next = self._session.run(
             ["logits", "h_next"], {"tower": tower, "prior": prior, "prev_move": prev_move, "h": h}
         )
-        return logits, h_next
+        return np.asarray(logits), np.asarray(h_next)
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
     """Probabilities from logits, in float64 so that tiny probabilities keep their order."""
     scores = scores.astype(np.float64) - scores.max()
     weights = np.exp(scores)
-    return weights / weights.sum()
+    probabilities: np.ndarray = weights / weights.sum()
+    return probabilities
 
 
-def _fits(shape: list | None, expected: list) -> bool:
+def _fits(shape: list[Any] | None, expected: list[Any]) -> bool:
     """Whether an ONNX shape (ints for fixed sizes, strings or None for free ones) is ``expected``."""
     if shape is None or len(shape) != len(expected):
         return False

@@ -508,7 +508,7 @@ class Store:
 
     def _record(self, row: tuple[Any, ...]) -> GameRecord:
         moves = self.query("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (row[0],))
-        return GameRecord(*row[:11], moves=tuple(m for (m,) in moves), created_at=row[11])
+        return GameRecord(*row[:11], moves=tuple(m for (m,) in moves), created_at=row[11])  # type: ignore[misc]
 
     def game(self, game_id: int) -> GameRecord:
         """The game with this id.
@@ -576,6 +576,7 @@ class Store:
                     continue
                 imported += 1
                 game_id = cursor.lastrowid
+                assert game_id is not None  # an INSERT that added a row
                 rows.extend(zip([game_id] * len(game.moves), range(len(game.moves)), game.moves, game.sans))
             db.executemany("INSERT INTO moves (game_id, ply, uci, san) VALUES (?, ?, ?, ?)", rows)
         return imported, duplicates
