@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from kibitz.engine.pgn import clean_name
 from kibitz.engine.store import Store, name_key
 
 
@@ -50,9 +51,9 @@ def delete_games(store: Store, game_ids: Iterable[int]) -> int:
 
 
 def _check_free(db: sqlite3.Connection, name: str, player_id: int) -> str:
-    name = " ".join(name.split())
+    name = clean_name(name)
     if not name:
-        raise ValueError("a player needs a name")
+        raise ValueError("a player needs a name that shows (not only spaces or invisible characters)")
     row = db.execute("SELECT player_id FROM player_names WHERE key = ?", (name_key(name),)).fetchone()
     if row is not None and row[0] != player_id:
         raise ValueError(f"the name {name!r} already belongs to another player")
@@ -96,7 +97,7 @@ def set_aliases(store: Store, player_id: int, aliases: Sequence[str]) -> None:
     :raises ValueError: when an alias is another player's name or alias.
     """
     with store.transaction() as db:
-        wanted = {name_key(a): " ".join(a.split()) for a in aliases if name_key(a)}
+        wanted = {name_key(a): clean_name(a) for a in aliases if name_key(a)}
         main = db.execute("SELECT key FROM player_names WHERE player_id = ? AND is_alias = 0", (player_id,)).fetchone()
         if main is not None:
             wanted.pop(main[0], None)

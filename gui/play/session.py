@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import chess
 from PySide6.QtCore import QObject, Signal
 
+from kibitz.engine.pgn import starting_board
 from kibitz.gui.protocols import GameRecordLike, PlayerLike, StoreLike
 
 Square = int
@@ -110,7 +111,7 @@ class GameSession(QObject):
         """A new game, from the start or from ``board``'s position (play on from a stored game)."""
         fen = board.fen() if board is not None else None
         game_id = store.start_game(white.id, black.id, event=event or None, fen=fen)
-        start = chess.Board(fen) if fen is not None else None
+        start = starting_board(fen) if fen is not None else None
         return cls(store, game_id, Seat(white.id, white.name), Seat(black.id, black.name), board=start,
                    **kwargs)  # type: ignore[arg-type]
 
@@ -119,7 +120,7 @@ class GameSession(QObject):
         """Any stored game: an unfinished app game goes on, a finished or imported one is read only."""
         if record.source == "app" and record.result == "*" and record.termination != ABANDONED:
             return cls.resume(store, record, **kwargs)
-        board = chess.Board(record.fen) if record.fen else chess.Board()
+        board = starting_board(record.fen)
         for uci in record.moves:  # stored games were checked move by move when they were stored
             board.push(chess.Move.from_uci(uci))
         white = Seat(record.white_id if record.white_id is not None else -1, record.white)
@@ -132,7 +133,7 @@ class GameSession(QObject):
     @classmethod
     def resume(cls, store: StoreLike, record: GameRecordLike, **kwargs: object) -> GameSession:
         """Continue an unfinished game from the store; moves that no longer replay are dropped."""
-        board = chess.Board(record.fen) if record.fen else chess.Board()
+        board = starting_board(record.fen)
         played = 0
         for uci in record.moves:
             try:
