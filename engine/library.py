@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from kibitz.engine import eco
 from kibitz.engine.pgn import clean_name
 from kibitz.engine.store import Store, name_key
 
@@ -32,15 +33,43 @@ class GameRow:
     white_id: int | None
     black_id: int | None
     termination: str
+    eco: str = ""  # the opening by position ("" when no named position is reached)
+    opening: str = ""
 
 
 def game_rows(store: Store) -> list[GameRow]:
-    """Every stored game as a list row, newest first (by date, then by id)."""
+    """Every stored game as a list row, newest first (by date, then by id); a game whose opening is not
+    named yet (see :func:`name_openings`) has an empty one."""
     rows = store.query(
         "SELECT g.id, g.white, g.black, g.date, g.result, COALESCE(g.event, ''), g.source,"
-        " (SELECT COUNT(*) FROM moves m WHERE m.game_id = g.id), g.white_id, g.black_id, g.termination"
-        " FROM games g ORDER BY g.date DESC, g.id DESC")
+        " (SELECT COUNT(*) FROM moves m WHERE m.game_id = g.id), g.white_id, g.black_id, g.termination,"
+        " COALESCE(g.eco, ''), COALESCE(g.opening, '') FROM games g ORDER BY g.date DESC, g.id DESC")
     return [GameRow(*row) for row in rows]
+
+
+def unnamed_games(store: Store) -> int:
+    """How many games have no opening name yet (a game being played, or one stored before names were kept)."""
+    return int(store.query("SELECT COUNT(*) FROM games WHERE eco IS NULL")[0][0])
+
+
+def name_openings(store: Store, *, limit: int | None = None, batch: int = 2000) -> int:
+    """Name the opening of games without one yet (at most ``limit``); returns how many were named.
+    Imported games are named as they are imported; a store from before names were kept is named here,
+    about a millisecond a game."""
+    named = 0
+    while limit is None or named < limit:
+        size = batch if limit is None else min(batch, limit - named)
+        games = store.query("SELECT id, fen FROM games WHERE eco IS NULL LIMIT ?", (size,))
+        if not games:
+            return named
+        openings = []
+        for game_id, fen in games:
+            moves = [uci for (uci,) in store.query("SELECT uci FROM moves WHERE game_id = ? AND ply < ? ORDER BY ply",
+                                                   (game_id, eco.MAX_PLIES))]
+            openings.append((game_id, eco.classify(moves, fen)))
+        store.set_openings(openings)
+        named += len(openings)
+    return named
 
 
 def delete_games(store: Store, game_ids: Iterable[int]) -> int:

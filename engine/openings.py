@@ -13,6 +13,7 @@ from typing import Any
 
 import chess
 
+from kibitz.engine.eco import Opening, name_of
 from kibitz.engine.store import GameRecord
 
 OPENING_PLIES = 6  # depth of the opening tree
@@ -43,6 +44,7 @@ class OpeningNode:
         games = "1 more game" if self.rare == 1 else f"{self.rare:,} more games"
         seldom = "once" if min_games == 2 else f"fewer than {min_games} times"
         return f"{games}, each with a move played {seldom} here (not shown)"
+    opening: Opening | None = None  # the name of the position this move reaches, if it has one (engine/eco.py)
 
     @property
     def score(self) -> float:
@@ -77,8 +79,18 @@ def opening_tree(records: list[GameRecord], player_id: int, colour: chess.Color,
             child.points += points
             node = child
     _prune(root, min_games)
+    _name_positions(root, chess.Board())
     _add_model_view(root, chess.Board(), colour, predictor)
     return root
+
+
+def _name_positions(node: OpeningNode, board: chess.Board) -> None:
+    """Name each move's position by the opening table (by position, so a transposition is named too)."""
+    for child in node.children:
+        after = board.copy(stack=False)
+        after.push_san(child.san)
+        child.opening = name_of(after)
+        _name_positions(child, after)
 
 
 def _prune(node: OpeningNode, min_games: int) -> None:

@@ -29,6 +29,7 @@ from typing import IO, Final
 import chess
 import chess.pgn
 
+from kibitz.engine.clock import parse_clk
 from kibitz.engine.pgn_input import CountingReader, open_input
 
 #: Variant tag values that mean ordinary chess (compared case-insensitively).
@@ -64,6 +65,13 @@ class PgnGame:
     sans: tuple[str, ...]
     result: str
     key: str
+    #: The mover's clock after each move from ``[%clk]`` comments (seconds; None where missing), or
+    #: empty when the game has none.
+    clocks: tuple[float | None, ...] = ()
+
+
+def _clocks(clocks: list[float | None]) -> tuple[float | None, ...]:
+    return tuple(clocks) if any(c is not None for c in clocks) else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -639,6 +647,7 @@ class _MainlineVisitor(chess.pgn.BaseVisitor["ParsedGame | None"]):
         self.headers: dict[str, str] = {}
         self.moves: list[str] = []
         self.sans: list[str] = []
+        self.clocks: list[float | None] = []
         self.movetext_result: str | None = None
         self.error: str | None = None
         self.skip_reason: str | None = None
@@ -666,6 +675,11 @@ class _MainlineVisitor(chess.pgn.BaseVisitor["ParsedGame | None"]):
     def visit_move(self, board: chess.Board, move: chess.Move) -> None:
         self.moves.append(move.uci())
         self.sans.append(board.san(move))  # the board's spelling: "Bxf7+" where the file says "Bf7"
+        self.clocks.append(None)
+
+    def visit_comment(self, comment: str) -> None:
+        if self.clocks and "%clk" in comment:  # variations are skipped, so this follows a mainline move
+            self.clocks[-1] = parse_clk(comment)
 
     def visit_board(self, board: chess.Board) -> None:
         if self._start_fen is None:
@@ -746,6 +760,7 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
         return None
     moves: list[str] = []
     sans: list[str] = []
+    clocks: list[float | None] = []
     depth = 0
     movetext_result = None
     for number, token in enumerate(_TOKEN.findall(text, position)):
@@ -753,6 +768,8 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
         if token == "{":
             return None  # a comment never closed: the visitor path reports it
         if first == "{" or first == ";" or first == "$" or first == "?" or first == "!":
+            if first == "{" and not depth and moves and "%clk" in token:
+                clocks[-1] = parse_clk(token)  # the clock after the move the comment follows
             continue
         if first == "(":
             if moves:  # as python-chess: a "(" before the first move opens nothing
@@ -781,6 +798,7 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
             return _bad_token(chunk, headers, position, number, len(moves), f"null move {token!r}")
         moves.append(move.uci())
         sans.append(board.san_and_push(move))  # the board's spelling, not the file's ("Bf7" for "Bxf7")
+        clocks.append(None)
     if depth or not moves:
         return None
     result = headers.get("Result", "").strip()
@@ -788,7 +806,7 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
         result = movetext_result or "*"
     moves_tuple = tuple(moves)
     return PgnGame(chunk.line, headers, start_fen, moves_tuple, tuple(sans), result,
-                   dedup_key(headers, start_fen, moves_tuple))
+                   dedup_key(headers, start_fen, moves_tuple), _clocks(clocks))
 
 
 def _garbage(token: str) -> bool:
@@ -851,7 +869,8 @@ def _parse_with_visitor(chunk: Chunk) -> ParsedGame:
     if result not in RESULTS:
         result = visitor.movetext_result or "*"
     moves = tuple(visitor.moves)
-    return PgnGame(chunk.line, headers, fen, moves, tuple(visitor.sans), result, dedup_key(headers, fen, moves))
+    return PgnGame(chunk.line, headers, fen, moves, tuple(visitor.sans), result, dedup_key(headers, fen, moves),
+                   _clocks(visitor.clocks))
 
 
 def _unclosed(chunk: Chunk) -> str | None:

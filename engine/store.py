@@ -29,7 +29,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +39,8 @@ import chess
 import chess.pgn
 import platformdirs
 
+from kibitz.engine import eco
+from kibitz.engine.clock import format_clk
 from kibitz.engine.pgn import (GAME_ID_TAG, KEY_TAGS, MORE_KEY_TAGS, PgnGame, clean_name, dedup_key,
                                distinct_game_key, starting_board)
 from kibitz.engine.pgn import name_key as name_key  # how names compare, here too (re-exported)
@@ -261,6 +263,13 @@ _MIGRATIONS: Final[list[str | Callable[[sqlite3.Connection], None]]] = [
     ) WITHOUT ROWID;
     """,
     _rekey_names_and_distinct_games,
+    # Clocks and openings: the mover's clock after each move (seconds, None without a clock), and the
+    # game's opening by position (NULL: not named yet, '' : no named position; see engine/eco.py).
+    """
+    ALTER TABLE moves ADD COLUMN clock REAL;
+    ALTER TABLE games ADD COLUMN eco TEXT;
+    ALTER TABLE games ADD COLUMN opening TEXT;
+    """,
 ]
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
 
@@ -526,8 +535,11 @@ class Store:
     # ---------------------------------------------------------------------------------------------
     # live games
 
-    def start_game(self, white_id: int, black_id: int, *, event: str | None = None, fen: str | None = None) -> int:
+    def start_game(self, white_id: int, black_id: int, *, event: str | None = None, fen: str | None = None,
+                   tags: Mapping[str, str] | None = None) -> int:
         """Begin a game played in the app; returns its id (result ``"*"`` until finished).
+
+        ``tags`` are more PGN tags to keep with it (its time control).
 
         :raises KeyError: when a player does not exist.
         :raises ValueError: for an invalid ``fen``.
@@ -537,7 +549,7 @@ class Store:
             fen = None if fen == chess.STARTING_FEN else fen
         white, black = self._player(white_id), self._player(black_id)
         tags = {"Event": event or "kibitz game", "Site": "kibitz", "Date": _today(), "Round": "-",
-                "White": white.name, "Black": black.name, GAME_ID_TAG: _new_game_id()}
+                "White": white.name, "Black": black.name, **(tags or {}), GAME_ID_TAG: _new_game_id()}
         with self.transaction() as db:
             game_id = db.execute(
                 "INSERT INTO games (white, black, white_key, black_key, white_id, black_id, event, date, source,"
@@ -548,8 +560,9 @@ class Store:
         assert game_id is not None
         return game_id
 
-    def add_move(self, game_id: int, ply: int, uci: str, san: str) -> None:
-        """Record the move at ``ply`` (0-based) and commit it at once.
+    def add_move(self, game_id: int, ply: int, uci: str, san: str, clock: float | None = None) -> None:
+        """Record the move at ``ply`` (0-based), with the mover's clock after it if the game has clocks,
+        and commit it at once (move and clock together: a crash keeps both or neither).
 
         :raises ValueError: when ``ply`` is not the next ply of the game (take back first).
         """
@@ -557,12 +570,16 @@ class Store:
             count = db.execute("SELECT COUNT(*) FROM moves WHERE game_id = ?", (game_id,)).fetchone()[0]
             if ply != count:
                 raise ValueError(f"game {game_id} has {count} plies; cannot add ply {ply}")
-            db.execute("INSERT INTO moves (game_id, ply, uci, san) VALUES (?, ?, ?, ?)", (game_id, ply, uci, san))
+            db.execute("INSERT INTO moves (game_id, ply, uci, san, clock) VALUES (?, ?, ?, ?, ?)",
+                       (game_id, ply, uci, san, clock))
+            if ply < eco.MAX_PLIES:  # the opening may have changed: named again when the list is read
+                db.execute("UPDATE games SET eco = NULL WHERE id = ?", (game_id,))
 
     def truncate_moves(self, game_id: int, ply_count: int) -> None:
         """Take back: keep only the first ``ply_count`` plies."""
         with self.transaction() as db:
             db.execute("DELETE FROM moves WHERE game_id = ? AND ply >= ?", (game_id, ply_count))
+            db.execute("UPDATE games SET eco = NULL WHERE id = ?", (game_id,))
 
     def finish_game(self, game_id: int, result: str, termination: str) -> None:
         """Record how a game ended (``result`` is ``"1-0"``, ``"0-1"``, ``"1/2-1/2"`` or ``"*"``).
@@ -606,6 +623,26 @@ class Store:
         """The SAN of the game's moves, as recorded."""
         return tuple(s for (s,) in self.query("SELECT san FROM moves WHERE game_id = ? ORDER BY ply", (game_id,)))
 
+    def clocks(self, game_id: int) -> list[float | None]:
+        """The mover's clock (seconds left) after each ply, None where none was recorded."""
+        return [c for (c,) in self.query("SELECT clock FROM moves WHERE game_id = ? ORDER BY ply", (game_id,))]
+
+    def opening(self, game_id: int) -> eco.Opening | None:
+        """The game's opening, named by position (stored, or named now and kept)."""
+        rows = self.query("SELECT eco, opening FROM games WHERE id = ?", (game_id,))
+        if rows and rows[0][0] is not None:
+            return eco.Opening(rows[0][0], rows[0][1]) if rows[0][0] else None
+        record = self.game(game_id)
+        opening = eco.classify(record.moves, record.fen)
+        self.set_openings([(game_id, opening)])
+        return opening
+
+    def set_openings(self, named: Iterable[tuple[int, eco.Opening | None]]) -> None:
+        """Store games' openings (None: the game reaches no named position)."""
+        with self.transaction() as db:
+            db.executemany("UPDATE games SET eco = ?, opening = ? WHERE id = ?",
+                           [(o.eco if o else "", o.name if o else "", gid) for gid, o in named])
+
     def tags(self, game_id: int) -> dict[str, str]:
         """The PGN tags stored with the game (all of an imported game's original tags)."""
         rows = self.query("SELECT tags FROM games WHERE id = ?", (game_id,))
@@ -642,21 +679,23 @@ class Store:
         with self.transaction() as db:
             ids = self._player_ids(db)
             insert_game = ("INSERT OR IGNORE INTO games (white, black, white_key, black_key, white_id, black_id,"
-                           " event, date, result, termination, source, fen, tags, dedup_key, created_at)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pgn', ?, ?, ?, ?)")
-            rows: list[tuple[int, int, str, str]] = []
+                           " event, date, result, termination, source, fen, tags, dedup_key, created_at, eco,"
+                           " opening) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pgn', ?, ?, ?, ?, ?, ?)")
+            rows: list[tuple[int, int, str, str, float | None]] = []
             batch: dict[int, tuple[str, ...]] = {}  # moves of the games stored by this call (not in moves yet)
             for game in games:
                 h = game.headers
                 white, black = h.get("White", "?"), h.get("Black", "?")
                 wkey, bkey = name_key(white), name_key(black)
+                opening = eco.classify(game.moves, game.fen)
                 values = [white, black, wkey, bkey, ids.get(wkey), ids.get(bkey), h.get("Event"),
                           h.get("Date", "????.??.??"), game.result, h.get("Termination", ""), game.fen,
-                          json.dumps(h, ensure_ascii=False), game.key, now]
+                          json.dumps(h, ensure_ascii=False), game.key, now, opening.eco if opening else "",
+                          opening.name if opening else ""]
                 cursor = db.execute(insert_game, values)
                 if cursor.rowcount == 0 and h.get(GAME_ID_TAG) and not self._same_game(db, game, batch):
                     # Another game carries the same id tag (copied tags): this one is kept apart by its moves.
-                    values[-2] = distinct_game_key(game.key, game.fen, game.moves)
+                    values[-4] = distinct_game_key(game.key, game.fen, game.moves)
                     cursor = db.execute(insert_game, values)
                 if cursor.rowcount == 0:
                     duplicates += 1
@@ -665,8 +704,9 @@ class Store:
                 game_id = cursor.lastrowid
                 assert game_id is not None  # an INSERT that added a row
                 batch[game_id] = game.moves
-                rows.extend(zip([game_id] * len(game.moves), range(len(game.moves)), game.moves, game.sans))
-            db.executemany("INSERT INTO moves (game_id, ply, uci, san) VALUES (?, ?, ?, ?)", rows)
+                clocks = game.clocks or (None,) * len(game.moves)
+                rows.extend(zip([game_id] * len(game.moves), range(len(game.moves)), game.moves, game.sans, clocks))
+            db.executemany("INSERT INTO moves (game_id, ply, uci, san, clock) VALUES (?, ?, ?, ?, ?)", rows)
         return imported, duplicates
 
     @staticmethod
@@ -690,11 +730,15 @@ class Store:
         path = Path(path)
         count = 0
         tmp = path.with_name(path.name + ".part")
-        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
-            for game_id in game_ids:
-                print(self._pgn_game(game_id), file=out, end="\n\n")
-                count += 1
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+                for game_id in game_ids:
+                    print(self._pgn_game(game_id), file=out, end="\n\n")
+                    count += 1
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # the old file, if any, stays as it was
+            raise
         return count
 
     def _pgn_game(self, game_id: int) -> chess.pgn.Game:
@@ -713,9 +757,12 @@ class Store:
         game.headers["Result"] = record.result
         if record.termination and "Termination" not in tags:
             game.headers["Termination"] = record.termination
+        opening = self.opening(game_id)
+        if opening is not None:  # named by position, as the app shows it
+            game.headers["ECO"], game.headers["Opening"] = opening.eco, opening.name
         node: chess.pgn.GameNode = game
-        for uci in record.moves:
-            node = node.add_variation(chess.Move.from_uci(uci))
+        for uci, clock in zip(record.moves, self.clocks(game_id)):
+            node = node.add_variation(chess.Move.from_uci(uci), comment=format_clk(clock) if clock is not None else "")
         return game
 
     # ---------------------------------------------------------------------------------------------

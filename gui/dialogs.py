@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kibitz.engine.clock import TimeControl
 from kibitz.engine.store import name_key
 from kibitz.gui.pieces import piece_svg
 from kibitz.gui.protocols import GameRecordLike
@@ -92,6 +94,8 @@ class NewGameChoice:
     #: A lichess-like rating: it picks the model's prior band until the player's own games choose one.
     white_level: int | None = None
     black_level: int | None = None
+    #: Each side's time, or None for a game without clocks.
+    controls: Mapping[chess.Color, TimeControl] | None = None
 
 
 DEFAULT_LEVEL = 1500
@@ -135,8 +139,10 @@ def place_on_screen(window: QWidget, over: QWidget, size: QSize) -> None:
     window.resize(size.boundedTo(room))
     frame = window.frameGeometry()
     frame.moveCenter(over.window().frameGeometry().center())
-    x = min(max(frame.left(), screen.left()), screen.right() - frame.width() + 1)
-    y = min(max(frame.top(), screen.top()), screen.bottom() - frame.height() + 1)
+    # Wholly on the screen; a window wider or taller than the screen (its minimum) keeps its title bar
+    # and left edge on it.
+    x = max(min(frame.left(), screen.right() - frame.width() + 1), screen.left())
+    y = max(min(frame.top(), screen.bottom() - frame.height() + 1), screen.top())
     window.move(x, y)
 
 
@@ -157,7 +163,9 @@ class NewGameDialog(QDialog):
         self.event = QLineEdit()
         self.event.setPlaceholderText("optional")
         swap = QPushButton("Swap colours")
+        swap.setAutoDefault(False)  # Enter anywhere in the dialog means OK, never "swap"
         swap.clicked.connect(self.swap)
+        self.clocks = self._clock_box()
         form = QFormLayout()
         form.addRow("White", self.white)
         form.addRow("White's level", self.white_level)
@@ -173,6 +181,7 @@ class NewGameDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(plain_label("Choose a name from the list or type a new one."))
         layout.addLayout(form)
+        layout.addWidget(self.clocks)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
@@ -185,6 +194,30 @@ class NewGameDialog(QDialog):
         combo.setCurrentText(current)
         combo.setMinimumContentsLength(18)
         return combo
+
+    def _clock_box(self) -> QGroupBox:
+        """None, or minutes + increment each, with extra minutes for either side (a parent gives a child more)."""
+        box = QGroupBox("Clocks")
+        box.setCheckable(True)
+        box.setChecked(False)
+        box.setToolTip("Without clocks, nobody is timed. With them, a player whose time runs out loses "
+                       "(a draw if the other cannot checkmate).")
+        self.minutes = _spin(1, 180, 10, " min")
+        self.increment = _spin(0, 60, 0, " s")
+        self.white_extra = _spin(0, 180, 0, " min")
+        self.black_extra = _spin(0, 180, 0, " min")
+        form = QFormLayout(box)
+        form.addRow("Time each", self.minutes)
+        form.addRow("Added after each move", self.increment)
+        form.addRow("Extra time for White", self.white_extra)
+        form.addRow("Extra time for Black", self.black_extra)
+        return box
+
+    def controls(self) -> dict[chess.Color, TimeControl] | None:
+        if not self.clocks.isChecked():
+            return None
+        return {color: TimeControl((self.minutes.value() + extra.value()) * 60.0, float(self.increment.value()))
+                for color, extra in ((chess.WHITE, self.white_extra), (chess.BLACK, self.black_extra))}
 
     def _level(self, name: str) -> int | None:
         """A known player's level as stored; a new player starts at the default."""
@@ -200,11 +233,14 @@ class NewGameDialog(QDialog):
         self.black.setCurrentText(white)
         self.white_level.setValue(levels[1])
         self.black_level.setValue(levels[0])
+        extras = self.white_extra.value(), self.black_extra.value()
+        self.white_extra.setValue(extras[1])
+        self.black_extra.setValue(extras[0])
 
     def choice(self) -> NewGameChoice:
         return NewGameChoice(" ".join(self.white.currentText().split()), " ".join(self.black.currentText().split()),
                              self.event.text().strip() or None, level_of(self.white_level),
-                             level_of(self.black_level))
+                             level_of(self.black_level), self.controls())
 
     def accept(self) -> None:
         c = self.choice()
@@ -215,6 +251,14 @@ class NewGameDialog(QDialog):
             self.error.setText("White and Black must be two different players.")
             return
         super().accept()
+
+
+def _spin(low: int, high: int, value: int, suffix: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setSuffix(suffix)
+    return box
 
 
 def describe_record(record: GameRecordLike) -> str:

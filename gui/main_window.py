@@ -15,7 +15,9 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from kibitz.gui.actions import add_action
+from kibitz.engine.analysis import find_engine
 from kibitz.gui.dialogs import Dialogs
+from kibitz.gui.engine_service import EngineService, Locator
 from kibitz.gui.importing.feature import ImportingFeature
 from kibitz.gui.insight.feature import LEARN_TIME_BUDGET_S, LEARN_WALL_LIMIT_S, InsightFeature
 from kibitz.gui.library.feature import LibraryFeature
@@ -44,6 +46,7 @@ class MainWindow(QMainWindow):
         open_store: StoreOpener | None = None,
         dialogs: Dialogs | None = None,
         training_command: CommandFactory = default_command,
+        engine_locator: Locator = find_engine,
     ) -> None:
         super().__init__()
         self.setWindowTitle("kibitz")
@@ -64,8 +67,11 @@ class MainWindow(QMainWindow):
                                       pool=self.pool)
         self.insight = InsightFeature(store, settings, self.pool, self,  # type: ignore[arg-type]
                                       lambda: self.play.session.game_id if self.play.session else None, self,
-                                      open_store=open_store)  # type: ignore[arg-type]
+                                      open_store=open_store,  # type: ignore[arg-type]
+                                      engine=EngineService(settings, store.home, self, locator=engine_locator),
+                                      position=lambda: (self.play.shown_board(), dict(self.play.players)))
         self.play.set_guesses(self.insight.guesses)
+        self.play.set_hints(self.insight.hints)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -168,6 +174,7 @@ class MainWindow(QMainWindow):
             return
         self.tasks.closed = True
         self.training.shutdown()
+        self.insight.shutdown()
         self.predictions.shutdown()
         self.pool.waitForDone(30000)
 

@@ -272,6 +272,17 @@ def label_font(base: QFont, square_size: float) -> QFont:
     return font
 
 
+def _paint_ring(painter: QPainter, shape: Shape, geometry: BoardGeometry) -> None:
+    color = QColor(shape.brush.color)
+    color.setAlphaF(shape.brush.opacity)
+    painter.save()
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(QPen(color, geometry.square_size * shape.brush.width))
+    radius = geometry.square_size * (0.5 - shape.brush.width / 2)
+    painter.drawEllipse(geometry.square_rect(shape.orig).center(), radius, radius)
+    painter.restore()
+
+
 def paint_shapes(painter: QPainter, shapes: Sequence[Shape], geometry: BoardGeometry) -> None:
     """Draw the arrows, then their labels on top so no arrow hides a percentage."""
     s = geometry.square_size
@@ -279,13 +290,16 @@ def paint_shapes(painter: QPainter, shapes: Sequence[Shape], geometry: BoardGeom
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setPen(Qt.PenStyle.NoPen)
     for shape, polygon in reversed(list(zip(shapes, arrow_polygons(shapes, geometry)))):  # the top one last
+        if shape.orig == shape.dest:  # a square, not a move (a hint's piece): a ring around it
+            _paint_ring(painter, shape, geometry)
+            continue
         color = QColor(shape.brush.color)
         color.setAlphaF(shape.brush.opacity)
         painter.setBrush(color)
         painter.drawPolygon(polygon)
     # On a small board only the most likely arrow is labelled (the panel lists them all).
     labelled = [shape for rank, shape in enumerate(shapes)
-                if shape.label and (rank == 0 or s >= SMALL_BOARD_SQUARE)]
+                if shape.label and shape.orig != shape.dest and (rank == 0 or s >= SMALL_BOARD_SQUARE)]
     if labelled:
         painter.setFont(label_font(painter.font(), s))
         metrics = painter.fontMetrics()

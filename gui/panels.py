@@ -66,6 +66,7 @@ class MoveListPanel(QTableWidget):
         super().__init__(0, 2, parent)
         self.setHorizontalHeaderLabels(["White", "Black"])
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.horizontalHeader().hide()  # the numbered rows say it (1. e4 e5); the room goes to the moves
         rows = self.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(self.fontMetrics().height() + 8)  # more moves fit in a small window
@@ -192,7 +193,7 @@ class PredictionPanel(QWidget):
         rows = QGridLayout()
         rows.setContentsMargins(8, 0, 4, 0)
         rows.setHorizontalSpacing(10)
-        rows.setVerticalSpacing(2)
+        rows.setVerticalSpacing(1)
         digits = self.percents[0].fontMetrics().horizontalAdvance("100%") + 2
         for index, (san, percent, bar) in enumerate(zip(self.sans, self.percents, self.bars)):
             percent.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

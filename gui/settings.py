@@ -82,6 +82,16 @@ class AppSettings:
         self.q.sync()
 
     @property
+    def engine_path(self) -> str:
+        """The chess engine chosen in Insight → Chess engine… ("": find Stockfish on this computer)."""
+        return str(self.q.value("engine/path", "") or "")
+
+    @engine_path.setter
+    def engine_path(self, path: str) -> None:
+        self.q.setValue("engine/path", path)
+        self.q.sync()
+
+    @property
     def window_geometry(self) -> QByteArray | None:
         value = self.q.value("window/geometry")
         return value if isinstance(value, QByteArray) else None

@@ -321,6 +321,8 @@ def test_migration_keeps_a_reimport_of_the_same_file_a_duplicate(tmp_path: Path)
         moves = [m for (m,) in db.execute("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (game_id,))]
         db.execute("UPDATE games SET dedup_key = ? WHERE id = ?", (schema_2_key(json.loads(tags), moves), game_id))
     db.execute("DROP TABLE guesses")  # a schema-2 store had none
+    for table, column in (("moves", "clock"), ("games", "eco"), ("games", "opening")):  # nor these
+        db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     db.execute("PRAGMA user_version = 2")
     db.close()
     with Store.open(tmp_path) as store:
@@ -499,7 +501,12 @@ def test_migration_rekeys_merged_games_and_unnormalised_names(tmp_path: Path) ->
     db.execute("INSERT INTO games (white, black, white_key, black_key, date, source, tags, dedup_key, created_at)"
                " VALUES (?, 'B', ?, 'b', '2024.01.01', 'pgn', ?, 'k', 1.0)",
                ("José", "José".casefold(), json.dumps({"White": "José", "Black": "B"})))
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    from kibitz.engine import store as store_module
+
+    rekey = store_module._MIGRATIONS.index(store_module._rekey_names_and_distinct_games)
+    for table, column in (("moves", "clock"), ("games", "eco"), ("games", "opening")):  # the migration after it
+        db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    db.execute(f"PRAGMA user_version = {rekey}")
     db.close()
     with Store.open(tmp_path) as store:
         assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION

@@ -16,7 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from kibitz.engine.library import GameRow
 from kibitz.engine.store import name_key
 
-COLUMNS = ("White", "Black", "Date", "Result", "Event", "Source", "Moves")
+COLUMNS = ("White", "Black", "Date", "Result", "Event", "Source", "Moves", "Opening")
 SOURCES = {"app": "played here", "pgn": "imported"}
 RESULT_FILTERS = ("any result", "White won", "Black won", "draw", "unfinished")
 _RESULT_OF = {"White won": "1-0", "Black won": "0-1", "draw": "1/2-1/2", "unfinished": "*"}
@@ -29,7 +29,7 @@ class GameFilter:
 
     ``player`` matches White or Black (as the store compares names), as recorded in the game or as
     the linked player is called now (renamed, or known by an alias); ``text`` any of those names,
-    the event and the date; dates are PGN dates ("2024.05.01"), compared as text, so "2024" works.
+    the event, the date and the opening; dates are PGN dates ("2024.05.01"), compared as text, so "2024" works.
     """
 
     text: str = ""
@@ -62,7 +62,7 @@ def _plies_text(plies: int) -> str:
 
 _SORT_KEYS: tuple[Callable[[GameRow], Any], ...] = (
     lambda r: name_key(r.white), lambda r: name_key(r.black), lambda r: r.date, lambda r: r.result,
-    lambda r: r.event.casefold(), lambda r: r.source, lambda r: r.plies)
+    lambda r: r.event.casefold(), lambda r: r.source, lambda r: r.plies, lambda r: (r.eco or "\uffff", r.opening))
 
 
 class GamesModel(QAbstractTableModel):
@@ -85,7 +85,7 @@ class GamesModel(QAbstractTableModel):
         self._rows = list(rows)
         self._names = ["\t".join(name_key(n) for n in (r.white, r.black, *known.get(r.white_id or -1, ()),
                                                          *known.get(r.black_id or -1, ()))) for r in self._rows]
-        self._haystacks = [f"{r.white}\t{r.black}\t{r.event}\t{r.date}".casefold() + "\t" + names
+        self._haystacks = [f"{r.white}\t{r.black}\t{r.event}\t{r.date}\t{r.eco} {r.opening}".casefold() + "\t" + names
                            for r, names in zip(self._rows, self._names)]
         self._shown = self._order(self._matching())
         self.endResetModel()
@@ -151,10 +151,12 @@ class GamesModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (row.white, row.black, row.date, row.result, row.event, SOURCES.get(row.source, row.source),
-                    _plies_text(row.plies))[column]
+                    _plies_text(row.plies), f"{row.eco} {row.opening}" if row.eco else "")[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             if column in (0, 1):
                 return (row.white, row.black)[column]
+            if column == 7 and row.eco:
+                return f"{row.eco} {row.opening}"
             if column == 3 and row.termination:
                 return row.termination
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (3, 6):

@@ -36,7 +36,7 @@ class LibraryView(QWidget):
         super().__init__(parent)
         self.model = model
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search names, event, date")
+        self.search.setPlaceholderText("Search names, event, date, opening")
         self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance(self.search.placeholderText()) + 24)
         self.player = QLineEdit()
         self.player.setPlaceholderText("Player")
@@ -76,10 +76,10 @@ class LibraryView(QWidget):
         rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((170, 170, 95, 70, 200, 90, 60)):
+        for column, width in enumerate((150, 150, 90, 65, 150, 80, 55, 240)):
             header.resizeSection(column, width)
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(7, QHeaderView.ResizeMode.Stretch)  # the opening takes what room is left
         self.table.doubleClicked.connect(lambda index: self.open_requested.emit(model.game_id(index.row())))
 
         self.count = plain_label()

@@ -54,6 +54,10 @@ def test_the_review_window_opens_on_the_screen(qtbot: Any, make_window: Any) -> 
     window.move(screen.right() - window.width() // 2, screen.bottom() - window.height() // 2)  # near a corner
     review = window.insight.review_current()
     assert review is not None
-    assert screen.contains(review.frameGeometry()), (screen, review.frameGeometry())
     page = window.insight.show_player(window.play.players[chess.WHITE].id)
-    assert screen.contains(page.frameGeometry()), (screen, page.frameGeometry())
+    for opened in (review, page):
+        frame, least = opened.frameGeometry(), opened.minimumSizeHint()
+        if least.width() < screen.width() and least.height() < screen.height():
+            assert screen.contains(frame), (opened, screen, frame)
+        else:  # larger than this screen allows: its title bar and left edge stay on it
+            assert screen.contains(frame.topLeft()), (opened, screen, frame)
