@@ -32,6 +32,19 @@ class OpeningNode:
     model_probability: float | None = None  # the served model's probability of ``san`` (player's moves)
     model_top: list[tuple[str, float]] = field(default_factory=list)  # the model's favourites here (player to move)
     children: list[OpeningNode] = field(default_factory=list)
+    rare: int = 0  # games that went on from here with a move played too seldom to be shown (see ``rare_text``)
+
+    def rare_text(self, min_games: int = MIN_BRANCH) -> str:
+        """The tree's note for the moves left out here, "" when none.
+
+        >>> OpeningNode("e4", rare=3).rare_text()
+        '3 more games, each with a move played once here (not shown)'
+        """
+        if not self.rare:
+            return ""
+        games = "1 more game" if self.rare == 1 else f"{self.rare:,} more games"
+        seldom = "once" if min_games == 2 else f"fewer than {min_games} times"
+        return f"{games}, each with a move played {seldom} here (not shown)"
     opening: Opening | None = None  # the name of the position this move reaches, if it has one (engine/eco.py)
 
     @property
@@ -80,6 +93,7 @@ def _name_positions(node: OpeningNode, board: chess.Board) -> None:
 
 
 def _prune(node: OpeningNode, min_games: int) -> None:
+    node.rare = sum(c.games for c in node.children if c.games < min_games)  # said, not silently dropped
     node.children = sorted((c for c in node.children if c.games >= min_games), key=lambda c: -c.games)
     for child in node.children:
         _prune(child, min_games)

@@ -260,12 +260,15 @@ class PgnSource:
             self._utf8_games += 1
             return text
         self._cp1252_games += 1
-        return "\n".join(_decode_line(line) for line in data.split(b"\n"))
+        return "\n".join(decode_line(line) for line in data.split(b"\n"))
 
-    def _lines(self) -> Iterator[bytes]:
-        """The file's lines without their ends (LF, CRLF or CR), as UTF-8 or 8-bit bytes.
+    def blocks(self) -> Iterator[bytes]:
+        """The file's text in blocks of whole lines, each line ending in LF (LF, CRLF, CR and CRCRLF ends
+        all become LF), as UTF-8 or 8-bit bytes: a UTF-16 file is re-encoded, a UTF-8 byte order mark
+        dropped. For scans that look for a few lines (the names in the tags) without splitting every line.
 
-        A read error ends the lines early and is kept in ``error``, with the line it happened at.
+        A read error ends the blocks early and is kept in ``error``, with the line it happened at; the
+        line it cut is not given.
         """
         # read1 (one underlying read), so a read error loses no text that came before it
         read = getattr(self._stream, "read1", self._stream.read)
@@ -302,11 +305,12 @@ class PgnSource:
                     data, held = trimmed, data[len(trimmed):]
                     # "\r\r\n" is one line end (a file converted to CRLF twice), as is "\r\n" or "\r"
                     data = _CR_LINE_END.sub(b"\n", data).replace(b"\r", b"\n")
-                lines = data.split(b"\n")
-                rest = lines.pop() + held
+                end = data.rfind(b"\n") + 1
+                rest = data[end:] + held
                 pending, pending_size = [rest], len(rest)
-                count += len(lines)
-                yield from lines
+                count += data.count(b"\n", 0, end)
+                if end:
+                    yield data[:end]
                 block = read(_BLOCK)
         except READ_ERRORS as error:
             where = f"line {count + 1}" if pending_size or not count else f"the end of line {count}"
@@ -314,7 +318,15 @@ class PgnSource:
             pending = []  # a line cut by the damage is not trusted
         last = b"".join(pending).rstrip(b"\r")
         if last:
-            yield last
+            yield last + b"\n"
+
+    def _lines(self) -> Iterator[bytes]:
+        """The file's lines without their ends (LF, CRLF or CR), as UTF-8 or 8-bit bytes.
+
+        A read error ends the lines early and is kept in ``error``, with the line it happened at.
+        """
+        for block in self.blocks():
+            yield from block[:-1].split(b"\n")
 
     def chunks(self) -> Iterator[Chunk]:
         """Split the file into per-game text chunks, without parsing the moves.
@@ -597,7 +609,13 @@ def _looks_like_utf16(block: bytes) -> bool:
                                  or sample[0::2].count(0) > 0.9 * (len(sample) // 2))
 
 
-def _decode_line(line: bytes) -> str:
+def decode_line(line: bytes) -> str:
+    """One line of a PGN file as text: UTF-8 where it is valid, else CP1252 (Latin-1 for the bytes
+    CP1252 leaves undefined), as games are read.
+
+    >>> decode_line("Réti".encode("utf-8")), decode_line("Réti".encode("cp1252"))
+    ('Réti', 'Réti')
+    """
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError:

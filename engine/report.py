@@ -108,6 +108,8 @@ def _tree(node: OpeningNode, board: chess.Board) -> str:
         items.append(f'<li data-san="{escape(child.san)}" data-games="{child.games}"><details open><summary>'
                      f"<b>{number} {escape(child.san)}</b>{name} {child.games} games, score {child.score:.0%}{model}"
                      f"</summary>{_tree(child, after)}</details></li>")
+    if node.rare:
+        items.append(f'<li class=rare data-games="{node.rare}">{escape(node.rare_text())}</li>')
     top = ""
     if node.model_top:
         favourites = ", ".join(f"{escape(s)} {p:.0%}" for s, p in node.model_top)

@@ -28,7 +28,7 @@ from kibitz.gui.protocols import StoreLike
 from kibitz.gui.settings import AppSettings
 from kibitz.gui.tasks import Tasks
 from kibitz.gui.training.feature import TrainingFeature
-from kibitz.gui.training.runner import CommandFactory, TrainingRunner, default_command
+from kibitz.gui.training.runner import INSTALL_HINT, CommandFactory, TrainingRunner, default_command
 
 BOARD_TAB, GAMES_TAB, PLAYERS_TAB = range(3)
 MESSAGE_MS = 6000
@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
         self.play.fill_view_menu(self, view)
         self.training.fill_menu(self, self.menuBar().addMenu("&Training"))
         self.insight.fill_menu(self, self.menuBar().addMenu("&Insight"))
+        if not self.training.available:
+            self.insight.learning_unavailable(INSTALL_HINT + ".")
 
     def _wire(self) -> None:
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -114,6 +116,7 @@ class MainWindow(QMainWindow):
         self.play.game_finished.connect(self._game_finished)
         self.library.games_view.review_requested.connect(self.insight.review)
         self.library.players_view.insight_requested.connect(self.insight.show_player)
+        self.library.players_view.retrain_requested.connect(lambda pid: self.training.start(self.store.player(pid).name))
         self.insight.learn_requested.connect(
             lambda names: self.training.learn(names, LEARN_TIME_BUDGET_S, LEARN_WALL_LIMIT_S))
         self.insight.model_reverted.connect(self.play.reload_models)

@@ -106,7 +106,8 @@ class FinetuneResult:
         return (f"{player}: top-1 {self.current['top1']:.1%} → {self.candidate['top1']:.1%}, NLL "
                 f"{self.current['nll']:.3f} → {self.candidate['nll']:.3f} against the {self.current_kind} model "
                 f"on {self.val_games:,} judged games ({int(self.candidate['positions']):,} moves); Maia {self.band} "
-                f"prior, {book}, {self.train_games:,} training games, {self.epochs:.1f} epochs, {self.seconds:.0f} s")
+                f"prior, {book}, its network trained on {self.train_games:,} games, {self.epochs:.1f} epochs, "
+                f"{self.seconds:.0f} s")
 
 
 def game_keys(games: list[PlayerGame]) -> list[str]:

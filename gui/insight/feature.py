@@ -10,11 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 import chess
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from kibitz.engine.store import GameRecord, Player, Store
+from kibitz.gui.dialogs import place_on_screen
 from kibitz.gui.engine_service import EngineService
 from kibitz.gui.guess import GuessController
 from kibitz.gui.insight.anticipation_view import AnticipationWindow
@@ -32,6 +33,7 @@ LEARN_TIME_BUDGET_S = 60.0
 #: The whole background run (both players: reading their games, training, judging) is stopped after
 #: this; a stopped run leaves the served models as they were.
 LEARN_WALL_LIMIT_S = 900.0
+PAGE_SIZE = QSize(1100, 860)  # a player page, where the screen has room for it
 
 
 class InsightFeature(QObject):
@@ -147,6 +149,13 @@ class InsightFeature(QObject):
     def set_learning(self, on: bool) -> None:
         self.settings.learn_after_game = on
 
+    def learning_unavailable(self, why: str) -> None:
+        """Learning cannot run here (no training extra): the menu item says why and cannot be turned on."""
+        self.learn_action.setEnabled(False)
+        self.learn_action.setText(self.learn_action.text() + " — needs the training extra")
+        self.learn_action.setToolTip(why)
+        self.learn_action.setStatusTip(why)
+
     def _own_window(self, widget: QWidget) -> None:
         widget.setParent(self.window, Qt.WindowType.Window)  # a window of its own, closed with the main one
         widget.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -159,6 +168,7 @@ class InsightFeature(QObject):
         review.destroyed.connect(lambda *_: self.reviews.remove(review) if review in self.reviews else None)
         self.reviews.append(review)
         review.show()
+        place_on_screen(review, self.window, review.size())  # once shown, its frame is known
         review.open_game(game_id)
         return review
 
@@ -169,14 +179,16 @@ class InsightFeature(QObject):
     def show_player(self, player_id: int) -> InsightPage:
         """Open (or raise) the page of what the models know about a player."""
         page = self.pages.get(player_id)
+        opened = page is None
         if page is None:
             page = InsightPage(self.store, self.pool, open_store=self.open_store, engine=self.engine)
             self._own_window(page)
-            page.resize(1100, 860)
             page.model_reverted.connect(lambda _player: self.model_reverted.emit())
             page.destroyed.connect(lambda *_: self.pages.pop(player_id, None))
             self.pages[player_id] = page
         page.show()
+        if opened:  # where the screen has room; a page already open stays where it was put
+            place_on_screen(page, self.window, PAGE_SIZE)
         page.raise_()
         page.load(self.store.player(player_id))
         return page

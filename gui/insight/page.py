@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import chess
-from PySide6.QtCore import QSize, QThreadPool, Signal
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QScrollArea, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QBrush, QCloseEvent, QColor
+from PySide6.QtWidgets import (QAbstractScrollArea, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
+                               QSizePolicy, QTableWidget, QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from kibitz.engine.analysis import REVIEW_LIMIT
 from kibitz.engine.habits import Habit, find_habits
@@ -31,6 +32,7 @@ from kibitz.gui.engine_service import EngineJob, EngineService
 from kibitz.gui.workers import Worker, call_with_store, start_store_worker
 
 COLOUR_NAMES = {chess.WHITE: "White", chess.BLACK: "Black"}
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum"
 
 
 def _percent(value: object) -> str:
@@ -50,6 +52,25 @@ def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
     return table
 
 
+def wrapping_table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
+    """A table as tall as its rows, whose last column (a note) takes the width left and wraps its
+    text: a long note is read whole, no row hides under a scroll bar, nothing scrolls sideways."""
+    table = _table(headers, rows)
+    table.setMaximumHeight(QWIDGETSIZE_MAX)  # _table's fixed height would not follow the wrapped rows
+    table.setWordWrap(True)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+    table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    header = table.horizontalHeader()
+    header.setMinimumSectionSize(40)
+    note = len(headers) - 1
+    header.resizeSection(note, header.fontMetrics().horizontalAdvance(headers[note]) + 24)
+    header.setStretchLastSection(True)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # rows follow the wrap
+    return table
+
+
 def opening_items(node: OpeningNode, board: chess.Board) -> list[QTreeWidgetItem]:
     """Tree rows for the children of ``node`` (move, games, score, the model's probability, its favourites)."""
     items = []
@@ -63,7 +84,23 @@ def opening_items(node: OpeningNode, board: chess.Board) -> list[QTreeWidgetItem
                                 child.opening.text() if child.opening else ""])
         item.addChildren(opening_items(child, after))
         items.append(item)
+    if node.rare:
+        note = QTreeWidgetItem([node.rare_text()])
+        note.setForeground(0, QBrush(QColor("gray")))
+        note.setData(0, Qt.ItemDataRole.UserRole, node.rare)  # the games it stands for
+        items.append(note)
     return items
+
+
+def _span_notes(item: QTreeWidgetItem) -> None:
+    """The "N more games …" notes read across the columns (they are no move with figures)."""
+    for index in range(item.childCount()):
+        child = item.child(index)
+        if child is None:
+            continue
+        if child.data(0, Qt.ItemDataRole.UserRole) is not None:
+            child.setFirstColumnSpanned(True)
+        _span_notes(child)
 
 
 class InsightPage(QWidget):
@@ -160,6 +197,7 @@ class InsightPage(QWidget):
         for colour, tree in self.trees.items():
             tree.clear()
             tree.addTopLevelItems(opening_items(profile.openings[colour], chess.Board()))
+            _span_notes(tree.invisibleRootItem())
             tree.expandToDepth(1)
             for column in range(tree.columnCount()):
                 tree.resizeColumnToContents(column)
@@ -226,16 +264,18 @@ class InsightPage(QWidget):
         for name, figures in profile.baselines.items():
             rows.append(["", name, "", _percent(figures["top1"]), _percent(figures["top3"]),
                          f"the newest {profile.newest_games} games", "", "", ""])
-        table = _table(["version", "trained", "games", "top-1", "top-3", "measured on",
-                        "top-1 when judged", "state", "note"], rows)
+        table = wrapping_table(["version", "trained", "games", "top-1", "top-3", "measured on",
+                                "top-1 when\njudged", "state", "note"], rows)
         box = QWidget()
         layout = QHBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(table, 1)
         buttons = QVBoxLayout()
+        served_before = {r.path for r in self.store.model_history(profile.player.id)
+                         if r.meta.get("installed") is not False}
         for i, v in enumerate(profile.versions, 1):
             if not v.current and v.newest is not None:  # only a usable, not served version
-                button = QPushButton(f"Serve version {i} again")
+                button = QPushButton(f"Serve version {i} again" if v.folder in served_before else f"Serve version {i}")
                 button.clicked.connect(lambda _=False, folder=v.folder: self.revert(folder))
                 self.revert_buttons[v.folder] = button
                 buttons.addWidget(button)

@@ -115,7 +115,9 @@ class LibraryFeature(QObject):
             self._stale = True  # name the next batch: read again when this read is done
 
     def _loaded(self, rows: list[library.GameRow]) -> None:
-        self.model.set_rows(rows)
+        # The players as they are called now: a renamed player's games are found under the new name.
+        names = {p.id: (p.name, *p.aliases) for p in self.store.players()}
+        self.model.set_rows(rows, names)
         self.games_loaded.emit()
 
     def _load_finished(self) -> None:
@@ -156,8 +158,10 @@ class LibraryFeature(QObject):
         wins = sum(1 for result, white in rows if result == ("1-0" if white else "0-1"))
         draws = sum(1 for result, _ in rows if result == "1/2-1/2")
         losses = sum(1 for result, white in rows if result == ("0-1" if white else "1-0"))
+        unfinished = len(rows) - wins - draws - losses  # "*" (in progress, abandoned) or no result read
         return PlayerPage(player.id, player.name, tuple(player.aliases), getattr(player, "level", None), len(rows),
-                          wins, draws, losses, library.model_summary(self.store, player_id))  # type: ignore[arg-type]
+                          wins, draws, losses, library.model_summary(self.store, player_id),  # type: ignore[arg-type]
+                          unfinished)
 
     def show_player(self, player_id: int) -> None:
         self.players_view.show_page(self.page(player_id))

@@ -20,6 +20,7 @@ from kibitz.gui.library.model import RESULT_FILTERS, GameFilter, GamesModel
 from kibitz.gui.words import plural
 
 FILTER_DELAY_MS = 150  # filter when the typing pauses, not on every key
+ONLY_NAME_WIDTH = 140  # px of a player's name on the "Only …: show all" button (the search box keeps its room)
 
 
 class LibraryView(QWidget):
@@ -36,6 +37,7 @@ class LibraryView(QWidget):
         self.model = model
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search names, event, date, opening")
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance(self.search.placeholderText()) + 24)
         self.player = QLineEdit()
         self.player.setPlaceholderText("Player")
         self.result = QComboBox()
@@ -125,8 +127,15 @@ class LibraryView(QWidget):
     def show_player(self, player_id: int | None, name: str = "") -> None:
         """Only this player's games (None: everyone's)."""
         self.player_id = player_id
-        self.clear_player.setText(f"Only {name}: show all" if player_id is not None else "")
+        shown = self.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, ONLY_NAME_WIDTH)
+        self.clear_player.setText(f"Only {shown}: show all" if player_id is not None else "")
+        self.clear_player.setToolTip(f"Only {name}'s games are listed; click to list everyone's"
+                                     if player_id is not None else "")
         self.clear_player.setVisible(player_id is not None)
+        if player_id is not None:  # the player's games, not theirs among an old name filter's
+            self.player.blockSignals(True)
+            self.player.clear()
+            self.player.blockSignals(False)
         self.apply_filter()
 
     def selected_ids(self) -> list[int]:

@@ -147,15 +147,21 @@ class PlayFeature(QObject):
                                              f"{session.seats[chess.BLACK].name} is not finished. It stays in "
                                              "the Games tab to go on with later.\n\nStart a new game?")):
             return False
-        names = [p.name for p in self.store.players()]
-        # The same players by default (for play on, also the names of an imported game's players).
-        last = {c: p.name if p is not None else session.seats[c].name if session is not None else ""
-                for c, p in self.players.items()}
-        levels = {p.name: getattr(p, "level", None) for p in self.store.players()}
-        choice = self.dialogs.new_game(names, last[chess.WHITE], last[chess.BLACK], levels=levels)
+        players = self.store.players()
+        names = [p.name for p in players]
+        # The two who last played here, also after a restart - never the names of an opened (imported)
+        # game, which Enter would make players of. A player deleted since is not offered.
+        white, black = (self._player_now_called(name) for name in self.settings.last_players)
+        levels = {p.name: getattr(p, "level", None) for p in players}
+        choice = self.dialogs.new_game(names, white, black, levels=levels)
         if choice is None:
             return False
         return self.start(choice, board=board)
+
+    def _player_now_called(self, name: str) -> str:
+        """The player's name today (renamed, or ``name`` an alias), "" when nobody is called ``name``."""
+        player = self.store.find_player(name) if name.strip() else None
+        return player.name if player is not None else ""
 
     def start(self, choice: NewGameChoice, *, board: chess.Board | None = None) -> bool:
         try:
@@ -166,6 +172,7 @@ class PlayFeature(QObject):
             return False
         if self.session is not None and not self.session.is_over and self.session.ply == 0:
             self.store.delete_game(self.session.game_id)  # an empty game is not worth keeping
+        self.settings.last_players = (white.name, black.name)
         session = GameSession.start(self.store, white, black, event=choice.event, board=board,
                                     controls=choice.controls, promotion_chooser=self.dialogs.choose_promotion)
         self._attach(session, {chess.WHITE: white, chess.BLACK: black})
@@ -520,8 +527,10 @@ class PlayFeature(QObject):
         name = session.seats[board.turn].name
         description = self.predictions.description(board.turn)
         played = played_next(session, self.view_ply, predictions)
-        if session.is_over and self.view_ply is None:
-            self.prediction_panel.show_predictions(name, [], description, note="The game is over.")
+        if session.is_over and self.view_ply is None:  # nobody moves here: no "Likely moves for …"
+            self.prediction_panel.show_message(
+                "Game over" if session.result != "*" else "The last position of this game",
+                f"{session.outcome_text()}. Walk back through the moves (←) to see what the model expected.")
         elif waiting:
             watcher = session.seats[not board.turn].name
             self.prediction_panel.show_predictions(name, [], description, note=(

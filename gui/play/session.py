@@ -33,6 +33,34 @@ TERMINATIONS = {
 }
 
 
+#: PGN ``Termination`` tags (lichess, the PGN standard) in words; "" says nothing worth showing.
+TERMINATION_TAGS = {
+    "normal": "",
+    "unterminated": "",
+    "time forfeit": "on time",
+    "abandoned": "abandoned",
+    "rules infraction": "rules infraction",
+    "adjudication": "adjudicated",
+    "death": "a player died",
+    "emergency": "emergency",
+}
+
+
+def termination_words(termination: str, board: chess.Board) -> str:
+    """How a game ended, for people: the rules' reason when the final position says it (an imported
+    game's ``Normal`` tag ending in mate is a checkmate), else the tag in words, else the text as stored.
+
+    >>> termination_words("Normal", chess.Board("7k/6Q1/6K1/8/8/8/8/8 b - - 0 1"))
+    'checkmate'
+    >>> termination_words("Normal", chess.Board()), termination_words("Time forfeit", chess.Board())
+    ('', 'on time')
+    """
+    outcome = board.outcome()
+    if outcome is not None and termination.casefold() in ("", *TERMINATION_TAGS):
+        return TERMINATIONS.get(outcome.termination, "")
+    return TERMINATION_TAGS.get(termination.casefold().strip(), termination)
+
+
 def always_queen(color: chess.Color) -> chess.PieceType | None:
     return chess.QUEEN
 
@@ -169,7 +197,8 @@ class GameSession(QObject):
     def outcome_text(self) -> str:
         """The end in words, naming the winner: ``"Alice won (checkmate)"``, ``"Draw (stalemate)"``."""
         winner = {"1-0": chess.WHITE, "0-1": chess.BLACK}.get(self.result)
-        how = f" ({self.termination})" if self.termination else ""
+        words = termination_words(self.termination, self.board)
+        how = f" ({words})" if words else ""
         if winner is not None:
             return f"{self.seats[winner].name} won{how}"
         if self.result == "1/2-1/2":

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QResizeEvent
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from kibitz.engine.clock import clock_text
 from kibitz.gui.board_frame import BoardFrame
@@ -22,6 +22,7 @@ LOW_TIME = 20.0  # seconds: a running clock below this turns red
 
 SIDE_PANEL_WIDTH = 270
 SIDE_PANEL_MIN_WIDTH = 190
+MOVE_LIST_MIN_ROWS = 2  # the move list may shrink to this in a low window
 BOARD_SIDE_ROOM = 16  # px the board frame may be wider than the board, each side
 
 
@@ -45,27 +46,38 @@ class PlayView(QWidget):
         self.flip_button = _button("Flip")
         self.draw_button = _button("Offer draw")
         self.resign_button = _button("Resign")
-        self.play_on_button = _button("Play on from here")
+        self.play_on_button = _button("Play on")
+        self.play_on_button.setToolTip("Play on from the position shown, in a new game")
         self.pause_button = _button("Pause clocks")
-        buttons = QGridLayout()
-        for index, button in enumerate((self.takeback_button, self.flip_button, self.draw_button,
-                                        self.resign_button)):
-            buttons.addWidget(button, index // 2, index % 2)
-        buttons.addWidget(self.pause_button, 2, 0)
-        buttons.addWidget(self.play_on_button, 2, 1)
+        # Two rows, so a low window (600x400) keeps room for the moves; the pause button shows only in
+        # timed games, and the others share its room when it is hidden.
+        buttons = QVBoxLayout()
+        buttons.setSpacing(4)
+        for row in ((self.takeback_button, self.flip_button, self.draw_button),
+                    (self.resign_button, self.pause_button, self.play_on_button)):
+            line = QHBoxLayout()
+            line.setSpacing(4)
+            for button in row:
+                line.addWidget(button, 1)
+            buttons.addLayout(line)
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(3)  # six parts above one another: a low window needs every pixel
         right.addWidget(self.status_label)
         right.addWidget(self.opening_label)
         right.addWidget(self.prediction_panel)
         right.addWidget(self.move_list, 1)
         right.addWidget(self.move_entry)
         right.addLayout(buttons)
+        # A low window (600x400) keeps every row of the panel: the move list gives way, down to two rows.
+        self.move_list.setMinimumHeight(MOVE_LIST_MIN_ROWS * self.move_list.verticalHeader().defaultSectionSize() + 4)
         self.side = QWidget()
         self.side.setLayout(right)
         self.side.setFixedWidth(SIDE_PANEL_WIDTH)
         self.side.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
         self.layout_ = QHBoxLayout(self)
+        margins = self.layout_.contentsMargins()
+        self.layout_.setContentsMargins(margins.left(), 4, margins.right(), 4)  # height is short, width is not
         self.layout_.addStretch(0)
         self.layout_.addWidget(self.board_frame, 1)
         self.layout_.addWidget(self.side)

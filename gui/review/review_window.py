@@ -28,7 +28,7 @@ from kibitz.engine.store import GameRecord, Store
 from kibitz.gui.board_view import BoardView
 from kibitz.gui.chart_view import ChartView
 from kibitz.gui.engine_service import EngineJob, EngineService
-from kibitz.gui.overlay import PREDICTION_COLOR, Brush, Shape, percent_label
+from kibitz.gui.overlay import PREDICTION_COLOR, Brush, Shape, move_label, percent_label
 from kibitz.gui.workers import Worker, start_store_worker
 
 SURPRISES = 6
@@ -80,6 +80,15 @@ def describe_move(move: MoveReview) -> str:
     return f"{move.label}  {percent_label(move.probability)} (rank {move.rank} of {move.legal}); {model}"
 
 
+def rich_label(text: str) -> QLabel:
+    """A wrapping label that always reads its text as HTML: Qt's guess reads ``"Bb7 <1%<br>…"`` as
+    plain text (``<1%`` is no tag) and shows the markup. Data in the text must be escaped."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    return label
+
+
 class ReviewWindow(QWidget):
     review_ready = Signal(object)  # GameReview
     review_failed = Signal(str)
@@ -117,12 +126,10 @@ class ReviewWindow(QWidget):
         self.anticipate_button.setToolTip("The moves that do best against the other player's model in the position "
                                           "shown, and the likely bad replies (needs a chess engine)")
         self.anticipate_button.clicked.connect(self._anticipate)
-        self.summary = QLabel("Reviewing…")
-        self.summary.setWordWrap(True)
+        self.summary = rich_label("Reviewing…")
         self.surprises = QListWidget()
         self.surprises.currentItemChanged.connect(self._surprise_chosen)
-        self.caption = QLabel("")
-        self.caption.setWordWrap(True)
+        self.caption = rich_label("")
         left = QVBoxLayout()
         left.addWidget(self.board, 1)
         left.addWidget(self.caption)
@@ -157,7 +164,7 @@ class ReviewWindow(QWidget):
                                   self.show_review, self._failed)
 
     def _failed(self, message: str) -> None:
-        self.summary.setText(f"The review failed: {message}")
+        self.summary.setText(f"The review failed: {escape(message)}")
         self.review_failed.emit(message)
 
     def show_review(self, review: GameReview) -> None:
@@ -167,8 +174,8 @@ class ReviewWindow(QWidget):
         for colour, name in ((chess.WHITE, review.white), (chess.BLACK, review.black)):
             mean, top1 = review.predictability(colour), review.top1(colour)
             if mean is not None and top1 is not None:
-                lines.append(f"<b>{name}</b>: {mean:.0%} on average; the model's first choice "
-                             f"{top1:.0%} of the time ({review.models[colour]})")
+                lines.append(f"<b>{escape(name)}</b>: {mean:.0%} on average; the model's first choice "
+                             f"{top1:.0%} of the time ({escape(review.models[colour])})")
         opening = self.store.opening(self.record.id) if self.record is not None else None
         if opening is not None:  # named by position, as in the Games tab
             lines.insert(0, f"Opening: {escape(opening.text())}")
@@ -307,16 +314,18 @@ class ReviewWindow(QWidget):
             best = board.parse_san(judged.best_san) if judged is not None and judged.best_san else None
             targets = [m.to_square for m in {played, top, best} if m is not None]
             meet = len(targets) != len(set(targets))  # arrows that end on one square are shortened
+            # (an underpromotion and the model's queen on the same squares are drawn side by side)
             if best is not None and best not in (played, top):
                 shapes.append(Shape(best.from_square, best.to_square, ENGINE, "", meet))
             if top != played:
-                shapes.append(Shape(top.from_square, top.to_square, MODEL, percent_label(move.top_probability), meet))
-            shapes.append(Shape(played.from_square, played.to_square, PLAYED, percent_label(move.probability), meet))
+                shapes.append(Shape(top.from_square, top.to_square, MODEL, move_label(top, move.top_probability), meet))
+            shapes.append(Shape(played.from_square, played.to_square, PLAYED, move_label(played, move.probability), meet))
             engine = ""
             if judged is not None:
-                engine = (f"<br>The engine: {judged.before.text()} → {judged.after.text()}, <b>{judged.verdict}</b>"
-                          + (f"; it plays {judged.best_san}" if judged.verdict != "best" else ""))
-            self.caption.setText(f"{describe_move(move)}{engine}<br><span style='color:#D55E00'>■</span> played   "
+                engine = (f"<br>The engine: {escape(judged.before.text())} → {escape(judged.after.text())}, "
+                          f"<b>{escape(judged.verdict)}</b>"
+                          + (f"; it plays {escape(judged.best_san)}" if judged.verdict != "best" else ""))
+            self.caption.setText(f"{escape(describe_move(move))}{engine}<br><span style='color:#D55E00'>■</span> played   "
                                  f"<span style='color:{PREDICTION_COLOR}'>■</span> the model's first choice"
                                  + (f"   <span style='color:{ENGINE_COLOR}'>■</span> the engine's move"
                                     if judged is not None else ""))

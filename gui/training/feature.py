@@ -14,7 +14,7 @@ from kibitz.engine.player_games import LearningStatus
 from kibitz.gui.actions import add_action
 from kibitz.gui.dialogs import Dialogs, plain_label
 from kibitz.gui.play.feature import PlayFeature
-from kibitz.gui.training.runner import TrainingRunner
+from kibitz.gui.training.runner import INSTALL_HINT, TrainingRunner
 
 #: The training's stage names, in words for the status bar.
 STAGES = {
@@ -65,6 +65,7 @@ class TrainingFeature(QObject):
                  notify: Callable[[str], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
+        self.available = runner.available  # without the training extra, say so instead of failing later
         self.dialogs = dialogs
         self.play = play
         self.notify = notify
@@ -106,6 +107,9 @@ class TrainingFeature(QObject):
             self.start(player.name)
 
     def start(self, player: str | None) -> None:
+        if not self.available:
+            self.dialogs.inform("Training", INSTALL_HINT + ".")
+            return
         if not self.runner.start(player):
             self.notify("Training is already running.")
             return
@@ -126,6 +130,9 @@ class TrainingFeature(QObject):
         changes nothing. The status bar says what happens and why."""
         if self.closed or not players:
             return
+        if not self.available:  # the setting was made with the extra installed: say it stays until it is back
+            self._show_notice(f"The books learned the game; the networks wait: {INSTALL_HINT[0].lower()}{INSTALL_HINT[1:]}.")
+            return
         statuses = self.statuses(players)
         self.notify("; ".join(s.text for s in statuses))
         players = [s.name for s in statuses if s.adapter_due]
@@ -141,13 +148,14 @@ class TrainingFeature(QObject):
         self.quiet = quiet  # background learning ends with a status-bar line, not a dialog
         self.cancel_action.setEnabled(True)
         self.label.setText(text)
+        self.label.setToolTip("")
         self.bar.setRange(0, 0)
         self.bar.show()
 
     def offer_after_game(self, outcome: str, players: list[str]) -> None:
         """Without learning after every game: the books know the game already; a retrain of the
-        network is offered only when it is due for one of the players."""
-        if self.closed or self.runner.running:
+        network is offered only when it is due for one of the players (and training is installed)."""
+        if self.closed or self.runner.running or not self.available:
             return
         statuses = self.statuses(players)
         texts = "\n".join(s.text for s in statuses)
@@ -185,6 +193,13 @@ class TrainingFeature(QObject):
         self.notify(text.splitlines()[0] if text else "")
         if not self.quiet:
             self.dialogs.inform("Training", text)
+        elif not ok:  # unasked learning failed: say so until the next run, not for a few seconds
+            self._show_notice(text)
+
+    def _show_notice(self, text: str) -> None:
+        """A lasting line in the status bar (the whole text in its tooltip)."""
+        self.label.setText(text.splitlines()[0] if text else "")
+        self.label.setToolTip(text)
 
     def shutdown(self) -> None:
         self.closed = True

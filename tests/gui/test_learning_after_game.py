@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from gui_helpers import ScriptedDialogs, drag_move
 from kibitz.engine import pgn
 from kibitz.engine.player_games import MIN_ADAPTER_GAMES
@@ -111,3 +113,23 @@ def test_cancel_says_cancelled_and_names_the_player(qtbot: Any, make_window: Any
     ok, message = done.args
     assert not ok and message.startswith("Training cancelled while learning Bob's moves")
     assert not stale.exists()  # no prior cache left behind
+
+
+def test_without_the_training_extra_learning_says_so_and_stays(qtbot: Any, make_window: Any, app_settings: Any,
+                                                              dialogs: ScriptedDialogs,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from kibitz.engine.words import TRAINING_INSTALL_HINT
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if the extra were not installed
+    app_settings.learn_after_game = True  # turned on while it was
+    window = make_window()  # the real kibitz-train command, which needs torch
+    action = window.insight.learn_action
+    assert not action.isEnabled() and "needs the training extra" in action.text()
+    assert TRAINING_INSTALL_HINT in action.toolTip()
+    _finish_a_game(qtbot, window, dialogs)
+    assert not window.training.runner.running and not any(title == "Game over" for title, _ in dialogs.asked)
+    notice = window.training.label
+    assert "The books learned the game" in notice.text() and 'pip install ".[train]"' in notice.text()
+    assert notice.isVisible()  # a lasting part of the status bar, not a message that goes after seconds
+    window.training.start(None)  # an asked-for retrain explains instead of failing
+    assert dialogs.informed[-1][0] == "Training" and TRAINING_INSTALL_HINT in dialogs.informed[-1][1]
