@@ -389,11 +389,14 @@ class PgnSource:
             if check and not self._ran_on(chunk(problem), held):
                 return None
             index, why = suspect
+            # A tag line that cut a game open in a comment or variation: what follows it is a new game
+            # only if its moves start at move 1, as for a tag line that cuts plain movetext.
+            cut_by_tag = held[0][0] if held[0][1].lstrip(_BLANKS).startswith(b"[") else 0
             del lines[index:]
             numbered.push(held)
             cut = chunk(why)
             restart()
-            cut_at = 0
+            cut_at = cut_by_tag
             return cut
 
         while True:

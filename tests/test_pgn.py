@@ -428,6 +428,7 @@ def _python_chess_headers(text: str) -> dict[str, str]:
 @example(picks=[0, 0, 0], edits=[(0, 0.0, "{"), (1, 0.0, "{")], tagless=[])  # two comments left open in a row
 @example(picks=[0, 0], edits=[(0, 0.0, "{"), (1, 1.0, "{")], tagless=[])  # the next one opens after its result
 @example(picks=[0, 0], edits=[(0, 0.0, "{"), (1, 0.0, "}")], tagless=[])  # the next game's "}" closes it
+@example(picks=[0], edits=[(0, 0.0, '\n[Annotator "x"]\n'), (0, 0.0, "(")], tagless=[])  # a tag line in an open variation
 def test_mutated_real_games_are_read_whole_or_reported(picks: list[int], edits: list[tuple[int, float, str]],
                                                       tagless: list[int]) -> None:
     """Every game read is exactly python-chess's reading of one input game's text; none shortened or merged."""
