@@ -41,6 +41,7 @@ import chess.polyglot
 import numpy as np
 
 from kibitz.engine.moves import VOCAB_SIZE, move_to_index
+from kibitz.engine.player_games import replay
 
 BOOK_FILE = "book.npz"
 #: The strengths tried when fitting; ``math.inf`` is "no book" (the model alone).
@@ -191,14 +192,16 @@ class OwnMoves:
     def of(cls, games: Sequence[BookGame]) -> OwnMoves:
         game_of, keys, moves = [], [], []
         for g, (start, played, colour) in enumerate(games):
-            board = start.copy(stack=False)
-            for move in played:
-                if board.turn == colour:
-                    game_of.append(g)
-                    keys.append(position_hash(board))
-                    moves.append(move_to_index(move, board))
-                board.push(move)
+            for _, board, move in replay(start, played, colour):
+                game_of.append(g)
+                keys.append(position_hash(board))
+                moves.append(move_to_index(move, board))
         return cls(np.array(game_of, np.int32), np.array(keys, np.uint64), np.array(moves, np.int16), len(games))
+
+    def excluding(self, games: Sequence[int]) -> OwnMoves:
+        """Without the moves of the given games (indices): a book that never saw them. Ages stay as they were."""
+        keep = ~np.isin(self.game, np.asarray(list(games), np.int32))
+        return OwnMoves(self.game[keep], self.key[keep], self.move[keep], self.games)
 
     def oldest(self, games: int) -> OwnMoves:
         """The moves of the first ``games`` games only (what was known before the newer ones)."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from kibitz.engine import eco
 from kibitz.engine.pgn import clean_name
+from kibitz.engine.player_games import DATE_ORDER_SQL
 from kibitz.engine.store import Store, name_key
 
 
@@ -38,12 +39,14 @@ class GameRow:
 
 
 def game_rows(store: Store) -> list[GameRow]:
-    """Every stored game as a list row, newest first (by date, then by id); a game whose opening is not
-    named yet (see :func:`name_openings`) has an empty one."""
+    """Every stored game as a list row, newest first (by date, unknown parts earliest as everywhere:
+    :mod:`kibitz.engine.player_games`; then by id); a game whose opening is not named yet (see
+    :func:`name_openings`) has an empty one."""
     rows = store.query(
         "SELECT g.id, g.white, g.black, g.date, g.result, COALESCE(g.event, ''), g.source,"
         " (SELECT COUNT(*) FROM moves m WHERE m.game_id = g.id), g.white_id, g.black_id, g.termination,"
-        " COALESCE(g.eco, ''), COALESCE(g.opening, '') FROM games g ORDER BY g.date DESC, g.id DESC")
+        " COALESCE(g.eco, ''), COALESCE(g.opening, '') FROM games g"
+        f" ORDER BY {DATE_ORDER_SQL.format(column='g.date')} DESC, g.id DESC")
     return [GameRow(*row) for row in rows]
 
 
@@ -172,18 +175,20 @@ def delete_player(store: Store, player_id: int) -> None:
 
 
 def model_summary(store: Store, player_id: int) -> str:
-    """Which model predicts the player's moves, in the panel's words ("Maia 1500 prior + …")."""
-    from pathlib import Path
-
-    from kibitz.engine.models import ModelError, load_model_info
-    from kibitz.engine.predictor import describe, player_band
+    """Which model predicts the player's moves, in the panel's words ("Maia 1500 prior + …"), and
+    where the player is in the learning loop."""
+    from kibitz.engine.models import ModelError, served_model
+    from kibitz.engine.player_games import MIN_ADAPTER_GAMES
+    from kibitz.engine.predictor import describe
 
     player = store.player(player_id)
-    band = player_band(player, store)
-    record = store.latest_model(player_id)
-    if record is not None and record.meta.get("installed") is not False:
-        try:
-            return describe(load_model_info(Path(record.path)), band)
-        except ModelError as error:
-            return f"Maia {band} prior + base adapter (the personal model is unusable: {error})"
-    return f"Maia {band} prior + base adapter (no personal model yet)"
+    try:
+        served = served_model(store, player)
+    except ModelError as error:
+        return f"no predictions: {error}"
+    words = describe(served.info, served.band)
+    if served.problem:
+        return f"{words} ({served.problem})"
+    if not served.personal:
+        return f"{words} (no personal network yet: it learns after {MIN_ADAPTER_GAMES} games)"
+    return words

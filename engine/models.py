@@ -1,4 +1,4 @@
-"""Where model files live, what their metadata says, and whether this code can use them.
+"""The model registry: where model files live, what their metadata says, which model serves a player.
 
 A model folder holds ``model.onnx`` (the adapter's single-step graph, which reads the Maia-1
 prior's outputs) and ``model.json`` (who it is for, the prior band it was trained over,
@@ -7,6 +7,13 @@ half-replaced or damaged file is recognised, never loaded). The prior graphs are
 model and ship in ``kibitz.assets/maia`` (see :mod:`kibitz.engine.priors`). The base adapter ships
 in ``kibitz.assets/base``; personal models live under ``<home>/models/<player id>/<version>/``,
 a new folder per training run, so a retrain that is not better leaves the installed one alone.
+
+This module is the one place for the folder layout (written once, atomically:
+:func:`write_model_folder`), the served-model rule (:func:`served_model`), the model history
+(:func:`record_installed`, :func:`record_not_installed`, :func:`revert`, :func:`recorded_versions`)
+and the player's live book (:func:`own_moves`, :func:`served_book`: the player's book counts every
+stored game, so predictions learn from a game the moment it ends). The app, training, the player
+page and the report all ask here.
 """
 
 from __future__ import annotations
@@ -18,14 +25,25 @@ import stat
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
 
 from kibitz.engine import features, moves
+from kibitz.engine.book import OwnMoves, PlayerBook, position_hash
+from kibitz.engine.player_games import (DATE_ORDER_SQL, DEFAULT_BOOK_STRENGTH, LearningStatus, learning_status,
+                                        replay)
+from kibitz.engine.priors import BANDS, DEFAULT_BAND, band_for_rating
+
+if TYPE_CHECKING:
+    from kibitz.engine.store import ModelRecord, Player, Store
 
 MODEL_FILE: Final = "model.onnx"
 META_FILE: Final = "model.json"
 FORMAT_VERSION: Final = 2
 MAX_HIDDEN: Final = 4096  # a larger recurrent state is a damaged file, not a model
+OWN_MOVES_FILE: Final = "own-moves.npz"  # the player's live book's counts, beside their model folders
+WORK_DIR: Final = "work"  # <home>/work/<pid>-<stamp>/: a training run's scratch (the prior cache)
 
 
 class ModelError(Exception):
@@ -210,8 +228,281 @@ def write_model_folder(
 
 
 def add_book(folder: Path, book: bytes, *, strength: float, half_life: float | None = None) -> None:
-    """Put a player's book (:meth:`kibitz.engine.book.PlayerBook.to_bytes`) beside the graph in
-    ``folder``, served at ``strength``; the metadata, renamed into place last, names its checksum."""
+    """Give the model already in ``folder`` a player's book (:meth:`kibitz.engine.book.PlayerBook.to_bytes`)
+    served at ``strength`` - for tools and tests that make a model by hand. Training writes its
+    folders once, book included (:func:`write_model_folder`)."""
     meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     write_model_folder(folder, (folder / MODEL_FILE).read_bytes(), meta,
                        book=(book, {"strength": strength, "half_life": half_life}))
+
+
+# -- the served-model rule --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ServedModel:
+    """What predicts a player: an adapter folder over a prior band (the player's live book beside it,
+    :func:`served_book`), and why a personal model is not served, if one is not."""
+
+    info: ModelInfo
+    band: int
+    record: ModelRecord | None  # the store's record of a personal model; None: the base adapter
+    problem: str | None = None
+
+    @property
+    def personal(self) -> bool:
+        return self.record is not None
+
+
+def recorded_band(record: ModelRecord | None) -> tuple[int | None, str | None]:
+    """The band a model record names (None: none), or None and why it is not a Maia band."""
+    band = record.meta.get("band") if record is not None else None
+    if band is None:
+        return None, None
+    if isinstance(band, (int, float)) and not isinstance(band, bool) and band in BANDS:
+        return int(band), None
+    return None, f"the recorded band {band!r} is not a Maia band"
+
+
+def player_band(store: Store, player: Player) -> int:
+    """The prior band for ``player``: the one their games chose at the last retrain, else the
+    level given in the player dialog, else the default."""
+    band, _ = recorded_band(store.latest_model(player.id))
+    return band if band is not None else band_for_rating(player.level)
+
+
+def installed_record(store: Store, player_id: int) -> ModelRecord | None:
+    """The latest record if it is an installed personal model (the latest record is what serves)."""
+    record = store.latest_model(player_id)
+    return record if record is not None and record.meta.get("installed") is not False else None
+
+
+def served_model(store: Store | None, player: Player | None) -> ServedModel:
+    """The served-model rule: the player's latest recorded model if it is installed and usable,
+    else the bundled base adapter over the player's band. ``problem`` says what was wrong first
+    (a malformed band, a candidate that was not better, an unusable folder).
+
+    :raises ModelError: when not even the base adapter can be used.
+    """
+    if store is None or player is None:
+        return ServedModel(load_model_info(base_model_dir()), DEFAULT_BAND, None)
+    record = store.latest_model(player.id)
+    recorded, band_problem = recorded_band(record)
+    band = recorded if recorded is not None else band_for_rating(player.level)
+    problems = [band_problem] if band_problem else []
+    if record is not None and record.meta.get("installed") is False:
+        problems.append(str(record.meta.get("reason", "the personal model did not beat the base")))
+    elif record is not None:
+        try:
+            info = load_model_info(Path(record.path))
+            return ServedModel(info, info.band or band, record, problems[0] if problems else None)
+        except ModelError as error:
+            problems.append(f"personal model unusable: {error}")
+    return ServedModel(load_model_info(base_model_dir()), band, None, problems[0] if problems else None)
+
+
+def adapter_games(info: ModelInfo, keys: list[str] | None = None) -> frozenset[str]:
+    """The games (:func:`kibitz.engine.player_games.game_key`) the model's adapter trained on;
+    empty for the base adapter, which never saw a user's games. A personal model made before kibitz
+    wrote them down trained on its oldest ``training.train_games`` games: taken from ``keys`` (the
+    player's games, oldest first), all of them when it does not say."""
+    if info.kind != "personal":
+        return frozenset()
+    training = info.meta.get("training", {})
+    if "adapter_games" in training:
+        return frozenset(str(k) for k in training["adapter_games"])
+    keys = keys or []
+    return frozenset(keys[: int(training.get("train_games", info.games_trained))])
+
+
+# -- the model history -------------------------------------------------------------------------------
+
+def record_installed(store: Store, player_id: int, folder: Path, games: int, meta: dict[str, Any]) -> None:
+    """Serve the model in ``folder`` from now on (the newest record is what serves)."""
+    store.record_model(player_id, folder, games, {**meta, "installed": True})
+
+
+def record_not_installed(store: Store, player_id: int, folder: Path, games: int, meta: dict[str, Any],
+                         reason: str) -> None:
+    """Keep a candidate in the history without serving it; the served model is recorded again
+    after it, so the newest record still names what serves."""
+    current = installed_record(store, player_id)
+    store.record_model(player_id, folder, games, {**meta, "installed": False, "reason": reason})
+    if current is not None:
+        store.record_model(player_id, current.path, current.games_trained,
+                           {**current.meta, "installed": True, "kept": reason})
+
+
+def revert(store: Store, player: Player, folder: Path) -> None:
+    """Serve an earlier model version of the player again (recorded as the newest record).
+
+    :raises ModelError: when that folder no longer holds a usable model.
+    """
+    info = load_model_info(folder)
+    store.record_model(player.id, folder, info.games_trained, {"installed": True, "band": info.band, "reverted": True})
+
+
+def recorded_versions(store: Store, player: Player) -> list[tuple[ModelRecord, ModelInfo | None]]:
+    """Every distinct model folder recorded for the player, oldest first, with its info (None:
+    the folder is gone or unusable). A kept or reverted model is recorded again: shown once."""
+    by_folder: dict[Path, ModelRecord] = {}
+    for record in store.model_history(player.id):
+        by_folder.setdefault(record.path, record)
+    versions: list[tuple[ModelRecord, ModelInfo | None]] = []
+    for folder, record in by_folder.items():
+        try:
+            versions.append((record, load_model_info(folder)))
+        except ModelError:
+            versions.append((record, None))
+    return versions
+
+
+def learning_status_of(store: Store, player: Player) -> LearningStatus:
+    """Where ``player`` is in the learning loop (:func:`kibitz.engine.player_games.learning_status`)."""
+    record = store.latest_model(player.id)
+    games = len(player_game_ids(store, player.id))
+    new = games if record is None else store.games_changed_since(player.id, record.created_at)
+    return learning_status(player.name, games, has_personal=installed_record(store, player.id) is not None,
+                           new_since_model=new)
+
+
+# -- the live book ------------------------------------------------------------------------------------
+
+def player_game_ids(store: Store, player_id: int) -> list[int]:
+    """The player's stored games with moves, oldest first (:mod:`kibitz.engine.player_games`' order)."""
+    order = DATE_ORDER_SQL.format(column="g.date")
+    return [gid for (gid,) in store.query(
+        f"SELECT g.id FROM games g WHERE (g.white_id = ? OR g.black_id = ?)"
+        f" AND EXISTS (SELECT 1 FROM moves m WHERE m.game_id = g.id) ORDER BY {order}, g.id",
+        (player_id, player_id))]
+
+
+def own_moves(store: Store, player_id: int) -> tuple[OwnMoves, list[int]]:
+    """Every move the player made in their stored games (game index = place in
+    :func:`player_game_ids`, returned beside it). Kept in ``own-moves.npz`` beside their models and
+    brought up to date here: only games not counted before are replayed (a finished game: a few ms)."""
+    import chess
+
+    ids = player_game_ids(store, player_id)
+    path = player_model_dir(store.home, player_id) / OWN_MOVES_FILE
+    cached: dict[str, np.ndarray] = {}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            cached = {name: data[name] for name in ("ids", "game", "key", "move")}
+    except (OSError, KeyError, ValueError):
+        cached = {"ids": np.zeros(0, np.int64), "game": np.zeros(0, np.int64),
+                  "key": np.zeros(0, np.uint64), "move": np.zeros(0, np.int16)}
+    known = set(int(i) for i in cached["ids"])
+    wanted = set(ids)
+    missing = [gid for gid in ids if gid not in known]
+    game, key, move = [cached["game"]], [cached["key"]], [cached["move"]]
+    for gid in missing:
+        record = store.game(gid)
+        colour = chess.WHITE if record.white_id == player_id else chess.BLACK
+        start = chess.Board(record.fen) if record.fen else chess.Board()
+        plies = [(position_hash(board), moves.move_to_index(m, board))
+                 for _, board, m in replay(start, [chess.Move.from_uci(u) for u in record.moves], colour)]
+        game.append(np.full(len(plies), gid, np.int64))
+        key.append(np.array([h for h, _ in plies], np.uint64))
+        move.append(np.array([i for _, i in plies], np.int16))
+    table = {"ids": np.array([i for i in cached["ids"] if int(i) in wanted] + missing, np.int64),
+             "game": np.concatenate(game), "key": np.concatenate(key), "move": np.concatenate(move)}
+    keep = np.isin(table["game"], np.array(ids, np.int64))
+    for name in ("game", "key", "move"):
+        table[name] = table[name][keep]
+    if missing or len(table["ids"]) != len(cached["ids"]):
+        _save_arrays(path, table)
+    place = {gid: i for i, gid in enumerate(ids)}
+    index = np.array([place[int(g)] for g in table["game"]], np.int32)
+    return OwnMoves(index, table["key"], table["move"], len(ids)), ids
+
+
+def _save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write the count table atomically (each writing thread stages its own file)."""
+    import io
+    import threading
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    np.savez(buffer, ids=arrays["ids"], game=arrays["game"], key=arrays["key"], move=arrays["move"])
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.incoming")
+    tmp.write_bytes(buffer.getvalue())
+    os.replace(tmp, path)
+
+
+def book_settings(info: ModelInfo) -> tuple[float, float | None] | None:
+    """The strength and half-life the model blends the player's book at; None: no book (a personal
+    model whose judgement found the book did not help). The base adapter uses the default."""
+    if info.kind != "personal":
+        return DEFAULT_BOOK_STRENGTH, None
+    book = info.meta.get("book")
+    if not isinstance(book, dict):
+        return None
+    half_life = book.get("half_life")
+    return float(book["strength"]), None if half_life is None else float(half_life)
+
+
+def served_book(store: Store, player: Player, info: ModelInfo, *, without: set[int] | frozenset[int] = frozenset()
+                ) -> PlayerBook | None:
+    """The player's book as the model in ``info`` serves it: counting every stored game of the
+    player except the game ids in ``without`` (games a figure is measured on)."""
+    settings = book_settings(info)
+    if settings is None:
+        return None
+    table, ids = own_moves(store, player.id)
+    if without:
+        drop = [i for i, gid in enumerate(ids) if gid in without]
+        table = table.excluding(drop)
+    if table.games == 0 or len(table.key) == 0:
+        return None
+    strength, half_life = settings
+    return table.book(strength=strength, half_life=half_life)
+
+
+# -- a training run's scratch folder -----------------------------------------------------------------
+
+def work_root(home: Path | None = None) -> Path:
+    """Where training runs keep their scratch folders: ``<home>/work``, or without a data folder
+    (``kibitz-train finetune``, the benches) ``kibitz-work`` in the system's temporary folder."""
+    import tempfile
+
+    return home / WORK_DIR if home is not None else Path(tempfile.gettempdir()) / "kibitz-work"
+
+
+def work_folder(root: Path) -> Path:
+    """A fresh scratch folder for this process under ``root`` (:func:`work_root`; the prior cache
+    goes there). Folders left by runs that are no longer alive (killed, cancelled) are removed first."""
+    import time
+
+    clean_work(root)
+    root.mkdir(parents=True, exist_ok=True)
+    folder = root / f"{os.getpid()}-{time.time_ns()}"
+    folder.mkdir()
+    return folder
+
+
+def clean_work(root: Path) -> int:
+    """Remove the scratch folders under ``root`` of training runs that are no longer alive; returns
+    how many. The app calls it when a run ends (a cancelled or killed run cannot clean up after itself)."""
+    import shutil
+
+    removed = 0
+    for stale in root.iterdir() if root.is_dir() else ():
+        pid = stale.name.split("-", 1)[0]
+        if not (pid.isdigit() and _alive(int(pid))):
+            shutil.rmtree(stale, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # os.kill(pid, 0) is not a harmless probe there: keep it, the next run on POSIX cleans
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (PermissionError), or a platform without signal 0
+        return True
+    return True

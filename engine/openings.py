@@ -14,6 +14,7 @@ from typing import Any
 import chess
 
 from kibitz.engine.eco import Opening, name_of
+from kibitz.engine.player_games import replay
 from kibitz.engine.store import GameRecord
 
 OPENING_PLIES = 6  # depth of the opening tree
@@ -64,13 +65,11 @@ def opening_tree(records: list[GameRecord], player_id: int, colour: chess.Color,
         if record.fen or player_colour(record, player_id) != colour or record.result not in SCORE:
             continue
         points = SCORE[record.result][0 if colour == chess.WHITE else 1]
-        node, board = root, chess.Board()
+        node = root
         node.games += 1
         node.points += points
-        for uci in record.moves[:plies]:
-            move = chess.Move.from_uci(uci)
+        for _, board, move in replay(chess.Board(), [chess.Move.from_uci(u) for u in record.moves[:plies]]):
             san = board.san(move)
-            board.push(move)
             child = next((c for c in node.children if c.san == san), None)
             if child is None:
                 child = OpeningNode(san)

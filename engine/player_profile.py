@@ -1,14 +1,15 @@
 """What the models know about one player: the data behind the player page and the HTML report.
 
 Games and results by colour come from the store. The model history is every model the store has
-recorded for the player, each scored - as served, through onnxruntime - on the player's newest
-games beside the base adapter and the player's own frequency book (built from the older games).
-Note that the newest games may be among a later version's training games; the figures at training
-time, on games held back from that run, are in each version's ``validation``. Predictability by
-move number and by game phase is the served model's probability of the moves the player made in
-those newest games. The opening tree counts the player's first moves as White and replies as Black,
-with the served model's view of each position where the player was to move
-(:mod:`kibitz.engine.openings`).
+recorded for the player. Every figure is measured as served (onnxruntime, the player's book
+blended) on games the measured model never learned from (:mod:`kibitz.engine.player_games`): each
+version on the newest games its adapter did not train on, its book counted without them, and the
+page says which games (:attr:`ModelVersion.measured_on`). Beside them the base adapter (which never
+saw the player's games) and the player's own frequency book (counted on the games before the newest
+ones) on the newest games. Predictability by move number and by game phase is the served model's
+probability of the moves the player made on the games its figures were measured on. The opening
+tree counts the player's first moves as White and replies as Black, with the served model's view of
+each position where the player was to move (:mod:`kibitz.engine.openings`).
 
 >>> profile = player_profile(store, store.find_player("Dad"))   # doctest: +SKIP
 >>> [(n.san, n.games) for n in profile.openings[chess.WHITE].children]  # doctest: +SKIP
@@ -26,17 +27,19 @@ from typing import Any
 import chess
 import numpy as np
 
+from kibitz.engine import models
 from kibitz.engine.guess import Tally, tallies_of
 from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
 from kibitz.engine.openings import SCORE, OpeningNode, opening_tree, player_colour
 from kibitz.engine.pair_record import HeadToHead, Results, StrengthPoint, head_to_head, strength_trend
-from kibitz.engine.predictor import AdapterSession, ModelPredictor, open_predictor, player_band
+from kibitz.engine.player_games import SHOWN_GAMES, game_key, newest_unseen, replay
+from kibitz.engine.predictor import AdapterSession, open_predictor
 from kibitz.engine.review import start_board
 from kibitz.engine.scoring import (PHASES, PlyScore, Score, ScoredGame, compare_models, frequency_hits,
                                    move_frequencies, position_key)
-from kibitz.engine.store import GameRecord, Player, Store
+from kibitz.engine.store import GameRecord, ModelRecord, Player, Store
 
-NEWEST_GAMES = 20  # the newest games every model version is scored on
+NEWEST_GAMES = SHOWN_GAMES  # each model version is scored on the newest games it never learned from
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,9 @@ class ModelVersion:
     installed: bool  # was it served when recorded
     current: bool  # is it served now
     note: str  # why it was (not) installed, reverted, ...
-    validation: dict[str, Any] | None  # top1/top3/nll on the games held back from its run
-    newest: dict[str, float | int] | None  # top1/top3/nll on the player's newest games (None: unusable)
+    validation: dict[str, Any] | None  # top1/top3/nll on the games it was judged on when trained
+    newest: dict[str, float | int] | None  # top1/top3/nll on the newest games it never learned from (None: unusable)
+    measured_on: str = ""  # which games ``newest`` is measured on, in words
 
     @property
     def date(self) -> str:
@@ -65,7 +69,7 @@ class PlayerProfile:
     results: dict[chess.Color, Results]
     versions: list[ModelVersion]
     baselines: dict[str, dict[str, float | int]]  # "base model", "own frequency book" on the newest games
-    newest_games: int
+    newest_games: int  # how many newest games the baselines (and at most each version) are measured on
     by_move: list[tuple[int, float, int]]  # move number, mean probability of the played move, moves
     by_phase: dict[str, float]  # PHASES name -> mean probability
     served: str  # the served model, in words
@@ -88,22 +92,7 @@ def results_by_colour(records: list[GameRecord], player_id: int) -> dict[chess.C
 
 def _scored(records: list[GameRecord], player_id: int) -> list[ScoredGame]:
     return [ScoredGame(start_board(r), [chess.Move.from_uci(u) for u in r.moves], player_colour(r, player_id))
-            for r in records if r.moves]
-
-
-def score_models(models: dict[Any, tuple[AdapterSession, int]], games: list[ScoredGame]) -> dict[Any, list[PlyScore]]:
-    """Each model's scored plies (forced moves left out) on ``games``; models over the same prior
-    band share one pass of the prior, which is most of the cost."""
-    by_band: dict[int, list[Any]] = defaultdict(list)
-    for key, (_, band) in models.items():
-        by_band[band].append(key)
-    out: dict[Any, list[PlyScore]] = {key: [] for key in models}
-    for band, keys in by_band.items():
-        for plies in compare_models([models[k][0] for k in keys], band, games):
-            for key, ply in zip(keys, plies):
-                if len(ply.moves) > 1:
-                    out[key].append(ply)
-    return out
+            for r in records]
 
 
 def _summary(plies: list[PlyScore]) -> dict[str, float | int]:
@@ -113,39 +102,27 @@ def _summary(plies: list[PlyScore]) -> dict[str, float | int]:
     return score.summary()
 
 
-def recorded_versions(store: Store, player: Player) -> list[tuple[Any, ModelInfo | None]]:
-    """Every distinct model folder recorded for the player, oldest first, with its info (None:
-    the folder is gone or unusable). A kept or reverted model is recorded again: shown once."""
-    by_folder: dict[Path, Any] = {}
-    for record in store.model_history(player.id):
-        by_folder.setdefault(record.path, record)
-    versions: list[tuple[Any, ModelInfo | None]] = []
-    for folder, record in by_folder.items():
-        try:
-            versions.append((record, load_model_info(folder)))
-        except ModelError:
-            versions.append((record, None))
-    return versions
+def recorded_versions(store: Store, player: Player) -> list[tuple[ModelRecord, ModelInfo | None]]:
+    """Every distinct model folder recorded for the player (:func:`kibitz.engine.models.recorded_versions`)."""
+    return models.recorded_versions(store, player)
 
 
-def _version(record: Any, info: ModelInfo | None, latest: Any, figures: dict[str, float | int] | None) -> ModelVersion:
-    current = (info is not None and latest is not None and latest.path == record.path
-               and latest.meta.get("installed") is not False)  # what open_predictor serves
+def _version(record: ModelRecord, info: ModelInfo | None, served: models.ServedModel,
+             figures: dict[str, float | int] | None, measured_on: str) -> ModelVersion:
+    current = served.record is not None and served.record.path == record.path
     note = str(record.meta.get("reason") or ("reverted to" if record.meta.get("reverted") else ""))
     validation = info.meta.get("evaluation", {}).get("served") if info else None
     return ModelVersion(record.path, record.created_at, record.games_trained,
                         (info.band if info else None) or record.meta.get("band"),
-                        record.meta.get("installed") is not False, current, note, validation, figures)
+                        record.meta.get("installed") is not False, current, note, validation, figures, measured_on)
 
 
 def revert_model(store: Store, player: Player, folder: Path) -> None:
-    """Serve an earlier model version of the player again (recorded as the newest record).
+    """Serve an earlier model version of the player again (:func:`kibitz.engine.models.revert`).
 
     :raises ModelError: when that folder no longer holds a usable model.
     """
-    info = load_model_info(folder)
-    store.record_model(player.id, folder, info.games_trained,
-                       {"installed": True, "band": info.band, "reverted": True})
+    models.revert(store, player, folder)
 
 
 def _predictability(plies: list[PlyScore]) -> tuple[list[tuple[int, float, int]], dict[str, float]]:
@@ -166,43 +143,67 @@ def _book_figures(older: list[ScoredGame], newest: list[ScoredGame]) -> dict[str
     book = move_frequencies(older)
     score = Score()
     for game in newest:
-        board = game.start.copy(stack=False)
-        for move in game.moves:
+        for _, board, move in replay(game.start, game.moves, game.colour):
             legal = list(board.legal_moves)
-            if board.turn == game.colour and len(legal) > 1:
+            if len(legal) > 1:
                 score.add(*frequency_hits(book.get(position_key(board)), legal, legal.index(move)))
-            board.push(move)
     return score.summary()
+
+
+def measured_on_words(records: list[GameRecord], indices: list[int]) -> str:
+    """``"the newest 20 games it did not learn from (2023.01.02 to 2023.03.04)"``."""
+    if not indices:
+        return "no game it did not learn from"
+    dates = f" ({records[indices[0]].date} to {records[indices[-1]].date})" if len(indices) > 1 else ""
+    return f"the newest {len(indices)} game{'s' if len(indices) != 1 else ''} it did not learn from{dates}"
+
+
+def _measure(store: Store, player: Player, session: AdapterSession, info: ModelInfo, band: int,
+             games: list[ScoredGame], ids: list[int], indices: list[int]) -> list[PlyScore]:
+    """The model as served on the games at ``indices``, its book counted on every other game."""
+    if not indices:
+        return []
+    session.book = models.served_book(store, player, info, without={ids[i] for i in indices})
+    return [plies[0] for plies in compare_models([session], band, [games[i] for i in indices])
+            if len(plies[0].moves) > 1]
 
 
 def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_GAMES) -> PlayerProfile:
     """Everything the player page shows (seconds for a few hundred games; call it off the UI thread)."""
-    records = [r for r in store.games_of_player(player.id) if r.moves]
+    ids = models.player_game_ids(store, player.id)
+    records = [store.game(gid) for gid in ids]
     games = _scored(records, player.id)
-    newest, older = games[-newest_games:], games[:-newest_games]
-    band = player_band(player, store)
+    keys = [game_key(r.fen, r.moves) for r in records]
+    split = max(len(games) - newest_games, 0)
+    newest, older = games[split:], games[:split]
+    served = models.served_model(store, player)
     base = AdapterSession(load_model_info(base_model_dir()))
+    base_plies = [p[0] for p in compare_models([base], served.band, newest) if len(p[0].moves) > 1]
+    versions, served_plies = [], None
+    for record, info in recorded_versions(store, player):
+        figures, words = None, "not usable"
+        if info is not None:
+            try:
+                indices = newest_unseen(keys, models.adapter_games(info, keys), newest_games)
+                plies = _measure(store, player, AdapterSession(info), info, info.band or served.band,
+                                 games, ids, indices)
+                figures, words = (_summary(plies) if plies else None), measured_on_words(records, indices)
+                if info.folder == served.info.folder:
+                    served_plies = plies
+            except ModelError:
+                pass
+        versions.append(_version(record, info, served, figures, words))
+    if served_plies is None:  # the base adapter serves: it never saw the player's games
+        indices = newest_unseen(keys, frozenset(), newest_games)
+        served_plies = _measure(store, player, AdapterSession(served.info), served.info, served.band,
+                                games, ids, indices)
+    by_move, by_phase = _predictability(served_plies)
     predictor = open_predictor(player, store)
-    models: dict[Any, tuple[AdapterSession, int]] = {"base": (base, band)}
-    if isinstance(predictor, ModelPredictor) and predictor.status.band:
-        models["served"] = (predictor.adapter, predictor.status.band)
-    versions = recorded_versions(store, player)
-    for i, (_, info) in enumerate(versions):
-        try:
-            if info is not None:
-                models[i] = (AdapterSession(info), info.band or band)
-        except ModelError:
-            pass
-    plies = score_models(models, newest)
-    history = store.model_history(player.id)
-    latest = history[-1] if history else None
-    by_move, by_phase = _predictability(plies.get("served", plies["base"]))
     names = {p.id: p.name for p in store.players()}
     return PlayerProfile(
         player=player, games=len(records), results=results_by_colour(records, player.id),
-        versions=[_version(record, info, latest, _summary(plies[i]) if i in plies and newest else None)
-                  for i, (record, info) in enumerate(versions)],
-        baselines={"base model": _summary(plies["base"]), "own frequency book": _book_figures(older, newest)}
+        versions=versions,
+        baselines={"base model": _summary(base_plies), "own frequency book": _book_figures(older, newest)}
         if newest else {},
         newest_games=len(newest), by_move=by_move, by_phase=by_phase, served=predictor.status.description,
         openings={c: opening_tree(records, player.id, c, predictor) for c in (chess.WHITE, chess.BLACK)},

@@ -32,9 +32,11 @@ import numpy as np
 
 from kibitz.engine.book import PlayerBook
 from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
+from kibitz.engine import models
+from kibitz.engine.words import plural
 from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
 from kibitz.engine.moves import NO_MOVE, VOCAB_SIZE, legal_move_indices, move_to_index
-from kibitz.engine.priors import BANDS, DEFAULT_BAND, TOWER_SHAPE, PriorError, PriorSession, band_for_rating, prior_session
+from kibitz.engine.priors import DEFAULT_BAND, TOWER_SHAPE, PriorError, PriorSession, prior_session
 
 if TYPE_CHECKING:
     from kibitz.engine.store import ModelRecord, Player, Store
@@ -310,49 +312,46 @@ def open_model(folder: Path, *, band: int | None = None, description: str | None
 
 
 def player_band(player: Player, store: Store) -> int:
-    """The prior band for ``player``: the one their games chose at the last retrain, else the
-    level given in the player dialog, else the default."""
-    band, _ = recorded_band(store.latest_model(player.id))
-    return band if band is not None else band_for_rating(player.level)
-
-
-def recorded_band(record: ModelRecord | None) -> tuple[int | None, str | None]:
-    """The band a model record names (None: none), or None and why it is not a Maia band."""
-    band = record.meta.get("band") if record is not None else None
-    if band is None:
-        return None, None
-    if isinstance(band, (int, float)) and not isinstance(band, bool) and band in BANDS:
-        return int(band), None
-    return None, f"the recorded band {band!r} is not a Maia band"
+    """The prior band for ``player`` (:func:`kibitz.engine.models.player_band`)."""
+    return models.player_band(store, player)
 
 
 def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:
-    """The best usable predictor for ``player``: personal model, else base adapter, else none.
+    """The predictor for what serves ``player`` (:func:`kibitz.engine.models.served_model`: their
+    personal model, else the base adapter), with their live book: every stored game counted.
 
     Never raises for a missing or broken model, or malformed model details in the store (the
     store reads damaged ones as a model not to serve); the status says what was chosen and why. The store is only read during this call.
     """
-    problems: list[str] = []
-    band = DEFAULT_BAND
-    if player is not None and store is not None:
-        record = store.latest_model(player.id)
-        recorded, band_problem = recorded_band(record)
-        band = recorded if recorded is not None else band_for_rating(player.level)
-        problems += [band_problem] if band_problem else []
-        if record is not None and record.meta.get("installed") is False:
-            problems.append(str(record.meta.get("reason", "the personal model did not beat the base")))
-        elif record is not None:
-            try:
-                return _with_problems(open_model(Path(record.path)), problems)
-            except ModelError as error:
-                log.warning("personal model of %s unusable: %s", player.name, error)
-                problems.append(f"personal model unusable: {error}")
     try:
-        predictor = open_model(base_model_dir(), band=band)
+        served = models.served_model(store, player)
+        try:
+            predictor = open_model(served.info.folder, band=served.band)
+        except ModelError as error:  # its graph or book does not load: the base adapter, and say why
+            if not served.personal:
+                raise
+            log.warning("personal model of %s unusable: %s", player.name if player else "?", error)
+            served = models.ServedModel(load_model_info(base_model_dir()), served.band, None,
+                                        served.problem or f"personal model unusable: {error}")
+            predictor = open_model(served.info.folder, band=served.band)
     except ModelError as error:
         log.warning("base model unusable: %s", error)
-        return NullPredictor("; ".join([*problems, f"no predictions: {error}"]))
-    return _with_problems(predictor, problems)
+        return NullPredictor(f"no predictions: {error}")
+    words = predictor.status.description
+    if player is not None and store is not None:
+        try:
+            predictor.adapter.book = models.served_book(store, player, served.info)
+            if predictor.adapter.book is not None and not served.personal:
+                games = plural(len(models.player_game_ids(store, player.id)), "game")
+                words += f" + {player.name}'s openings from their {games}"
+        except (OSError, ValueError) as error:  # an unreadable count table: the network alone, and say so
+            log.warning("the book of %s is unusable: %s", player.name, error)
+    if served.problem:
+        log.warning("personal model of %s not served: %s", player.name if player else "?", served.problem)
+        words += f" - {served.problem}"
+    status = predictor.status
+    predictor.status = ModelStatus(status.kind, words, status.games_trained, status.band)
+    return predictor
 
 
 def _with_problems(predictor: ModelPredictor, problems: list[str]) -> ModelPredictor:

@@ -39,7 +39,7 @@ def accuracy_chart(profile: PlayerProfile) -> LineChart:
     for name, figures in profile.baselines.items():
         short = name.replace("own frequency book", "own book")  # the legend has one line
         series.append(Series(f"{short} top-1", [(0, float(figures["top1"])), (last, float(figures["top1"]))]))
-    return LineChart(f"Does the model learn {profile.player.name}? (newest {profile.newest_games} games)",
+    return LineChart(f"Does the model learn {profile.player.name}? (each on games it did not learn from)",
                      series, x_label="model version (0: before any)", y_label="moves predicted",
                      x_range=(0.0, float(last)))
 
@@ -84,12 +84,15 @@ def _versions_table(profile: PlayerProfile) -> str:
         state = "served now" if v.current else ("installed" if v.installed else "not installed")
         rows.append(f"<tr><td>{i}</td><td>{escape(v.date)}</td><td>{v.games_trained}</td><td>{v.band or '-'}</td>"
                     f"<td>{_percent(figures.get('top1'))}</td><td>{_percent(figures.get('top3'))}</td>"
-                    f"<td>{_percent(validation.get('top1'))}</td><td>{state}</td><td>{escape(v.note)}</td></tr>")
+                    f"<td>{escape(v.measured_on)}</td><td>{_percent(validation.get('top1'))}</td><td>{state}</td>"
+                    f"<td>{escape(v.note)}</td></tr>")
     for name, figures in profile.baselines.items():
         rows.append(f"<tr><td></td><td>{escape(name)}</td><td></td><td></td><td>{_percent(figures['top1'])}</td>"
-                    f"<td>{_percent(figures['top3'])}</td><td></td><td></td><td></td></tr>")
+                    f"<td>{_percent(figures['top3'])}</td><td>the newest {profile.newest_games} games</td><td></td>"
+                    "<td></td><td></td></tr>")
     return ('<table id="models"><tr><th>version</th><th>trained</th><th>games</th><th>band</th>'
-            f"<th>top-1 (newest {profile.newest_games})</th><th>top-3</th><th>top-1 held back at training</th>"
+            "<th>top-1</th><th>top-3</th><th>measured on</th>"
+            "<th>top-1 when judged (games neither model had learned)</th>"
             "<th>state</th><th>note</th></tr>" + "".join(rows) + "</table>")
 
 
@@ -99,7 +102,8 @@ def _tree(node: OpeningNode, board: chess.Board) -> str:
         after = board.copy()
         number = f"{after.fullmove_number}{'.' if after.turn == chess.WHITE else '...'}"
         after.push_san(child.san)
-        model = "" if child.model_probability is None else f", the model gave it {child.model_probability:.0%}"
+        model = ("" if child.model_probability is None
+                 else f", the model now gives it {child.model_probability:.0%} (its book knows these games)")
         name = f' <i class="opening">{escape(child.opening.text())}</i>' if child.opening else ""
         items.append(f'<li data-san="{escape(child.san)}" data-games="{child.games}"><details open><summary>'
                      f"<b>{number} {escape(child.san)}</b>{name} {child.games} games, score {child.score:.0%}{model}"

@@ -22,6 +22,7 @@ import numpy as np
 
 from kibitz.engine.pgn import starting_board
 from kibitz.engine.predictor import AdapterSession, ModelPredictor, open_predictor
+from kibitz.engine.player_games import replay
 from kibitz.engine.scoring import PlyScore, ScoredGame, compare_models
 from kibitz.engine.store import GameRecord, Store
 
@@ -112,14 +113,8 @@ def review_moves(
             game = ScoredGame(start, list(moves), colour)
             for (ply,) in compare_models([models[colour].adapter], models[colour].band, [game], threads=threads):
                 scored[ply.ply] = ply
-    board = start.copy(stack=False)
-    reviews = []
-    for index, move in enumerate(moves):
-        move_score = scored.get(index)
-        if move_score is not None:
-            reviews.append(_move_review(board, index, move, move_score))
-        board.push(move)
-    return reviews
+    return [_move_review(board, index, move, scored[index])
+            for index, board, move in replay(start, moves) if index in scored]
 
 
 def _mover(start: chess.Board, ply: int) -> chess.Color:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import chess
@@ -25,6 +25,7 @@ import numpy as np
 from kibitz.engine.book import position_hash
 from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
 from kibitz.engine.moves import NO_MOVE, legal_move_indices, move_to_index
+from kibitz.engine.player_games import replay
 from kibitz.engine.priors import BANDS, prior_session
 from kibitz.engine.predictor import AdapterSession, softmax
 
@@ -187,11 +188,12 @@ class Score:
         return {"positions": self.positions, "top1": self.top1 / n, "top3": self.top3 / n, "nll": self.nll / n}
 
 
-def choose_band(games: Sequence[ScoredGame], *, max_positions: int = 3000, threads: int = 2) -> tuple[int, dict[int, float]]:
+def choose_band(games: Sequence[ScoredGame], *, max_positions: int = 3000, threads: int = 2,
+                progress: Callable[[], None] | None = None) -> tuple[int, dict[int, float]]:
     """The prior band with the lowest NLL on the player's moves in ``games`` (give the newest
     last: a bounded sample of the newest plies is used, so choosing takes seconds).
 
-    Returns the band and every band's NLL; forced moves are skipped.
+    Returns the band and every band's NLL; forced moves are skipped. ``progress()`` after each band.
     """
     sample: list[ScoredGame] = []
     counted = 0
@@ -205,6 +207,8 @@ def choose_band(games: Sequence[ScoredGame], *, max_positions: int = 3000, threa
     for band in BANDS:
         scores = [p.nll for p in prior_plies(band, sample, threads=threads) if len(p.moves) > 1]
         nll[band] = float(np.mean(scores)) if scores else math.inf
+        if progress is not None:
+            progress()
     return min(nll, key=lambda b: (nll[b], abs(b - 1500))), nll
 
 
@@ -217,11 +221,8 @@ def move_frequencies(games: Sequence[ScoredGame]) -> dict[str, Counter[str]]:
     """The frequency book: how often the scored side chose each move (UCI) in each position."""
     table: dict[str, Counter[str]] = defaultdict(Counter)
     for game in games:
-        board = game.start.copy(stack=False)
-        for move in game.moves:
-            if game.colour is None or board.turn == game.colour:
-                table[position_key(board)][move.uci()] += 1
-            board.push(move)
+        for _, board, move in replay(game.start, game.moves, game.colour):
+            table[position_key(board)][move.uci()] += 1
     return table
 
 

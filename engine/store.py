@@ -44,6 +44,7 @@ from kibitz.engine.clock import format_clk
 from kibitz.engine.pgn import (GAME_ID_TAG, KEY_TAGS, MORE_KEY_TAGS, PgnGame, clean_name, dedup_key,
                                distinct_game_key, starting_board)
 from kibitz.engine.pgn import name_key as name_key  # how names compare, here too (re-exported)
+from kibitz.engine.player_games import DATE_ORDER_SQL
 
 DB_NAME: Final = "kibitz.sqlite3"
 RESULTS: Final = frozenset({"1-0", "0-1", "1/2-1/2", "*"})
@@ -651,9 +652,10 @@ class Store:
         return dict(json.loads(rows[0][0]))
 
     def games_of_player(self, player_id: int) -> list[GameRecord]:
-        """Every game the player played (either colour), oldest first by date, then id."""
+        """Every game the player played (either colour), oldest first by date (unknown parts earliest:
+        :mod:`kibitz.engine.player_games`), then id."""
         rows = self.query(f"SELECT {_GAME_COLUMNS} FROM games WHERE white_id = ? OR black_id = ?"
-                           " ORDER BY date, id", (player_id, player_id))
+                           f" ORDER BY {DATE_ORDER_SQL.format(column='date')}, id", (player_id, player_id))
         return [self._record(row) for row in rows]
 
     def game_count(self, player_id: int) -> int:

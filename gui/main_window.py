@@ -127,8 +127,9 @@ class MainWindow(QMainWindow):
         if session is None:
             return
         names = [session.seats[c].name for c in (chess.WHITE, chess.BLACK) if self.play.players.get(c)]
+        self.play.reload_models()  # the players' books count this game from now on
         if not self.insight.after_game(session.game_id, names):
-            self.training.offer_after_game(outcome)
+            self.training.offer_after_game(outcome, names)
 
     def _tab_changed(self, index: int) -> None:
         self.play.set_active(index == BOARD_TAB)

@@ -13,6 +13,13 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def no_real_data_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's own data folder (a newer kibitz's store there failed
+    the CLI tests that name no --home); ``kibitz_home`` below gives a test its own."""
+    monkeypatch.setenv("KIBITZ_HOME", str(tmp_path_factory.mktemp("no-real-home")))
+
+
 @pytest.fixture
 def kibitz_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh data folder, also set as ``KIBITZ_HOME`` so nothing touches the real one."""

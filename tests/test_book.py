@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kibitz.engine.book import OwnMoves, PlayerBook, blend, fit_strength
-from kibitz.engine.models import ModelError, add_book, base_model_dir, load_model_info
+from kibitz.engine.models import META_FILE, MODEL_FILE, ModelError, add_book, base_model_dir, load_model_info, write_model_folder
 from kibitz.engine.moves import legal_move_indices
 from kibitz.engine.predictor import AdapterSession, open_model
 from kibitz.engine.scoring import ScoredGame, model_plies
@@ -81,9 +81,11 @@ def test_a_book_survives_its_file(tmp_path: Path) -> None:
 @pytest.fixture
 def model_with_book(tmp_path: Path) -> Path:
     folder = tmp_path / "model"
-    shutil.copytree(base_model_dir(), folder)
+    base = base_model_dir()
     games = [(chess.Board(), moves_of("a3 e5 h3"), chess.WHITE)] * 5
-    add_book(folder, PlayerBook.from_games(games).to_bytes(), strength=1.0)
+    meta = json.loads((base / META_FILE).read_text(encoding="utf-8"))
+    write_model_folder(folder, (base / MODEL_FILE).read_bytes(), meta,
+                       book=(PlayerBook.from_games(games).to_bytes(), {"strength": 1.0, "half_life": None}))
     return folder
 
 

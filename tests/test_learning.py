@@ -8,13 +8,12 @@ import os
 import signal
 import subprocess
 import sys
-from argparse import Namespace
 from pathlib import Path
 
 import pytest
 
 from insight_data import PLAYER, add_model_versions, store_with_games
-from kibitz.engine.models import base_model_dir, load_model_info, sha256_file
+from kibitz.engine.models import base_model_dir, clean_work, load_model_info, sha256_file, work_root
 from kibitz.engine.predictor import open_predictor
 from kibitz.engine.store import Store
 
@@ -47,8 +46,7 @@ def test_every_version_is_kept_and_the_better_one_served(learned_home: Path, mon
     monkeypatch.setattr(personal, "finetune", fake_finetune)
     with Store.open(learned_home) as store:
         served_before = store.latest_model(1).path  # no new game: a named player is retrained anyway
-    args = Namespace(home=learned_home, progress="none", player=[PLAYER], time_budget=7)
-    assert personal.retrain_changed(args) == 0
+    assert personal.retrain_changed(learned_home, [PLAYER], progress="none", time_budget_s=7) == 0
     with Store.open(learned_home) as store:
         history = store.model_history(1)
         candidate = history[-1].path if improved else history[-2].path
@@ -77,6 +75,10 @@ def test_kill_9_during_a_retrain_leaves_the_installed_model_untouched(learned_ho
     finally:
         process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL
+    # Its prior cache is left in its scratch folder; the next run (or the app, seeing it end) removes it.
+    left = list((learned_home / "work").iterdir())
+    assert len(left) == 1 and any(left[0].rglob("*.npy"))
+    assert clean_work(work_root(learned_home)) == 1 and not any((learned_home / "work").iterdir())
     with Store.open(learned_home) as store:
         after = store.latest_model(1)
         assert (after.path, after.meta) == (before.path, before.meta)

@@ -117,7 +117,7 @@ def test_rejected_personal_model_keeps_base_and_says_so(store: Store) -> None:
 
 
 def test_no_usable_model_at_all_gives_a_null_predictor(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(predictor_module, "base_model_dir", lambda: tmp_path / "missing")
+    monkeypatch.setattr(models, "base_model_dir", lambda: tmp_path / "missing")
     p = open_predictor(None, None)
     assert isinstance(p, NullPredictor) and p.status.kind == "none"
     assert "no predictions" in p.status.description

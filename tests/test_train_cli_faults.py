@@ -53,3 +53,15 @@ def test_an_empty_player_name_is_a_message(tmp_path: Path, capsys: pytest.Captur
     assert last == {"event": "finished", "ok": False, "message": "kibitz-train: --player needs a name, not '   '"}
     assert train_main(["finetune", "--player", "", "--pgn", "x.pgn", "--out", str(tmp_path / "m")]) == 2
     assert "--player needs a name" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["--time-budget", "60", "pretrain"], ["pretrain", "--time-budget", "60"]])
+def test_a_time_budget_before_or_after_the_subcommand_is_kept(argv: list[str]) -> None:
+    """The subcommand once had its own default, which silently replaced a budget given before it."""
+    from kibitz.training.cli import build_parser
+
+    args = build_parser().parse_args([*argv, "--pgn", "games.pgn", "--out", "runs/base"])
+    assert args.time_budget == 60.0
+    finetune = build_parser().parse_args(["--time-budget", "7", "finetune", "--player", "A", "--pgn", "a.pgn",
+                                          "--out", "m"])
+    assert finetune.time_budget == 7.0

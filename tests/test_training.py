@@ -96,6 +96,16 @@ def test_the_prior_cache_resumes_an_interrupted_build(tmp_path: Path, jowen_game
     assert np.allclose(fresh.prior_legal[lo:hi], policy[0, fresh.legal[lo:hi]], atol=2e-2)
 
 
+def test_the_prior_pass_reports_progress_as_it_goes(tmp_path: Path, jowen_games: list,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from kibitz.training import prior_cache
+
+    monkeypatch.setattr(prior_cache, "PROGRESS_EVERY_S", 0.0)  # every game (by default: every half second)
+    seen: list[tuple[int, int]] = []
+    build_cache([CacheGame(g, 1500) for g in jowen_games[:12]], tmp_path / "c", progress=lambda *a: seen.append(a))
+    assert seen == [(n, 12) for n in range(1, 13)]  # not one report at the end
+
+
 def test_training_lowers_the_loss_and_keeps_the_best_state(tmp_path: Path, jowen_games: list) -> None:
     cache = build_cache([CacheGame(g, 1700, (chess.WHITE,)) for g in jowen_games[:60]], tmp_path / "c")
     model = Adapter(AdapterConfig(hidden=32))
@@ -204,7 +214,7 @@ def test_retrain_from_the_store_reports_json_lines(tmp_path: Path, tiny_base: Pa
     from kibitz.training import personal
 
     monkeypatch.setattr(personal, "base_model_dir", lambda: tiny_base)
-    monkeypatch.setattr(personal, "FINETUNE_SETTINGS", TrainSettings(max_epochs=1, games_per_batch=16))
+    monkeypatch.setattr(personal, "FINETUNE", TrainSettings(max_epochs=1, games_per_batch=16))
     home = tmp_path / "home"
     with Store.open(home) as store:
         player = store.add_player("Jo")
@@ -224,6 +234,12 @@ def test_retrain_from_the_store_reports_json_lines(tmp_path: Path, tiny_base: Pa
     # Nothing changed since: a second run has nothing to do.
     assert cli.main(["--home", str(home), "--progress", "json"]) == 0
     assert "up to date" in capsys.readouterr().out
+    assert cli.main(["--home", str(home), "--progress", "json", "--player", "Jo", "--time-budget", "5"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    (model,) = [e for e in events if e["event"] == "model"]  # named: retrained, judged on games neither saw
+    figures = model["details"]
+    assert figures.startswith("Jo: top-1 ") and "judged games" in figures and "against the " in figures
+    assert "% of Jo's moves" in model["message"]
 
 
 def test_without_torch_the_command_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch,

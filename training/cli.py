@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--player", action="append", default=None,
                         help="retrain only this player; repeat for several (default: every changed one)")
     parser.add_argument("--time-budget", type=positive_seconds, default=None,
-                        help="seconds of fine-tuning per player at most (the app bounds learning after a game)")
+                        help="seconds of training (per player when fine-tuning) at most; the app bounds learning after a game")
     sub = parser.add_subparsers(dest="command")
     common = _common(False)
 
@@ -95,8 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--positions", type=int, default=PLAN.positions, help="plies to cache and train on")
     p.add_argument("--epochs", type=float, default=PRETRAIN.max_epochs)
     p.add_argument("--lr", type=float, default=PRETRAIN.lr)
-    p.add_argument("--time-budget", type=positive_seconds, default=PRETRAIN.time_budget_s,
-                   help="seconds of training at most")
+    # No default here: a subcommand's default would silently replace a --time-budget given before it.
+    p.add_argument("--time-budget", type=positive_seconds, default=argparse.SUPPRESS, help="seconds of training at most")
     p.add_argument("--resume", action="store_true", help="continue the cache and the training in --out")
     p.add_argument("--include-held-out", action="store_true", help="do not leave the evaluation players out")
     p.add_argument("--untrained", action="store_true",
@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--out", type=Path, required=True)
     f.add_argument("--max-epochs", type=float, default=FINETUNE.max_epochs)
     f.add_argument("--lr", type=float, default=FINETUNE.lr)
+    f.add_argument("--time-budget", type=positive_seconds, default=argparse.SUPPRESS, help="seconds of training at most")
 
     e = sub.add_parser("evaluate", help="score a model on a player's games", parents=[common])
     e.add_argument("--model", type=Path, required=True)

@@ -1,4 +1,8 @@
-"""The work behind each ``kibitz-train`` subcommand (argument parsing lives in cli.py)."""
+"""The work behind each ``kibitz-train`` subcommand (argument parsing lives in cli.py).
+
+The parsed arguments stop here: the library functions are given plain values, their defaults
+from :mod:`kibitz.training.config_defaults` (a value given on the command line always wins).
+"""
 
 from __future__ import annotations
 
@@ -33,22 +37,28 @@ def pretrain_command(args: argparse.Namespace) -> int:
         export_untrained(args.out, corpus.games(chosen))
         reporter.finished(True, f"untrained base adapter (exactly the prior) written to {args.out}")
         return 0
-    settings = dataclasses.replace(PRETRAIN, max_epochs=args.epochs, lr=args.lr, time_budget_s=args.time_budget)
+    settings = dataclasses.replace(PRETRAIN, max_epochs=args.epochs, lr=args.lr,
+                                   time_budget_s=args.time_budget if args.time_budget is not None else PRETRAIN.time_budget_s)
     pretrain(corpus, args.out, plan, settings, reporter, resume=args.resume)
     reporter.finished(True, f"base adapter written to {args.out}")
     return 0
 
 
 def finetune_command(args: argparse.Namespace) -> int:
+    from kibitz.training.config_defaults import FINETUNE
     from kibitz.training.personal import finetune_from_files
 
-    return finetune_from_files(args)
+    settings = dataclasses.replace(FINETUNE, lr=args.lr, max_epochs=args.max_epochs, threads=args.threads or FINETUNE.threads,
+                                   time_budget_s=args.time_budget if args.time_budget is not None else FINETUNE.time_budget_s)
+    return finetune_from_files(args.player, args.pgn, args.out, home=args.home, base=args.base, settings=settings,
+                               progress=args.progress)
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
     from kibitz.training.evaluate import evaluate_from_files
 
-    return evaluate_from_files(args)
+    return evaluate_from_files(args.model, args.player, args.pgn, history=args.history, home=args.home,
+                               from_ply=args.from_ply, as_json=args.json)
 
 
 def convert_maia_command(args: argparse.Namespace) -> int:
@@ -62,4 +72,5 @@ def convert_maia_command(args: argparse.Namespace) -> int:
 def retrain_command(args: argparse.Namespace) -> int:
     from kibitz.training.personal import retrain_changed
 
-    return retrain_changed(args)
+    names = [args.player] if isinstance(args.player, str) else args.player
+    return retrain_changed(args.home, names, progress=args.progress, time_budget_s=args.time_budget)

@@ -15,7 +15,6 @@ position was never seen) and ``prior`` (the Maia-1 band alone, no adapter).
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from collections import Counter
@@ -26,6 +25,7 @@ from pathlib import Path
 import chess
 
 from kibitz.engine.models import ModelError, load_model_info
+from kibitz.engine.player_games import replay
 from kibitz.engine.predictor import AdapterSession
 from kibitz.engine.priors import DEFAULT_BAND
 from kibitz.engine.scoring import (PHASES, Score, ScoredGame, choose_band, compare_models, frequency_hits,
@@ -100,11 +100,8 @@ def evaluate_games(
 def _boards_before_scored_moves(games: Sequence[tuple[GameInput, chess.Color]]) -> dict[tuple[int, int], str]:
     keys: dict[tuple[int, int], str] = {}
     for g, (game, colour) in enumerate(games):
-        board = game.start_board()
-        for ply, move in enumerate(game.moves):
-            if board.turn == colour:
-                keys[(g, ply)] = position_key(board)
-            board.push(move)
+        for ply, board, _ in replay(game.start_board(), game.moves, colour):
+            keys[(g, ply)] = position_key(board)
     return keys
 
 
@@ -119,25 +116,24 @@ def band_for_model(folder: Path, history: Sequence[tuple[GameInput, chess.Color]
     return choose_band(scored_games(history))
 
 
-def evaluate_from_files(args: argparse.Namespace) -> int:
+def evaluate_from_files(model: Path, player: str, pgn: list[Path], *, history: list[Path] | None = None,
+                        home: Path | None = None, from_ply: int = 0, as_json: bool = False) -> int:
+    """``kibitz-train evaluate``: the model in ``model`` on ``player``'s games in ``pgn``, printed."""
     from kibitz.training.player_games import player_games_from_files
 
-    games = player_games_from_files(args.player, args.pgn, home=args.home)
-    history_games = player_games_from_files(args.player, args.history, home=args.home, required=False) if args.history else []
-    history = [(g, c) for g, c, _ in history_games]
+    games = player_games_from_files(player, pgn, home=home)
+    history_games = player_games_from_files(player, history, home=home, required=False) if history else []
+    older = [(g, c) for g, c, _ in history_games]
     try:
-        band, band_nll = band_for_model(args.model, history)
-        adapter = AdapterSession(load_model_info(args.model))
+        band, band_nll = band_for_model(model, older)
+        adapter = AdapterSession(load_model_info(model))
     except ModelError as error:
         raise ValueError(str(error)) from error
-    result = evaluate_games(adapter, band, [(g, c) for g, c, _ in games], history=move_frequencies(history),
-                            from_ply=args.from_ply)
+    result = evaluate_games(adapter, band, [(g, c) for g, c, _ in games], history=move_frequencies(older),
+                            from_ply=from_ply)
     result.band_nll = band_nll
-    report = result.as_dict(args.player)
-    if args.json:
-        print(json.dumps(report))
-    else:
-        print(format_report(report, model=str(args.model)))
+    report = result.as_dict(player)
+    print(json.dumps(report) if as_json else format_report(report, model=str(model)))
     return 0
 
 

@@ -1,27 +1,33 @@
 """Personal adapters: fine-tune the base adapter on one player's games, install only if better.
 
-1. The player's prior band is chosen on their own games (lowest NLL of the bare prior on a
-   bounded sample of the newest; :func:`kibitz.engine.scoring.choose_band`).
-2. The prior's view of every ply of the player's games is cached once (:mod:`prior_cache`);
-   only the player's own moves are scored, the opponent's plies are context for the GRU.
-3. Starting from the base adapter, the whole adapter is trained on the older games; the newest
-   ~10% validate (early stopping on their NLL).
-4. The candidate is exported; the player's own book (:mod:`kibitz.engine.book`) is counted on the
-   older games and its strength fitted on the validation games through the exported graph; the
-   book written beside the graph counts all of the player's games at that strength.
-5. The candidate is judged *as it will be served* - the fp32 ONNX graphs through onnxruntime, its
-   book counted on the older games only, so the validation games are news to it - against the
-   model the player has now (their installed personal model, else the base adapter over the same
-   band) on those validation games. It is installed only if its NLL there is lower and its top-1
-   no lower; otherwise the current model stays, and the figures say so honestly.
+Judging follows the rule of :mod:`kibitz.engine.player_games` (games neither model has seen):
+
+1. The judged games are the newest games the current model's adapter never trained on
+   (:func:`~kibitz.engine.player_games.judged_split`); with too few, nothing is trained or judged -
+   the current model stays and its live book already counts every game.
+2. The player's prior band is chosen on the other games (lowest NLL of the bare prior on a bounded
+   sample of the newest; :func:`kibitz.engine.scoring.choose_band`).
+3. The prior's view of every ply is cached once (:mod:`prior_cache`) in a scratch folder that a
+   killed run leaves for the next one to remove (:func:`kibitz.engine.models.work_folder`); only
+   the player's own moves are scored, the opponent's plies are context for the GRU.
+4. Starting from the base adapter, the adapter trains on the other games (the newest
+   ``MAX_ADAPTER_GAMES``); the judged games stop it early. The player's book strength and recency
+   are fitted on the judged games too, with counts from the other games. (The current model had
+   the same two choices made on its own judged games; these are the only uses of them.)
+5. The candidate and the current model are scored *as they will be served* - fp32 ONNX graphs
+   through onnxruntime - on the judged games, each with its book counted on every game except the
+   judged ones (exact: a book is a count table). The candidate is installed only if its NLL there
+   is lower and its top-1 no lower; otherwise the current model stays, and the figures say so.
+6. The candidate's folder is written once, complete (graph, weights, the book counting every game,
+   and the judgement), and names the games its adapter trained on, so the next judgement and
+   every figure shown about it can leave those out.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
-import tempfile
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +35,15 @@ from typing import Any
 
 import numpy as np
 
+from kibitz.engine import models
 from kibitz.engine.book import HALF_LIVES, BookGame, OwnMoves, fit_strength, position_hash
-from kibitz.engine.models import ModelError, add_book, base_model_dir, load_model_info, new_model_version_dir
+from kibitz.engine.models import ModelInfo, base_model_dir, load_model_info, new_model_version_dir
 from kibitz.engine.moves import legal_move_indices
+from kibitz.engine.player_games import BAND_POSITIONS, MIN_ADAPTER_GAMES, JudgedSplit, game_key, judged_split, replay
 from kibitz.engine.predictor import AdapterSession
 from kibitz.engine.scoring import Score, choose_band, compare_models, model_plies
+from kibitz.engine.store import Player, Store
+from kibitz.training.config_defaults import FINETUNE
 from kibitz.training.evaluate import scored_games
 from kibitz.training.export import export_model
 from kibitz.training.player_games import PlayerGame, player_games_from_files, player_games_from_store
@@ -41,16 +51,11 @@ from kibitz.training.prior_cache import CacheGame, build_cache
 from kibitz.training.progress import Reporter
 from kibitz.training.train import WEIGHTS_FILE, TrainSettings, load_weights, train_adapter
 
-MIN_GAMES = 20  # below this a validation set says nothing
-VALIDATION_FRACTION = 0.1
-#: Fine-tuning starts from a trained adapter: a smaller step than pretraining, few epochs.
-#: Personal adapters peaked after 1-2 epochs in every probe, then over-fitted; one thread (see
-#: TrainSettings.threads) since the app, and its predictions, run beside the training process.
-FINETUNE_SETTINGS = TrainSettings(lr=3e-4, weight_decay=1e-2, games_per_batch=16, max_epochs=2.0,
-                                  evals_per_epoch=4, patience=2, time_budget_s=150.0, threads=1)
-#: The adapter learns from the newest games only: older ones cost prior passes and describe the
-#: player as they were (the book still counts every game: it costs no prior pass).
-MAX_ADAPTER_GAMES = 1500
+MIN_GAMES = MIN_ADAPTER_GAMES  # below this a judgement says nothing
+
+
+class NothingToJudge(ValueError):
+    """Every game but a handful was learned by the current model's adapter: nothing new to judge on."""
 
 
 @dataclass
@@ -59,19 +64,19 @@ class FinetuneResult:
     band: int
     band_nll: dict[int, float]
     book_strength: float  # the book's weight in games (inf: the book did not help and is not used)
-    current: dict[str, float | int]  # the player's current model on the validation games, served
+    current: dict[str, float | int]  # the player's current model on the judged games, served
     candidate: dict[str, float | int]  # the candidate, served
     current_kind: str  # "base" | "personal"
     epochs: float
-    train_games: int
-    val_games: int
+    train_games: int  # the games the candidate's adapter trained on
+    val_games: int  # the judged games
     seconds: float
     history: list[dict[str, float]] = field(default_factory=list)
-    book_nll: dict[str, float] = field(default_factory=dict)  # validation NLL by book strength/half-life
+    book_nll: dict[str, float] = field(default_factory=dict)  # judged-games NLL by book strength/half-life
 
     @property
     def improved(self) -> bool:
-        """Better on the validation games as served: a lower NLL, and no fewer moves predicted.
+        """Better on the judged games as served: a lower NLL, and no fewer moves predicted.
 
         NLL alone let in models that spread probability better but named the played move first
         less often (held-out jowen93: NLL 1.43 -> 1.42, top-1 -1.2 points); people see the top
@@ -80,18 +85,33 @@ class FinetuneResult:
         return (float(self.candidate["nll"]) < float(self.current["nll"])
                 and float(self.candidate["top1"]) >= float(self.current["top1"]))
 
+    def judged_on(self) -> str:
+        return (f"on the newest {self.val_games:,} games neither model learned from "
+                f"({int(self.candidate['positions']):,} moves)")
+
+    def summary(self, player: str) -> str:
+        """For the family: ``"jowen93: the new model predicts 55% of jowen93's moves, up from 54% ..."``."""
+        new, old = 100 * float(self.candidate["top1"]), 100 * float(self.current["top1"])
+        change = (f"up from {old:.0f}%" if round(new) > round(old) else f"down from {old:.0f}%"
+                  if round(new) < round(old) else f"as the current model does ({old:.0f}%)"
+                  + (" but gives the moves played more weight" if self.improved else ""))
+        verdict = ("the new model is used from now on" if self.improved
+                   else f"the current {'personal' if self.current_kind == 'personal' else 'base'} model stays")
+        return (f"{player}: the new model predicts {new:.0f}% of {player}'s moves, {change}, {self.judged_on()}; "
+                f"{verdict}")
+
     def describe(self, player: str) -> str:
+        """The figures, current model first: ``"top-1 54.1% → 55.0% on 23 judged games ..."``."""
         book = "no book" if math.isinf(self.book_strength) else f"own book at strength {self.book_strength:g}"
-        return (f"{player}: Maia {self.band} prior, {book}; validation NLL {self.current['nll']:.3f} -> "
-                f"{self.candidate['nll']:.3f}, top-1 {self.current['top1']:.1%} -> {self.candidate['top1']:.1%} "
-                f"against the {self.current_kind} model (its network trained on {self.train_games:,} games, "
-                f"{self.epochs:.1f} epochs, {self.seconds:.0f} s)")
+        return (f"{player}: top-1 {self.current['top1']:.1%} → {self.candidate['top1']:.1%}, NLL "
+                f"{self.current['nll']:.3f} → {self.candidate['nll']:.3f} against the {self.current_kind} model "
+                f"on {self.val_games:,} judged games ({int(self.candidate['positions']):,} moves); Maia {self.band} "
+                f"prior, {book}, its network trained on {self.train_games:,} games, {self.epochs:.1f} epochs, "
+                f"{self.seconds:.0f} s")
 
 
-def split_validation(games: list[PlayerGame]) -> tuple[list[PlayerGame], list[PlayerGame]]:
-    """Oldest games train, the newest ~10% validate."""
-    n_val = max(1, round(len(games) * VALIDATION_FRACTION))
-    return games[:-n_val], games[-n_val:]
+def game_keys(games: list[PlayerGame]) -> list[str]:
+    return [game_key(g.fen, g.moves) for g, _, _ in games]
 
 
 def finetune(
@@ -106,75 +126,118 @@ def finetune(
     work: Path | None = None,
 ) -> FinetuneResult:
     """Fine-tune the base adapter in ``base`` (default: the bundled one) on ``games`` (oldest
-    first) and export the candidate to ``out``; ``current`` is the player's installed model it
-    must beat (default: the base).
+    first), judge it against ``current`` (the player's installed model; default: the base) and
+    write the candidate to ``out``, once and complete. ``work``: scratch space (default: a fresh
+    folder under :func:`kibitz.engine.models.work_root`, removed afterwards).
 
     :raises ValueError: with fewer than ``MIN_GAMES`` games.
+    :raises NothingToJudge: when the current model's adapter learned from all but a handful of them.
     """
     started = time.monotonic()
-    settings = settings or FINETUNE_SETTINGS
+    settings = settings or FINETUNE
     if len(games) < MIN_GAMES:
-        raise ValueError(f"{player} has {len(games)} games; a personal model needs at least {MIN_GAMES}")
+        raise ValueError(f"{player} has {len(games)} games; the network needs at least {MIN_GAMES}")
     base = base or base_model_dir()
-    all_train, val_part = split_validation(games)
-    train_part = all_train[-max(MAX_ADAPTER_GAMES - len(val_part), 1):]
-    adapter_games = [*train_part, *val_part]
-    reporter.stage("choose prior band", 1, player=player)
-    band, band_nll = choose_band(scored_games([(g, c) for g, c, _ in games]))
-    reporter.advance(1, message=f"Maia {band}")
-    cache_games = [CacheGame(g, band, (c,)) for g, c, _ in adapter_games]
-    with tempfile.TemporaryDirectory(dir=work) as tmp:
-        reporter.stage("prior over the player's games", len(cache_games), player=player, unit="game")
-        done = [0]
-
-        def cached(n: int, total: int) -> None:
-            reporter.advance(n - done[0])
-            done[0] = n
-
-        cache = build_cache(cache_games, Path(tmp) / "cache", progress=cached)
-        model = load_weights(base / WEIGHTS_FILE)
-        train_idx = np.arange(len(train_part))
-        val_idx = np.arange(len(train_part), len(adapter_games))
-        reporter.stage("fine-tune", int(np.ceil(settings.max_epochs * 10)), player=player, unit="tenth")
-        shown = [0]
-
-        def trained(epoch: float, evaluation: object) -> None:
-            tenth = int(epoch * 10)
-            if tenth > shown[0]:
-                reporter.advance(tenth - shown[0])
-                shown[0] = tenth
-
-        result = train_adapter(model, cache, train_idx, val_idx, settings, progress=trained)
-        del cache
-    reporter.stage("export and judge", 1, player=player)
-    info = {"kind": "personal", "train_games": len(train_part), "validation_games": len(val_part),
-            "book_games": len(games),
-            "epochs": round(result.epochs, 2), "band_nll": band_nll, "history": result.history,
-            "settings": dataclasses.asdict(settings),
-            "method": "base adapter fine-tuned on the player's own moves over their Maia band; "
-                      "opponent plies as context; early stopping on the newest 10% of games; "
-                      "the player's own book blended in with a strength fitted on those games",
-            "filters": "every ply of the player's games up to ply 300; forced moves not scored"}
-    export_model(model, out, player=player, band=band, games_trained=len(games),
-                 parity_games=[g for g, _, _ in val_part[-2:]], info=info)
-    candidate = AdapterSession(load_model_info(out))
-    own_moves = OwnMoves.of(book_games(games))
-    older = own_moves.oldest(len(all_train))
-    fit = fit_book(candidate, older, band, val_part)
-    if not math.isinf(fit.strength):
-        add_book(out, own_moves.book(half_life=fit.half_life).to_bytes(), strength=fit.strength,
-                 half_life=fit.half_life)
-    # Judged with the older games' counts only: the validation games are news to the book.
-    candidate.book = older.book(strength=fit.strength, half_life=fit.half_life)
     current_info = load_model_info(current or base)
-    judged = judge([AdapterSession(current_info), candidate],
-                   band if current_info.band is None else current_info.band, band, val_part)
-    reporter.advance(1)
-    finished = FinetuneResult(out, band, band_nll, fit.strength, judged[0], judged[1], current_info.kind,
-                              result.epochs, len(train_part), len(val_part), time.monotonic() - started,
-                              result.history, fit.nll)
-    _record_judgement(out, finished)
-    return finished
+    keys = game_keys(games)
+    split = judged_split(keys, models.adapter_games(current_info, keys))
+    if split is None:
+        raise NothingToJudge(f"{player}: the current model has learned from all {len(games):,} games but a few; "
+                             "nothing new to judge on, so it stays (its book counts every game)")
+    learn = [games[i] for i in split.learn]
+    judged = [games[i] for i in split.judged]
+    reporter.stage("choose prior band", 9, player=player)
+    band, band_nll = choose_band(scored_games([(g, c) for g, c, _ in learn]), max_positions=BAND_POSITIONS,
+                                 progress=lambda: reporter.advance(1))
+    scratch = work or models.work_folder(models.work_root())
+    try:
+        model, trained = _train(learn, judged, band, settings, base, scratch, reporter, player)
+        reporter.stage("export and judge", 1, player=player)
+        staged = scratch / "candidate"
+        info = {"kind": "personal", "train_games": len(learn), "validation_games": len(judged),
+                "book_games": len(games), "adapter_games": [keys[i] for i in split.learn],
+                "judged_games": [keys[i] for i in split.judged],
+                "epochs": round(trained.epochs, 2), "band_nll": band_nll, "history": trained.history,
+                "settings": dataclasses.asdict(settings),
+                "method": "base adapter fine-tuned on the player's own moves over their Maia band; opponent "
+                          "plies as context; judged on the newest games neither it nor the current model "
+                          "learned from (early stopping and the book's strength fitted there too)",
+                "filters": "every ply of the player's games up to ply 300; forced moves not scored"}
+        meta = export_model(model, staged, player=player, band=band, games_trained=len(games),
+                            parity_games=[g for g, _, _ in judged[-2:]], info=info)
+        own = OwnMoves.of(book_games(games))  # every game replayed once; the judged games' book leaves some out
+        result, fit = _judge(out, games, own, split, AdapterSession(load_model_info(staged)), current_info, band,
+                             band_nll, trained, started)
+        reporter.advance(1)
+        _write_candidate(staged, meta, own, result, fit)
+        shutil.rmtree(staged, ignore_errors=True)
+        return result
+    finally:
+        if work is None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _train(learn: list[PlayerGame], judged: list[PlayerGame], band: int, settings: TrainSettings, base: Path,
+           scratch: Path, reporter: Reporter, player: str) -> tuple[Any, Any]:
+    """The adapter trained on ``learn``, stopped early on ``judged`` (the prior cache lives in ``scratch``)."""
+    cache_games = [CacheGame(g, band, (c,)) for g, c, _ in [*learn, *judged]]
+    reporter.stage("prior over the player's games", len(cache_games), player=player, unit="game")
+    done = [0]
+
+    def cached(n: int, total: int) -> None:
+        reporter.advance(n - done[0])
+        done[0] = n
+
+    cache = build_cache(cache_games, scratch / "cache", progress=cached)
+    model = load_weights(base / WEIGHTS_FILE)
+    reporter.stage("fine-tune", int(np.ceil(settings.max_epochs * 10)), player=player, unit="tenth")
+    shown = [0]
+
+    def trained(epoch: float, evaluation: object) -> None:
+        tenth = int(epoch * 10)
+        if tenth > shown[0]:
+            reporter.advance(tenth - shown[0])
+            shown[0] = tenth
+
+    result = train_adapter(model, cache, np.arange(len(learn)), np.arange(len(learn), len(cache_games)),
+                           settings, progress=trained)
+    del cache
+    shutil.rmtree(scratch / "cache", ignore_errors=True)
+    return model, result
+
+
+def _judge(out: Path, games: list[PlayerGame], own: OwnMoves, split: JudgedSplit, candidate: AdapterSession,
+           current_info: ModelInfo, band: int, band_nll: dict[int, float], trained: Any, started: float
+           ) -> tuple[FinetuneResult, BookFit]:
+    """Both models as served on the judged games, each book counted on every other game."""
+    judged = [games[i] for i in split.judged]
+    without_judged = own.excluding(split.judged)
+    fit = fit_book(candidate, without_judged, band, judged)
+    candidate.book = (None if math.isinf(fit.strength)
+                      else without_judged.book(strength=fit.strength, half_life=fit.half_life))
+    incumbent = AdapterSession(current_info)
+    settings = models.book_settings(current_info)
+    incumbent.book = None if settings is None else without_judged.book(strength=settings[0], half_life=settings[1])
+    figures = judge([incumbent, candidate], current_info.band or band, band, judged)
+    result = FinetuneResult(out, band, band_nll, fit.strength, figures[0], figures[1], current_info.kind,
+                            trained.epochs, len(split.learn), len(split.judged), time.monotonic() - started,
+                            trained.history, fit.nll)
+    return result, fit
+
+
+def _write_candidate(staged: Path, meta: dict[str, Any], own: OwnMoves, result: FinetuneResult,
+                     fit: BookFit) -> None:
+    """The candidate's folder, written once: graph, weights, its book over every game, the judgement."""
+    out = result.folder
+    book = None
+    if not math.isinf(fit.strength):
+        data = own.book(half_life=fit.half_life).to_bytes()
+        book = (data, {"strength": fit.strength, "half_life": fit.half_life})
+    meta = {**meta, "evaluation": {
+        "validation_games": result.val_games, "judged_on": result.judged_on(), "served": result.candidate,
+        f"{result.current_kind}_served": result.current, "improved": result.improved, "book_nll": result.book_nll}}
+    graph = (staged / models.MODEL_FILE).read_bytes()
+    models.write_model_folder(out, graph, meta, {WEIGHTS_FILE: staged / WEIGHTS_FILE}, book=book)
 
 
 def book_games(games: list[PlayerGame]) -> list[BookGame]:
@@ -183,9 +246,9 @@ def book_games(games: list[PlayerGame]) -> list[BookGame]:
 
 @dataclass(frozen=True)
 class BookFit:
-    strength: float  # inf: the book did not help on the validation games
+    strength: float  # inf: the book did not help on the judged games
     half_life: float | None
-    nll: dict[str, float]  # validation NLL by "strength/half-life" ("none": no book)
+    nll: dict[str, float]  # judged-games NLL by "strength/half-life" ("none": no book)
 
 
 def fit_book(adapter: AdapterSession, older: OwnMoves, band: int, games: list[PlayerGame]) -> BookFit:
@@ -193,11 +256,8 @@ def fit_book(adapter: AdapterSession, older: OwnMoves, band: int, games: list[Pl
     model (``adapter`` without a book) and a book counted from ``older``."""
     positions: dict[tuple[int, int], tuple[int, np.ndarray]] = {}
     for index, (game, colour, _) in enumerate(games):
-        board = game.start_board()
-        for ply, move in enumerate(game.moves):
-            if board.turn == colour:
-                positions[(index, ply)] = (position_hash(board), legal_move_indices(board)[0])
-            board.push(move)
+        for ply, board, _ in replay(game.start_board(), game.moves, colour):
+            positions[(index, ply)] = (position_hash(board), legal_move_indices(board)[0])
     saved, adapter.book = adapter.book, None
     try:
         plies = [(ply.probabilities, *positions[(ply.game, ply.ply)], ply.played)
@@ -235,103 +295,82 @@ def judge(sessions: list[AdapterSession], current_band: int, candidate_band: int
     return [s.summary() for s in scores]
 
 
-def _record_judgement(folder: Path, result: FinetuneResult) -> None:
-    """Put the served validation figures into the candidate's model.json (checksum unchanged)."""
-    import json
-
-    meta_path = folder / "model.json"
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta["evaluation"] = {"validation_games": result.val_games, "served": result.candidate,
-                          f"{result.current_kind}_served": result.current, "improved": result.improved,
-                          "book_nll": result.book_nll}
-    tmp = meta_path.with_name(".model.json.incoming")
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
-    tmp.replace(meta_path)
-
-
-def finetune_from_files(args: argparse.Namespace) -> int:
-    reporter = Reporter(args.progress)
-    games = player_games_from_files(args.player, args.pgn, home=args.home)
-    settings = dataclasses.replace(FINETUNE_SETTINGS, lr=args.lr, max_epochs=args.max_epochs,
-                                   threads=args.threads or FINETUNE_SETTINGS.threads)
-    result = finetune(games, args.out, reporter, player=args.player, base=args.base, settings=settings)
+def finetune_from_files(player: str, pgn: list[Path], out: Path, *, home: Path | None = None,
+                        base: Path | None = None, settings: TrainSettings = FINETUNE, progress: str = "bar") -> int:
+    """``kibitz-train finetune``: a candidate from PGN files, judged against ``base`` (its figures
+    printed current model first), written to ``out``; nothing is installed."""
+    reporter = Reporter(progress)
+    games = player_games_from_files(player, pgn, home=home)
+    result = finetune(games, out, reporter, player=player, base=base, settings=settings)
     verdict = "beats" if result.improved else "does NOT beat"
-    reporter.finished(True, f"{result.describe(args.player)}; it {verdict} the base model; written to {args.out}")
+    reporter.finished(True, f"{result.describe(player)}; it {verdict} the base model; written to {out}")
     return 0
 
 
-def retrain_changed(args: argparse.Namespace) -> int:
-    """Retrain every player (or ``--player``) whose games changed since their last model."""
-    from kibitz.engine.store import Store
-
-    reporter = Reporter(args.progress)
-    with Store.open(args.home) as store:
-        names = [args.player] if isinstance(args.player, str) else (args.player or [])
-        if names:
-            players = []
-            for name in names:
-                player = store.find_player(name)
-                if player is None:
-                    raise LookupError(f"no player named {name!r} in {store.path}")
-                players.append(player)
-        else:
-            players = store.players()
-        settings = FINETUNE_SETTINGS
-        if getattr(args, "time_budget", None):
-            settings = dataclasses.replace(settings, time_budget_s=args.time_budget)
-        todo = []
-        for player in players:
-            record = store.latest_model(player.id)
-            changed = store.game_count(player.id) if record is None else store.games_changed_since(player.id, record.created_at)
-            if changed or args.player:
+def retrain_changed(home: Path | None, names: list[str] | None = None, *, progress: str = "bar",
+                    time_budget_s: float | None = None, settings: TrainSettings | None = None) -> int:
+    """Retrain the named players, or every player whose network is due
+    (:func:`kibitz.engine.models.learning_status_of`); the others hear where they stand."""
+    reporter = Reporter(progress)
+    settings = settings or FINETUNE
+    if time_budget_s:
+        settings = dataclasses.replace(settings, time_budget_s=time_budget_s)
+    with Store.open(home) as store:
+        players = []
+        for name in names or []:
+            player = store.find_player(name)
+            if player is None:
+                raise LookupError(f"no player named {name!r} in {store.path}")
+            players.append(player)
+        todo, lines = [], []
+        for player in players or store.players():
+            status = models.learning_status_of(store, player)
+            if status.adapter_due or (names and status.games >= MIN_GAMES):
                 todo.append(player)
+            elif names:  # asked for by name, too young for the network: say so as that player's outcome
+                reporter.model(player.name, False, status.text)
+                lines.append(status.text)
+            elif status.games:
+                lines.append(status.text)
         if not todo:
-            reporter.finished(True, "every player's model is up to date; nothing to retrain")
+            reporter.finished(True, "\n".join(["Every player's model is up to date; nothing to retrain.", *lines]))
             return 0
-        lines = []
-        for player in todo:
-            games = player_games_from_store(store, player.id)
-            if len(games) < MIN_GAMES:
-                message = (f"{player.name}: {len(games)} games, fewer than {MIN_GAMES}; "
-                           "keeps the model they have")
-                reporter.model(player.name, False, message)
+        work = models.work_folder(models.work_root(store.home))
+        try:
+            for player in todo:
+                message, details, installed = _retrain_one(store, player, reporter, settings, work)
+                reporter.model(player.name, installed, message, details=details)
                 lines.append(message)
-                continue
-            record = store.latest_model(player.id)
-            current = _installed_folder(record)
-            folder = new_model_version_dir(store.home, player.id)
-            result = finetune(games, folder, reporter, player=player.name, current=current, settings=settings)
-            if result.improved:
-                store.record_model(player.id, folder, len(games), {"installed": True, "band": result.band,
-                                                                   "validation": result.candidate})
-                message = f"{result.describe(player.name)}: installed"
-            else:
-                if current is not None:  # the earlier personal model stays, recorded as still current
-                    # The candidate is kept in the model history (never served) so the player page
-                    # shows every version; recorded first, so the kept model stays the latest.
-                    store.record_model(player.id, folder, len(games), {
-                        "installed": False, "band": result.band, "validation": result.candidate,
-                        "reason": "not better than the installed model on the newest games"})
-                    store.record_model(player.id, current, record.games_trained if record else len(games),
-                                       {**(record.meta if record else {}), "installed": True,
-                                        "kept": f"a retrain on {len(games)} games was not better"})
-                else:
-                    store.record_model(player.id, folder, len(games), {
-                        "installed": False, "band": result.band,
-                        "reason": f"a personal model trained on {len(games)} games did not beat the base model"})
-                message = f"{result.describe(player.name)}: not better, the current model stays"
-            reporter.model(player.name, result.improved, message)
-            lines.append(message)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     reporter.finished(True, "\n".join(lines))
     return 0
 
 
-def _installed_folder(record: Any) -> Path | None:
-    """The player's installed, usable personal model folder, if any."""
-    if record is None or record.meta.get("installed") is False:
-        return None
+def _retrain_one(store: Store, player: Player, reporter: Reporter, settings: TrainSettings, work: Path
+                 ) -> tuple[str, str, bool]:
+    """Train, judge and record one player's candidate: (the family's sentence, the figures, installed)."""
+    games = player_games_from_store(store, player.id)
+    served = models.served_model(store, player)
+    current = served.info.folder if served.personal else None
+    if current is not None:
+        try:
+            AdapterSession(served.info)  # a personal model whose graph or book fails to load is not served
+        except models.ModelError:
+            current = None
+    folder = new_model_version_dir(store.home, player.id)
     try:
-        load_model_info(Path(record.path))
-    except ModelError:
-        return None
-    return Path(record.path)
+        result = finetune(games, folder, reporter, player=player.name, current=current, settings=settings,
+                          work=work)
+    except NothingToJudge as why:
+        return str(why), str(why), False
+    meta = {"band": result.band, "validation": result.candidate, "judged": {
+        "games": result.val_games, "current": result.current, "candidate": result.candidate}}
+    if result.improved:
+        models.record_installed(store, player.id, folder, len(games), meta)
+    else:
+        reason = (f"not better than the {result.current_kind} model on the newest {result.val_games} games "
+                  "neither had learned from")
+        models.record_not_installed(store, player.id, folder, len(games), meta, reason)
+    return result.summary(player.name), result.describe(player.name), result.improved
+

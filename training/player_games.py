@@ -1,4 +1,5 @@
-"""A player's games, found by name (and the store's aliases) in PGN files or in the store."""
+"""A player's games, found by name (and the store's aliases) in PGN files or in the store, in the
+order and under the rules of :mod:`kibitz.engine.player_games` (the same order in both places)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from pathlib import Path
 
 import chess
 
+from kibitz.engine.models import player_game_ids
+from kibitz.engine.player_games import date_key
 from kibitz.engine.store import DB_NAME, Store, default_home, name_key
 from kibitz.training.corpus import Corpus, GameInput, build_corpus
-
-from kibitz.training.splits import sort_key_date
 
 PlayerGame = tuple[GameInput, chess.Color, str]  # game, the player's colour, date
 
@@ -53,16 +54,15 @@ def player_games_in(corpus: Corpus, names: Iterable[str]) -> list[PlayerGame]:
         if white in keys or black in keys:
             colour = chess.WHITE if white in keys else chess.BLACK
             games.append((corpus.game(i), colour, str(corpus.date[i])))
-    games.sort(key=lambda g: sort_key_date(g[2]))
+    games.sort(key=lambda g: date_key(g[2]))  # stable: equal dates keep file order
     return games
 
 
 def player_games_from_store(store: Store, player_id: int) -> list[PlayerGame]:
-    """The player's stored games (imported and played in the app), oldest first."""
+    """The player's stored games with moves (imported and played in the app), oldest first."""
     out: list[PlayerGame] = []
-    for record in store.games_of_player(player_id):
-        if not record.moves:
-            continue
+    for game_id in player_game_ids(store, player_id):
+        record = store.game(game_id)
         colour = chess.WHITE if record.white_id == player_id else chess.BLACK
         moves = [chess.Move.from_uci(u) for u in record.moves]
         out.append((GameInput(moves, record.fen), colour, record.date))

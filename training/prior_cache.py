@@ -31,6 +31,8 @@ from kibitz.training.corpus import GameInput
 
 MAX_PLIES = 300  # longer games are cut; the tail of a 150-move game teaches little
 BATCH = 256
+CHECKPOINT_EVERY_S = 20.0  # a resumable record of the games done (drains part-full batches)
+PROGRESS_EVERY_S = 0.5  # progress is reported as the games go, not only at checkpoints
 META_FILE = "cache.json"
 _FIELDS = ("tower", "prev_move", "target", "scored", "legal_offsets", "legal", "prior_legal",
            "game_offsets", "game_band")
@@ -150,18 +152,21 @@ def build_cache(
     assert meta is not None
     writer = _BatchWriter(arrays, legal_offsets, threads)
     started, start_game = time.monotonic(), int(meta["games_done"])
+    saved = reported = time.monotonic()
     for g in range(start_game, len(games)):
-        writer.add_game(games[g], int(game_offsets[g]))
-        if writer.pending_positions() >= 32 * BATCH or g == len(games) - 1:
+        writer.add_game(games[g], int(game_offsets[g]))  # the prior runs on every full batch (a few games)
+        last = g == len(games) - 1
+        if last or time.monotonic() - saved >= CHECKPOINT_EVERY_S:
             writer.drain()
             for array in arrays.values():
                 array.flush()
             meta["games_done"] = g + 1
             meta["seconds"] = meta.get("seconds", 0.0) + time.monotonic() - started
-            started = time.monotonic()
+            started = saved = time.monotonic()
             _write_meta(folder, meta)
-            if progress is not None:
-                progress(g + 1, len(games))
+        if progress is not None and (last or time.monotonic() - reported >= PROGRESS_EVERY_S):
+            progress(g + 1, len(games))
+            reported = time.monotonic()
     del arrays, writer
     meta["complete"] = True
     _write_meta(folder, meta)
@@ -186,9 +191,6 @@ class _BatchWriter:
         self.legal_offsets = legal_offsets
         self.threads = threads
         self.pending: dict[int, tuple[list[np.ndarray], list[int]]] = {}
-
-    def pending_positions(self) -> int:
-        return sum(len(rows) for _, rows in self.pending.values())
 
     def add_game(self, item: CacheGame, first_row: int) -> None:
         history = PositionHistory(item.game.start_board())

@@ -63,11 +63,13 @@ class Reporter:
             (self._bar.write if self._bar is not None else print)(message)
             self._printed.add(message)
 
-    def model(self, player: str, installed: bool, message: str) -> None:
+    def model(self, player: str, installed: bool, message: str, *, details: str = "") -> None:
+        """One player's outcome: ``message`` for the family, ``details`` the figures (current model first)."""
         if self.mode == "json":
-            self._emit({"event": "model", "player": player, "installed": installed, "message": message})
+            self._emit({"event": "model", "player": player, "installed": installed, "message": message,
+                        "details": details or message})
         else:
-            self.info(message)
+            self.info(message if not details or details == message else f"{message}\n  {details}")
 
     def finished(self, ok: bool, message: str) -> None:
         self.close()

@@ -1,8 +1,10 @@
-"""Who is held out, and how a player's games are split in time.
+"""Who is held out from the base adapter, and the benches' test split of a player's games.
 
 The base model is scored on players it never saw: every game in which a held-out player took part
-is kept out of pretraining. A player's own games are split by date: the newest ~10% are the test
-set, the ~10% before them validation (early stopping, the install decision), the rest training.
+is kept out of pretraining. For the accuracy bench a player's games (in the order of
+:mod:`kibitz.engine.player_games`) are split by date: the newest ~10% are the test set, the ~10%
+before them validation, the rest training. The learning loop's own split (which games a model is
+judged on) is :func:`kibitz.engine.player_games.judged_split`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
+from kibitz.engine.player_games import date_key
 from kibitz.engine.store import name_key
 from kibitz.training.corpus import Corpus
 
@@ -38,9 +41,7 @@ def games_with(corpus: Corpus, names: Iterable[str]) -> np.ndarray:
     return np.flatnonzero(white | black)
 
 
-def sort_key_date(date: str) -> str:
-    """PGN dates sort as text once unknown parts ('??') sort first."""
-    return date.replace("?", "0")
+sort_key_date = date_key  # the one date rule (engine.player_games), under the name benches know
 
 
 @dataclass(frozen=True)

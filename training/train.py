@@ -34,7 +34,8 @@ WEIGHTS_FILE = "weights.pt"  # an adapter's weights and config, for fine-tuning 
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """How to train; the command line takes its defaults from here."""
+    """How to train. The commands and the app use :mod:`kibitz.training.config_defaults`' settings;
+    these defaults are a neutral starting point for code that builds its own (tests, probes)."""
 
     lr: float = 5e-4
     weight_decay: float = 1e-2

@@ -132,7 +132,7 @@ class InsightPage(QWidget):
         self.trees: dict[chess.Color, QTreeWidget] = {}
         for colour in (chess.WHITE, chess.BLACK):
             tree = QTreeWidget()
-            tree.setHeaderLabels(["move", "games", "score", "model gave it", "model's favourites after it",
+            tree.setHeaderLabels(["move", "games", "score", "model now gives it", "model's favourites after it",
                                   "opening"])
             self.trees[colour] = tree
             self.openings.addTab(tree, f"As {COLOUR_NAMES[colour]}")
@@ -153,7 +153,7 @@ class InsightPage(QWidget):
         pair.addLayout(self.pair_box, 1)
         pair.addWidget(self.pair_chart, 1)
         layout.addLayout(pair)
-        layout.addWidget(QLabel("<b>Model history</b> (scored on the newest games)"))
+        layout.addWidget(QLabel("<b>Model history</b> (each version scored on the newest games it did not learn from)"))
         layout.addLayout(self.versions_box)
         layout.addWidget(QLabel("<b>Habits that cost points</b> (repeated moves the model expects and the engine "
                                 "condemns, the costliest first)"))
@@ -260,11 +260,12 @@ class InsightPage(QWidget):
             state = "served now" if v.current else ("installed" if v.installed else "not installed")
             figures, validation = v.newest or {}, v.validation or {}
             rows.append([str(i), v.date, str(v.games_trained), _percent(figures.get("top1")),
-                         _percent(figures.get("top3")), _percent(validation.get("top1")), state, v.note])
+                         _percent(figures.get("top3")), v.measured_on, _percent(validation.get("top1")), state, v.note])
         for name, figures in profile.baselines.items():
-            rows.append(["", name, "", _percent(figures["top1"]), _percent(figures["top3"]), "", "", ""])
-        table = wrapping_table(["version", "trained", "games", f"top-1 (newest {profile.newest_games})", "top-3",
-                                "top-1 held back\nwhen trained", "state", "note"], rows)
+            rows.append(["", name, "", _percent(figures["top1"]), _percent(figures["top3"]),
+                         f"the newest {profile.newest_games} games", "", "", ""])
+        table = wrapping_table(["version", "trained", "games", "top-1", "top-3", "measured on",
+                                "top-1 when\njudged", "state", "note"], rows)
         box = QWidget()
         layout = QHBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from kibitz.engine.library import GameRow
+from kibitz.engine.player_games import date_key
 from kibitz.engine.store import name_key
 
 COLUMNS = ("White", "Black", "Date", "Result", "Event", "Source", "Moves", "Opening")
@@ -61,7 +62,7 @@ def _plies_text(plies: int) -> str:
 
 
 _SORT_KEYS: tuple[Callable[[GameRow], Any], ...] = (
-    lambda r: name_key(r.white), lambda r: name_key(r.black), lambda r: r.date, lambda r: r.result,
+    lambda r: name_key(r.white), lambda r: name_key(r.black), lambda r: date_key(r.date), lambda r: r.result,
     lambda r: r.event.casefold(), lambda r: r.source, lambda r: r.plies, lambda r: (r.eco or "\uffff", r.opening))
 
 

@@ -9,11 +9,12 @@ import chess
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStatusBar, QWidget
 
+from kibitz.engine.models import learning_status_of
+from kibitz.engine.player_games import LearningStatus
 from kibitz.gui.actions import add_action
 from kibitz.gui.dialogs import Dialogs, plain_label
 from kibitz.gui.play.feature import PlayFeature
 from kibitz.gui.training.runner import INSTALL_HINT, TrainingRunner
-from kibitz.gui.words import plural
 
 #: The training's stage names, in words for the status bar.
 STAGES = {
@@ -39,14 +40,19 @@ def progress_text(event: dict[str, Any]) -> str:
 
 
 def summary_text(ok: bool, message: str, models: list[dict[str, Any]]) -> str:
-    """Who got a new model and who did not, and why, in plain sentences."""
+    """Who got a new model and who did not, and why, in plain sentences (the first line stands alone)."""
     if not models:
         return message or ("Training finished." if ok else "Training failed.")
-    installed = [m for m in models if m.get("installed")]
-    lines = [f"New model for {plural(len(installed), 'player')} of {len(models)}."]
-    for model in models:
-        player, said = str(model.get("player") or ""), str(model.get("message") or "")
-        lines.append(f"• {said}" if said.startswith(player) else f"• {player}: {said or 'done'}")
+    installed = [str(m.get("player")) for m in models if m.get("installed")]
+    lines = []
+    if len(models) == 1:
+        lines.append(str(models[0].get("message") or f"{models[0].get('player')}: done"))
+    else:
+        lines.append(f"New model for {' and '.join(installed)}." if installed else
+                     "No new model: " + ", ".join(str(m.get("player")) for m in models) + " keep the models they have.")
+        for model in models:
+            player, said = str(model.get("player") or ""), str(model.get("message") or "")
+            lines.append(f"• {said}" if said.startswith(player) else f"• {player}: {said or 'done'}")
     return "\n".join(lines)
 
 
@@ -109,15 +115,28 @@ class TrainingFeature(QObject):
             return
         self._started(f"Retraining {player}…" if player else "Retraining…", quiet=False)
 
+    def statuses(self, players: list[str]) -> list[LearningStatus]:
+        """Where each named player is in the learning loop (their book already counts every game)."""
+        store = self.play.store
+        found = [store.find_player(name) for name in players]
+        return [learning_status_of(store, p) for p in found if p is not None]  # type: ignore[arg-type]
+
     def learn(self, players: list[str], time_budget_s: float, wall_limit_s: float) -> None:
-        """Learning after a game (the setting allows it): retrain these players now, unasked, each
-        bounded to ``time_budget_s`` of fine-tuning, the whole run killed after ``wall_limit_s``
-        (reading many games takes time too). A new model is installed only when it is better on the
-        player's newest games, and a killed run changes nothing."""
+        """Learning after a game (the setting allows it). The players' books counted the game at
+        once; the network retrains now, unasked, for the players it is due for (enough new games
+        for a judgement: :func:`kibitz.engine.player_games.learning_status`), each bounded to
+        ``time_budget_s`` of fine-tuning, the whole run killed after ``wall_limit_s``. A new model
+        is installed only when it is better on games neither model learned from; a killed run
+        changes nothing. The status bar says what happens and why."""
         if self.closed or not players:
             return
         if not self.available:  # the setting was made with the extra installed: say it stays until it is back
-            self._show_notice(f"Not learning from the game: {INSTALL_HINT[0].lower()}{INSTALL_HINT[1:]}.")
+            self._show_notice(f"The books learned the game; the networks wait: {INSTALL_HINT[0].lower()}{INSTALL_HINT[1:]}.")
+            return
+        statuses = self.statuses(players)
+        self.notify("; ".join(s.text for s in statuses))
+        players = [s.name for s in statuses if s.adapter_due]
+        if not players:
             return
         if not self.runner.start(players[0], more_players=players[1:], time_budget_s=time_budget_s):
             self.notify("Training is already running; this game is learned from at the next retrain.")
@@ -133,11 +152,18 @@ class TrainingFeature(QObject):
         self.bar.setRange(0, 0)
         self.bar.show()
 
-    def offer_after_game(self, outcome: str) -> None:
-        if self.closed or self.runner.running or not self.available:  # no retrain to offer without torch
+    def offer_after_game(self, outcome: str, players: list[str]) -> None:
+        """Without learning after every game: the books know the game already; a retrain of the
+        network is offered only when it is due for one of the players (and training is installed)."""
+        if self.closed or self.runner.running or not self.available:
             return
-        if self.dialogs.confirm("Game over", f"{outcome}.\n\n"
-                                "Retrain the players' models now, so they learn from this game?"):
+        statuses = self.statuses(players)
+        texts = "\n".join(s.text for s in statuses)
+        if not any(s.adapter_due for s in statuses):
+            self.notify("; ".join(s.text for s in statuses))
+            return
+        if self.dialogs.confirm("Game over", f"{outcome}.\n\n{texts}\n\n"
+                                "Retrain the players' networks now, so they learn from these games?"):
             self.start(None)
 
     def _progressed(self, event: dict[str, Any]) -> None:

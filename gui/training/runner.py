@@ -71,6 +71,8 @@ class TrainingRunner(QObject):
         self.home = home
         self.models: list[dict[str, object]] = []  # the run's "model" events: who was retrained, who not and why
         self.process: QProcess | None = None
+        self.player: str | None = None  # the player the run is busy with (from its progress), for "cancelled"
+        self.cancelled = False
         self._buffer = b""
         self._final: dict[str, object] | None = None
         self._stderr = b""
@@ -98,6 +100,7 @@ class TrainingRunner(QObject):
             args = [*args, "--time-budget", f"{time_budget_s:g}"]
         self._buffer, self._stderr, self._final = b"", b"", None
         self.models = []
+        self.player, self.cancelled = player, False
         process = QProcess(self)
         process.readyReadStandardOutput.connect(self._read_stdout)
         process.readyReadStandardError.connect(self._read_stderr)
@@ -109,6 +112,7 @@ class TrainingRunner(QObject):
 
     def cancel(self) -> None:
         if self.process is not None:
+            self.cancelled = True
             self.process.kill()
 
     def shutdown(self, msecs: int = 3000) -> None:
@@ -139,6 +143,8 @@ class TrainingRunner(QObject):
             return
         kind = event.get("event")
         if kind == "progress":
+            if event.get("player"):
+                self.player = str(event["player"])
             self.progressed.emit(event)
         elif kind == "model":
             self.models.append(event)
@@ -156,8 +162,13 @@ class TrainingRunner(QObject):
         stderr = self._stderr.decode("utf-8", "replace")
         self.process.deleteLater()
         self.process = None
-        if exit_status == QProcess.ExitStatus.CrashExit:
-            self.finished.emit(False, "Training was stopped.")
+        self._clean_scratch()
+        if exit_status == QProcess.ExitStatus.CrashExit or self.cancelled:
+            who = f" while learning {self.player}'s moves" if self.player else ""
+            done = [str(m.get("player")) for m in self.models]
+            kept = f" {', '.join(done)} {'was' if len(done) == 1 else 'were'} finished before." if done else ""
+            self.finished.emit(False, f"Training {'cancelled' if self.cancelled else 'stopped'}{who}; "
+                                      f"the models stay as they were.{kept}")
             return
         message = str(self._final.get("message", "")) if self._final else ""
         if exit_code == EXIT_NO_TORCH or "No module named 'torch'" in stderr:
@@ -168,6 +179,16 @@ class TrainingRunner(QObject):
             tail = stderr.strip().splitlines()[-1:] if stderr.strip() else []
             message = "Training finished." if ok else f"Training failed (exit code {exit_code}). {' '.join(tail)}"
         self.finished.emit(ok, message)
+
+    def _clean_scratch(self) -> None:
+        """A killed run cannot remove its prior cache: every ended run's leftovers go here."""
+        from kibitz.engine.models import clean_work, work_root
+        from kibitz.engine.store import default_home
+
+        try:
+            clean_work(work_root(self.home or default_home()))
+        except OSError as error:  # never worth failing the run's message for
+            log.warning("could not remove a training run's scratch folder: %s", error)
 
     def _process_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart and self.process is not None:

@@ -49,7 +49,7 @@ def test_training_progress_then_reload_predictors(qtbot: Any, make_window: Any, 
     wait_predictions(qtbot, window)
     assert len(fake_factory.made) == made + 2  # both predictors reopened, no restart
     summary = next(text for title, text, _ in dialogs.informed if title == "Training")
-    assert summary.startswith("New model for 1 player of 2.")  # plain words, plural by count
+    assert summary.startswith("New model for Alice.")  # plain words: who
     assert "Alice: installed" in summary and "Bob: 3 games, fewer than 20" in summary  # why Bob was skipped
 
 
@@ -139,9 +139,13 @@ def test_training_progress_and_summary_in_words() -> None:
                           "message": "val_nll 1.9"}) == "Learning (Alice): 3 of 10"  # no raw val_nll
     assert progress_text({"stage": "export and judge", "player": None, "done": 0, "total": 1}) == \
         "Checking the new model…"
-    text = summary_text(True, "", [{"player": "Bob", "installed": False,
-                                    "message": "Bob: 3 games, fewer than 20; keeps the model they have"}])
-    assert text.startswith("New model for 0 players of 1.") and "fewer than 20" in text
+    said = "Bob: 12 games — the model uses Bob's openings from now on; the network learns after 20"
+    assert summary_text(True, "", [{"player": "Bob", "installed": False, "message": said}]) == said
+    text = summary_text(True, "", [
+        {"player": "Bob", "installed": False, "message": said},
+        {"player": "Alice", "installed": False, "message": "Alice: the new model predicts 54% of Alice's moves, "
+                                                           "down from 55%, ...; the current personal model stays"}])
+    assert text.startswith("No new model: Bob, Alice keep the models they have.") and "learns after 20" in text
 
 
 def test_import_progress_counts_games_and_does_not_sit_at_99(monkeypatch: Any, store: Any,
