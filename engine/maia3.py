@@ -33,6 +33,7 @@ import numpy as np
 from kibitz.engine.book import OwnMoves, PlayerBook, position_hash
 from kibitz.engine.maia3_moves import VOCAB_SIZE, legal_move_indices
 from kibitz.engine.maia3_tokens import DEFAULT_VIEW, TOKEN_SHAPE, GameTokens, View
+from kibitz.engine.priors import cpu_session
 from kibitz.engine.scoring import ScoredGame
 
 GRAPH_NAME: Final = "maia3-5m.onnx"
@@ -69,13 +70,7 @@ class Maia3Session:
         if not path.is_file():
             raise Maia3Error(f"the Maia-3 prior is missing ({path}); reinstall kibitz")
         try:
-            import onnxruntime as ort
-
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            self._session = cpu_session(path, threads)
         except Exception as error:  # onnxruntime raises its own (Fail, InvalidGraph, ...) types
             raise Maia3Error(f"the Maia-3 prior {path} cannot be loaded ({error})") from error
         self.path = path
