@@ -71,3 +71,13 @@ def test_a_folder_without_the_weights_is_refused(tmp_path):
     with pytest.raises(ValueError, match="does not hold maia3-5m.onnx"):
         maia3_export.convert(tmp_path, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_command_says_what_is_missing_in_one_sentence(tmp_path, capsys):
+    pytest.importorskip("torch")
+    from kibitz.training.cli import main as train_main
+
+    assert train_main(["convert-maia3", "--src", str(tmp_path), "--out", str(tmp_path / "out"),
+                       "--progress", "json"]) == 2
+    event = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert event["ok"] is False and "does not hold maia3-5m.onnx" in event["message"]
