@@ -31,7 +31,7 @@ import chess
 import numpy as np
 
 from kibitz.engine.book import OwnMoves, PlayerBook, position_hash
-from kibitz.engine.maia3_moves import VOCAB_SIZE, legal_move_indices
+from kibitz.engine.maia3_moves import VOCAB_SIZE, legal_move_indices, move_to_index
 from kibitz.engine.maia3_tokens import DEFAULT_VIEW, TOKEN_SHAPE, GameTokens, View
 from kibitz.engine.priors import cpu_session
 from kibitz.engine.scoring import ScoredGame
@@ -176,15 +176,6 @@ class Plies:
         """The opponent's rating per ply, ``fallback`` where it is not known."""
         return np.where(np.isnan(self.opponent), fallback, self.opponent)
 
-    def played_indices(self) -> np.ndarray:
-        """The vocabulary index of each move played (int64 [N])."""
-        return np.fromiter((legal[i] for legal, i in zip(self.legal, self.played)), np.int64, len(self))
-
-    def own_moves(self, games: int) -> OwnMoves:
-        """These plies as a player's own moves for a book (:mod:`kibitz.engine.book`), keyed by
-        Maia-3's vocabulary; ``games``: how many games they came from (for recency weights)."""
-        return OwnMoves(self.game.astype(np.int32), self.hashes, self.played_indices().astype(np.int16), games)
-
     def book_counts(self, book: PlayerBook) -> list[np.ndarray]:
         """The player's earlier counts of each ply's legal moves in ``book`` (Maia-3-keyed)."""
         return [book.counts_for_hash(int(key), legal) for key, legal in zip(self.hashes, self.legal)]
@@ -195,6 +186,21 @@ class Plies:
         others = self.opponents(rating if opponent is None else opponent)
         logits = session.run_batched(self.tokens, rating, others).logits
         return [legal_softmax(row, legal) for row, legal in zip(logits, self.legal)]
+
+
+def own_moves(games: Sequence[ScoredGame]) -> OwnMoves:
+    """The scored side's moves in ``games`` (oldest first) as the input of a player's book
+    (:mod:`kibitz.engine.book`), keyed by Maia-3's vocabulary; no tokens are made."""
+    game_of, keys, moves = [], [], []
+    for g, game in enumerate(games):
+        board = game.start.copy(stack=False)
+        for move in game.moves:
+            if game.colour is None or board.turn == game.colour:
+                game_of.append(g)
+                keys.append(position_hash(board))
+                moves.append(move_to_index(move, board.turn))
+            board.push(move)
+    return OwnMoves(np.array(game_of, np.int32), np.array(keys, np.uint64), np.array(moves, np.int16), len(games))
 
 
 def mean_nll(probabilities: Sequence[np.ndarray], played: np.ndarray) -> float:

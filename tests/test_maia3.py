@@ -272,3 +272,19 @@ def test_a_fitted_rating_follows_the_players_real_strength(session):
 def test_a_rating_cannot_be_fitted_on_nothing(session):
     with pytest.raises(ValueError, match="no moves"):
         fit_rating(session, Plies.of([]))
+
+
+def test_a_book_keyed_by_maia3s_vocabulary_counts_the_players_own_moves():
+    from kibitz.engine.maia3 import own_moves
+
+    start = chess.Board()
+    games = [ScoredGame(start, [chess.Move.from_uci(u) for u in line], chess.BLACK)
+             for line in (("e2e4", "e7e5"), ("d2d4", "e7e5"), ("e2e4", "c7c5"))]
+    book = own_moves(games).book(strength=2.0)
+    plies = Plies.of(games)
+    assert len(plies) == 3  # Black's moves only
+    counts = plies.book_counts(book)
+    after_e4 = [c for c, g in zip(counts, plies.game) if games[g].moves[0].uci() == "e2e4"][0]
+    moves = plies.moves[0]
+    assert {moves[i].uci(): after_e4[i] for i in np.flatnonzero(after_e4)} == {"e7e5": 1.0, "c7c5": 1.0}
+    assert float(book.counts(start, vocab.legal_move_indices(start)[0]).sum()) == 0  # White's never counted
