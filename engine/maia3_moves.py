@@ -14,7 +14,7 @@ against their graph on thousands of real positions.
 >>> board = chess.Board()
 >>> move_to_index(chess.Move.from_uci("e2e4"), board.turn)
 796
->>> board.push_uci("e2e4")
+>>> board.push(chess.Move.from_uci("e2e4"))
 >>> index_to_move(796, board.turn)          # the same index is Black's e7e5
 Move.from_uci('e7e5')
 >>> index_to_move(move_to_index(chess.Move.from_uci("b2a1n"), chess.BLACK), chess.BLACK)

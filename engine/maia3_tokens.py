@@ -17,8 +17,10 @@ Which one kibitz uses was chosen by measurement (see ``kibitz.assets/maia3/MODEL
 >>> game = GameTokens.of(chess.Board(), [chess.Move.from_uci("e2e4")])
 >>> game.tokens.shape
 (2, 64, 96)
->>> int(game.tokens[1, chess.E7, 7 * 12 + 0])      # after 1.e4 Black moves: its e7 pawn is "own"
-1
+>>> # After 1.e4 Black is to move: the board is mirrored, Black's e7 pawn is an "own" pawn on e2
+>>> # and White's e4 pawn an opponent's pawn on e5.
+>>> int(game.tokens[1, chess.E2, 7 * 12 + 0]), int(game.tokens[1, chess.E5, 7 * 12 + 6])
+(1, 1)
 """
 
 from __future__ import annotations
