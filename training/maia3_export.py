@@ -154,20 +154,18 @@ def parity_error(src: Path, graph: Path, plies: Plies, ratings: np.ndarray, dtyp
     return worst
 
 
-def measure_plies(data: Path, limit: int, *, skip_games: int = 0, view: View = DEFAULT_VIEW) -> tuple[Plies, np.ndarray]:
-    """Up to ``limit`` scored positions (both sides' moves, forced moves skipped) of the games in
-    ``MEASURE_PGNS``, half from each file, after each file's first ``skip_games`` games; and the
-    rating of the side to move in each (its PGN header, 1500 where missing)."""
+def measure_plies(data: Path, limit: int, *, view: View = DEFAULT_VIEW) -> tuple[Plies, np.ndarray]:
+    """Up to ``limit`` scored positions (both sides' moves, forced moves skipped) of the first games
+    in ``MEASURE_PGNS``, half from each file; and the rating of the side to move in each (its PGN
+    header, 1500 where missing)."""
     games: list[ScoredGame] = []
     movers: list[tuple[float | None, float | None]] = []
     per_file = -(-limit // len(MEASURE_PGNS))
     for name in MEASURE_PGNS:
         counted = 0
-        for number, game in enumerate(g for g in pgn.read_games(data / name) if isinstance(g, pgn.PgnGame)):
+        for game in (g for g in pgn.read_games(data / name) if isinstance(g, pgn.PgnGame)):
             if counted >= per_file:
                 break
-            if number < skip_games:
-                continue
             start = chess.Board(game.fen) if game.fen else chess.Board()
             scored = ScoredGame(start, [chess.Move.from_uci(u) for u in game.moves], None)
             games.append(scored)
@@ -288,9 +286,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--dtype", choices=DTYPES, default=SHIPPED_DTYPE)
     parser.add_argument("--data", type=Path, help="the games folder (default: data/ beside --src)")
+    parser.add_argument("--measure", type=int, metavar="N",
+                        help="also score fp32 against fp16 and the two history views on N positions "
+                             "(the model card's figures; minutes)")
     args = parser.parse_args(argv)
     record = convert(args.src, args.out, dtype=args.dtype, data=args.data)
     print(json.dumps(record, indent=2))
+    if args.measure:
+        data = args.data or _default_data(args.src)
+        with tempfile.TemporaryDirectory(prefix="kibitz-maia3-") as folder:
+            print(json.dumps({"dtypes": compare_dtypes(args.src, data, args.measure, Path(folder)),
+                              "views": compare_views(args.out / GRAPH_NAME, data, args.measure)}, indent=2))
     return 0
 
 
