@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import io
 import math
+import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +40,7 @@ import chess
 import chess.polyglot
 import numpy as np
 
-from kibitz.engine.moves import move_to_index
+from kibitz.engine.moves import VOCAB_SIZE, move_to_index
 
 BOOK_FILE = "book.npz"
 #: The strengths tried when fitting; ``math.inf`` is "no book" (the model alone).
@@ -46,6 +48,12 @@ STRENGTHS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0,
 #: Recency weights tried when fitting: a game's counts halve every ``half_life`` games back
 #: (None: every game counts the same). Players change their openings over the years.
 HALF_LIVES: tuple[float | None, ...] = (None, 1000.0, 300.0, 100.0)
+#: The most a book file's arrays may hold together. A player with 100,000 games has about 50 MB;
+#: a file declaring more is damaged and is refused before anything that size is allocated.
+MAX_BOOK_BYTES = 512 << 20
+#: The arrays of a book file and the one type each is written with (:meth:`PlayerBook.to_bytes`).
+BOOK_ARRAYS: dict[str, np.dtype] = {"keys": np.dtype(np.uint64), "offsets": np.dtype(np.int64),
+                                    "moves": np.dtype(np.int16), "move_counts": np.dtype(np.float32)}
 
 BookGame = tuple[chess.Board, Sequence[chess.Move], chess.Color]  # first position, moves, the player's colour
 
@@ -99,18 +107,72 @@ class PlayerBook:
     def load(cls, path: Path, strength: float) -> PlayerBook:
         """Read a book written by :meth:`to_bytes` (its strength is kept in the model's metadata).
 
-        :raises ValueError: when the file is not a book (the model loader turns it into a ModelError).
+        Every array is checked before use (type, length, counts finite and not negative, moves
+        inside the vocabulary), so a book whose file is intact but whose content is not is refused
+        rather than served: it would make probabilities of NaN, below 0 or above 1.
+
+        :raises ValueError: when the file is not a usable book (the model loader turns it into a
+            ModelError, and the predictor falls back to the base model with the reason).
         """
+        if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not strength > 0:
+            raise ValueError(f"{path} is served at strength {strength!r}, not a positive number")
         try:
-            with np.load(path, allow_pickle=False) as data:
-                book = cls(data["keys"].astype(np.uint64), data["offsets"].astype(np.int64),
-                           data["moves"].astype(np.int16), data["move_counts"].astype(np.float32),
-                           float(strength))
-        except (OSError, KeyError, ValueError) as error:
+            arrays = _read_arrays(path)
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError,
+                RuntimeError) as error:
             raise ValueError(f"{path} is not a readable book ({error})") from error
-        if len(book.offsets) != len(book.keys) + 1 or int(book.offsets[-1]) != len(book.moves):
-            raise ValueError(f"{path} is not a consistent book")
+        book = cls(arrays["keys"], arrays["offsets"], arrays["moves"], arrays["move_counts"], float(strength))
+        problem = book.problem()
+        if problem is not None:
+            raise ValueError(f"{path} is not a consistent book: {problem}")
         return book
+
+    def problem(self) -> str | None:
+        """What makes this book unusable, in words (None: nothing)."""
+        keys, offsets, moves, counts = self.keys, self.offsets, self.moves, self.move_counts
+        if len(offsets) != len(keys) + 1 or int(offsets[0]) != 0 or int(offsets[-1]) != len(moves):
+            return "its rows do not match its positions"
+        if len(counts) != len(moves):
+            return f"{len(counts)} counts for {len(moves)} moves"
+        if np.any(np.diff(offsets) < 0):
+            return "its rows overlap"
+        if np.any(keys[1:] <= keys[:-1]):
+            return "its positions are not sorted"
+        if len(moves) and (int(moves.min()) < 0 or int(moves.max()) >= VOCAB_SIZE):
+            return f"a move outside the vocabulary of {VOCAB_SIZE} moves"
+        if not np.all(np.isfinite(counts)) or np.any(counts < 0):
+            return "a count that is negative, infinite or not a number"
+        return None
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The book's arrays, each header checked before its data is read (np.load would allocate
+    whatever size a header declares)."""
+    if not path.is_file():
+        raise OSError(f"{path} is not a regular file")
+    arrays: dict[str, np.ndarray] = {}
+    budget = MAX_BOOK_BYTES
+    with zipfile.ZipFile(path) as archive:
+        for name, dtype in BOOK_ARRAYS.items():
+            with archive.open(f"{name}.npy") as member:
+                version = np.lib.format.read_magic(member)
+                if version == (1, 0):
+                    shape, fortran_order, found = np.lib.format.read_array_header_1_0(member)
+                elif version == (2, 0):
+                    shape, fortran_order, found = np.lib.format.read_array_header_2_0(member)
+                else:
+                    raise ValueError(f"{name} has array format {version}")
+                if found != dtype or len(shape) != 1:
+                    raise ValueError(f"{name} is {found} of shape {shape}, not a row of {dtype}")
+                size = int(shape[0]) * dtype.itemsize
+                if size > budget:
+                    raise ValueError(f"{name} declares {size:,} bytes, more than a book holds")
+                budget -= size
+                data = member.read(size)
+                if len(data) != size:
+                    raise ValueError(f"{name} ends after {len(data):,} of {size:,} bytes")
+                arrays[name] = np.frombuffer(data, dtype)
+    return arrays
 
 
 @dataclass(frozen=True)
@@ -166,7 +228,8 @@ def blend(probabilities: np.ndarray, counts: np.ndarray, strength: float) -> np.
     total = float(counts.sum())
     if total <= 0 or math.isinf(strength):
         return probabilities
-    return (strength * probabilities + counts) / (strength + total)
+    blended: np.ndarray = (strength * probabilities + counts) / (strength + total)
+    return blended
 
 
 def fit_strength(plies: Sequence[tuple[np.ndarray, np.ndarray, int]]) -> tuple[float, dict[float, float]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -51,7 +52,7 @@ class ModelInfo:
     def book_path(self) -> Path | None:
         """The player's own book beside the graph (:mod:`kibitz.engine.book`), if the model has one."""
         book = self.meta.get("book")
-        return self.folder / str(book["file"]) if isinstance(book, dict) else None
+        return file_inside(self.folder, str(book["file"])) if isinstance(book, dict) else None
 
 
 def base_model_dir() -> Path:
@@ -98,6 +99,7 @@ def load_model_info(folder: Path) -> ModelInfo:
     meta_path, onnx_path = folder / META_FILE, folder / MODEL_FILE
     if not meta_path.is_file() or not onnx_path.is_file():
         raise ModelError(f"no model in {folder}")
+    meta_path, onnx_path = file_inside(folder, META_FILE), file_inside(folder, MODEL_FILE)
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if not isinstance(meta, dict):
@@ -116,7 +118,7 @@ def load_model_info(folder: Path) -> ModelInfo:
     if book is not None:
         if not isinstance(book, dict) or not isinstance(book.get("file"), str) or "strength" not in book:
             raise ModelError(f"{meta_path} describes its book as {book!r}, not a file with a strength")
-        _check_sha256(folder / book["file"], book.get("sha256"))
+        _check_sha256(file_inside(folder, book["file"]), book.get("sha256"))
     try:
         hidden = int(meta["config"]["hidden"])
         band = meta.get("band")
@@ -129,11 +131,32 @@ def load_model_info(folder: Path) -> ModelInfo:
             band=None if band is None else int(band),
             meta=meta,
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, OverflowError) as error:  # OverflowError: int(Infinity)
         raise ModelError(f"{meta_path} lacks {error}") from error
     if not 0 < hidden <= MAX_HIDDEN:
         raise ModelError(f"{meta_path} gives a recurrent state of {hidden} values; the file is damaged")
     return info
+
+
+def file_inside(folder: Path, name: str) -> Path:
+    """``folder / name`` when it is a regular file inside ``folder`` (links followed): metadata
+    names files of its own folder, so ``../../x``, ``/dev/zero`` or a link out of the folder is
+    refused, and nothing but a regular file is read (a device or a pipe never ends).
+
+    :raises ModelError: when ``name`` leads out of ``folder`` or to anything but a regular file.
+    """
+    path = folder / name
+    try:
+        real = path.resolve(strict=True)
+        inside = real.is_relative_to(folder.resolve(strict=True)) and real != folder.resolve()
+        regular = stat.S_ISREG(real.stat().st_mode)
+    except (OSError, RuntimeError) as error:  # missing, unreadable, a loop of links
+        raise ModelError(f"{path} is unreadable ({error})") from error
+    if not inside:
+        raise ModelError(f"{folder / META_FILE} names {name!r}, which is outside the model folder")
+    if not regular:
+        raise ModelError(f"{path} is not a regular file")
+    return real
 
 
 def _check_sha256(path: Path, expected: object) -> None:

@@ -26,7 +26,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Final
+from typing import IO, Any, BinaryIO, Final, cast
 
 import chess
 import chess.pgn
@@ -178,7 +178,7 @@ def _decompressor(path: Path, raw: IO[bytes]) -> IO[bytes]:
         new = bz2.BZ2Decompressor
     if new is None:
         return raw
-    return _Decompressing(raw, new)  # unbuffered: a buffered read() drops what it had when an error comes
+    return cast(IO[bytes], _Decompressing(raw, new))  # unbuffered: a buffered read() drops what it had when an error comes
 
 
 #: What reading a damaged or unreadable file raises (also what the importer expects from a file).

@@ -131,7 +131,7 @@ def recorded_versions(store: Store, player: Player) -> list[tuple[Any, ModelInfo
     by_folder: dict[Path, Any] = {}
     for record in store.model_history(player.id):
         by_folder.setdefault(record.path, record)
-    versions = []
+    versions: list[tuple[Any, ModelInfo | None]] = []
     for folder, record in by_folder.items():
         try:
             versions.append((record, load_model_info(folder)))

@@ -21,9 +21,11 @@ says why, so the board keeps working.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import chess
 import numpy as np
@@ -32,14 +34,23 @@ from kibitz.engine.book import PlayerBook
 from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
 from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
 from kibitz.engine.moves import NO_MOVE, VOCAB_SIZE, legal_move_indices, move_to_index
-from kibitz.engine.priors import DEFAULT_BAND, TOWER_SHAPE, PriorError, PriorSession, band_for_rating, prior_session
+from kibitz.engine.priors import BANDS, DEFAULT_BAND, TOWER_SHAPE, PriorError, PriorSession, band_for_rating, prior_session
 
 if TYPE_CHECKING:
-    from kibitz.engine.store import Player, Store
+    from kibitz.engine.store import ModelRecord, Player, Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-ADAPTER_INPUTS = {"tower": ["batch", *TOWER_SHAPE], "prior": ["batch", VOCAB_SIZE], "prev_move": ["batch"]}
+#: The most one ply of a model may take. Predictions arrive in the background, but a prediction
+#: shown seconds after the move is late for the people at the board: a slower model (an oversized
+#: or damaged file, a machine far too busy) is replaced by the next one down.
+STEP_LIMIT_S: Final = 1.0
+#: Plies in a row over the limit before the model is replaced: one slow ply is a hiccup (a
+#: session's first run, another program starting), two are the model.
+SLOW_PLIES: Final = 2
+
+ADAPTER_INPUTS: dict[str, list[Any]] = {"tower": ["batch", *TOWER_SHAPE], "prior": ["batch", VOCAB_SIZE], "prev_move": ["batch"]}
 
 
 @dataclass(frozen=True)
@@ -84,7 +95,7 @@ class AdapterSession:
         except Exception as error:  # onnxruntime raises its own (Fail, InvalidGraph, ...) types
             raise ModelError(f"{info.onnx_path} cannot be loaded ({error})") from error
         self.hidden = info.hidden
-        expected = {**ADAPTER_INPUTS, "h": ["batch", info.hidden]}
+        expected: dict[str, list[Any]] = {**ADAPTER_INPUTS, "h": ["batch", info.hidden]}
         found = {i.name: i.shape for i in self._session.get_inputs()}
         outputs = {o.name: o.shape for o in self._session.get_outputs()}
         problems = [name for name in expected if name not in found or not _fits(found[name], expected[name])]
@@ -96,7 +107,7 @@ class AdapterSession:
         self.book: PlayerBook | None = None
         if info.book_path is not None:
             try:
-                self.book = PlayerBook.load(info.book_path, float(info.meta["book"]["strength"]))
+                self.book = PlayerBook.load(info.book_path, info.meta["book"]["strength"])
             except (ValueError, TypeError) as error:
                 raise ModelError(str(error)) from error
 
@@ -105,17 +116,18 @@ class AdapterSession:
         logits, h_next = self._session.run(
             ["logits", "h_next"], {"tower": tower, "prior": prior, "prev_move": prev_move, "h": h}
         )
-        return logits, h_next
+        return np.asarray(logits), np.asarray(h_next)
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
     """Probabilities from logits, in float64 so that tiny probabilities keep their order."""
     scores = scores.astype(np.float64) - scores.max()
     weights = np.exp(scores)
-    return weights / weights.sum()
+    probabilities: np.ndarray = weights / weights.sum()
+    return probabilities
 
 
-def _fits(shape: list | None, expected: list) -> bool:
+def _fits(shape: list[Any] | None, expected: list[Any]) -> bool:
     """Whether an ONNX shape (ints for fixed sizes, strings or None for free ones) is ``expected``."""
     if shape is None or len(shape) != len(expected):
         return False
@@ -204,6 +216,72 @@ class NullPredictor:
         return []
 
 
+class BoundedPredictor:
+    """A predictor whose plies are timed: a model slower than ``limit_s`` a ply for ``strikes``
+    plies in a row is replaced by ``fallback(model, reason)`` (by default the base adapter over the
+    same band for a personal model, no model for the base one), which then follows the same game
+    and is bounded in turn. The status says what happened.
+
+    The slow ply itself still finishes (a running onnxruntime call cannot be stopped), so run
+    predictors off the UI thread; this bounds how long a too-slow model keeps being served.
+    """
+
+    def __init__(self, predictor: GamePredictor,
+                 fallback: Callable[[GamePredictor, str], GamePredictor] | None = None, *,
+                 limit_s: float = STEP_LIMIT_S, strikes: int = SLOW_PLIES,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.predictor = predictor
+        self.fallback = fallback or fallback_for
+        self.limit_s, self.strikes, self.clock = limit_s, strikes, clock
+        self._board = chess.Board()  # the game followed, to replay into a replacement
+        self._slow = 0
+
+    @property
+    def status(self) -> ModelStatus:
+        return self.predictor.status
+
+    def reset(self, board: chess.Board | None = None) -> None:
+        self._board = board.copy() if board is not None else chess.Board()
+        plies = max(1, len(self._board.move_stack))  # a replay runs the model once per ply
+        self._timed(lambda: self.predictor.reset(board), plies)
+
+    def push(self, move: chess.Move) -> None:
+        self._board.push(move)
+        self._timed(lambda: self.predictor.push(move))
+
+    def top_moves(self, k: int = 5) -> list[Prediction]:
+        return self._timed(lambda: self.predictor.top_moves(k))
+
+    def _timed(self, call: Callable[[], T], plies: int = 1) -> T:
+        started = self.clock()
+        result = call()
+        per_ply = (self.clock() - started) / plies
+        self._slow = self._slow + 1 if per_ply > self.limit_s else 0
+        if self._slow >= self.strikes:
+            self._replace(per_ply)
+        return result
+
+    def _replace(self, per_ply: float) -> None:
+        slow = self.predictor.status
+        reason = f"the {slow.kind} model took {per_ply:.1f} s a move, too slow to follow the game"
+        log.warning("%s (%s)", reason, slow.description)
+        replacement = self.fallback(self.predictor, reason)
+        replacement.reset(self._board)
+        self.predictor, self._slow = replacement, 0
+
+
+def fallback_for(predictor: GamePredictor, reason: str) -> GamePredictor:
+    """The next model down from ``predictor`` (too slow: ``reason``): the base adapter over the
+    same band for a personal model, none for the base model."""
+    status = predictor.status
+    if status.kind == "personal":
+        try:
+            return _with_problems(open_model(base_model_dir(), band=status.band), [reason])
+        except ModelError as error:
+            return NullPredictor(f"no predictions: {reason}; {error}")
+    return NullPredictor(f"no predictions: {reason}")
+
+
 def describe(info: ModelInfo, band: int) -> str:
     """The panel's words for a model: "Maia 1500 prior + personal model, 1,234 games"."""
     if info.kind == "personal":
@@ -230,28 +308,38 @@ def open_model(folder: Path, *, band: int | None = None, description: str | None
 def player_band(player: Player, store: Store) -> int:
     """The prior band for ``player``: the one their games chose at the last retrain, else the
     level given in the player dialog, else the default."""
-    record = store.latest_model(player.id)
-    if record is not None and record.meta.get("band"):
-        return int(record.meta["band"])
-    return band_for_rating(player.level)
+    band, _ = recorded_band(store.latest_model(player.id))
+    return band if band is not None else band_for_rating(player.level)
+
+
+def recorded_band(record: ModelRecord | None) -> tuple[int | None, str | None]:
+    """The band a model record names (None: none), or None and why it is not a Maia band."""
+    band = record.meta.get("band") if record is not None else None
+    if band is None:
+        return None, None
+    if isinstance(band, (int, float)) and not isinstance(band, bool) and band in BANDS:
+        return int(band), None
+    return None, f"the recorded band {band!r} is not a Maia band"
 
 
 def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:
     """The best usable predictor for ``player``: personal model, else base adapter, else none.
 
-    Never raises for a missing or broken model; the status says what was chosen and why. The
-    store is only read during this call.
+    Never raises for a missing or broken model, or malformed model details in the store (the
+    store reads damaged ones as a model not to serve); the status says what was chosen and why. The store is only read during this call.
     """
     problems: list[str] = []
     band = DEFAULT_BAND
     if player is not None and store is not None:
-        band = player_band(player, store)
         record = store.latest_model(player.id)
+        recorded, band_problem = recorded_band(record)
+        band = recorded if recorded is not None else band_for_rating(player.level)
+        problems += [band_problem] if band_problem else []
         if record is not None and record.meta.get("installed") is False:
             problems.append(str(record.meta.get("reason", "the personal model did not beat the base")))
         elif record is not None:
             try:
-                return open_model(Path(record.path))
+                return _with_problems(open_model(Path(record.path)), problems)
             except ModelError as error:
                 log.warning("personal model of %s unusable: %s", player.name, error)
                 problems.append(f"personal model unusable: {error}")
@@ -260,6 +348,11 @@ def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:
     except ModelError as error:
         log.warning("base model unusable: %s", error)
         return NullPredictor("; ".join([*problems, f"no predictions: {error}"]))
+    return _with_problems(predictor, problems)
+
+
+def _with_problems(predictor: ModelPredictor, problems: list[str]) -> ModelPredictor:
+    """``predictor`` whose status also says what was wrong (the first problem, the cause)."""
     if problems:
         status = predictor.status
         predictor.status = ModelStatus(status.kind, f"{status.description} - {problems[0]}",

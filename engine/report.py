@@ -134,9 +134,41 @@ def render_report(profile: PlayerProfile) -> str:
 
 
 def write_report(store: Store, player: Player, path: Path) -> PlayerProfile:
-    """Compute the player's profile and write the report to ``path`` (atomically)."""
+    """Compute the player's profile and write the report to ``path`` (atomically: a reader sees
+    the old file or the new one, and a failed write leaves neither a half file nor a ``.part``).
+
+    ``path`` may be a link: the file it points to is written and the link is kept.
+
+    :raises ValueError: when ``path`` cannot take the report (a folder, a device, a folder that
+        does not exist, no permission, a full disk), in one sentence.
+    """
+    target = report_target(path)
     profile = player_profile(store, player)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(render_report(profile), encoding="utf-8")
-    os.replace(tmp, path)
+    tmp = target.with_name(target.name + ".part")
+    try:
+        tmp.unlink(missing_ok=True)  # a .part left by a crash; never written through
+        tmp.write_text(render_report(profile), encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as error:
+        if not tmp.is_dir():
+            tmp.unlink(missing_ok=True)
+        raise ValueError(f"cannot write the report to {path} ({error.strerror or error})") from error
     return profile
+
+
+def report_target(path: Path) -> Path:
+    """The file a report for ``path`` is written to: ``path`` itself, or where a link at ``path``
+    points (a link is followed on purpose: the person named it, and it stays a link).
+
+    :raises ValueError: when that is a folder, a device or a pipe, or its folder does not exist.
+    """
+    if str(path) in ("", "."):
+        raise ValueError("the report needs a file name, such as report.html")
+    target = path.resolve() if path.is_symlink() else path
+    if target.is_dir():
+        raise ValueError(f"{path} is a folder; give a file name, such as {path / 'report.html'}")
+    if target.exists() and not target.is_file():
+        raise ValueError(f"{path} is not a regular file (a device or a pipe); give a file name, such as report.html")
+    if not target.parent.is_dir():
+        raise ValueError(f"the folder {target.parent} does not exist; create it first or write the report elsewhere")
+    return target

@@ -114,9 +114,9 @@ def review_moves(
     board = start.copy(stack=False)
     reviews = []
     for index, move in enumerate(moves):
-        ply = scored.get(index)
-        if ply is not None:
-            reviews.append(_move_review(board, index, move, ply))
+        move_score = scored.get(index)
+        if move_score is not None:
+            reviews.append(_move_review(board, index, move, move_score))
         board.push(move)
     return reviews
 

@@ -508,7 +508,7 @@ class Store:
 
     def _record(self, row: tuple[Any, ...]) -> GameRecord:
         moves = self.query("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (row[0],))
-        return GameRecord(*row[:11], moves=tuple(m for (m,) in moves), created_at=row[11])
+        return GameRecord(*row[:11], moves=tuple(m for (m,) in moves), created_at=row[11])  # type: ignore[misc]
 
     def game(self, game_id: int) -> GameRecord:
         """The game with this id.
@@ -576,6 +576,7 @@ class Store:
                     continue
                 imported += 1
                 game_id = cursor.lastrowid
+                assert game_id is not None  # an INSERT that added a row
                 rows.extend(zip([game_id] * len(game.moves), range(len(game.moves)), game.moves, game.sans))
             db.executemany("INSERT INTO moves (game_id, ply, uci, san) VALUES (?, ?, ?, ?)", rows)
         return imported, duplicates
@@ -635,13 +636,24 @@ class Store:
         order = "DESC" if newest_first else "ASC"  # limit -1: all
         rows = self.query("SELECT player_id, path, games_trained, created_at, meta FROM models"
                           f" WHERE player_id = ? ORDER BY created_at {order}, id {order} LIMIT ?", (player_id, limit))
-        return [ModelRecord(pid, Path(path), games, created, json.loads(meta))
+        return [ModelRecord(pid, Path(path), games, created, _model_meta(meta))
                 for pid, path, games, created, meta in rows]
 
     def games_changed_since(self, player_id: int, since: float) -> int:
         """How many of the player's games were added after the unix time ``since``."""
         return int(self.query("SELECT COUNT(*) FROM games WHERE (white_id = ? OR black_id = ?) AND created_at > ?",
                                (player_id, player_id, since))[0][0])
+
+
+def _model_meta(text: str) -> dict[str, Any]:
+    """A model record's details; damaged ones (not a JSON object) read as a model not to serve, with why."""
+    try:
+        meta = json.loads(text)
+    except (TypeError, ValueError) as error:
+        return {"installed": False, "reason": f"the model record is unreadable ({error})"}
+    if not isinstance(meta, dict):
+        return {"installed": False, "reason": f"the model record is unreadable ({type(meta).__name__}, not an object)"}
+    return meta
 
 
 # SQLite's primary result codes (the sqlite3 module names them only from Python 3.11).

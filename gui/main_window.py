@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
             return
         self.tasks.closed = True
         self.training.shutdown()
+        self.predictions.shutdown()
         self.pool.waitForDone(30000)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

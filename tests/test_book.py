@@ -10,6 +10,7 @@ from pathlib import Path
 import chess
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kibitz.engine.book import OwnMoves, PlayerBook, blend, fit_strength
 from kibitz.engine.models import ModelError, add_book, base_model_dir, load_model_info
@@ -134,3 +135,116 @@ def test_the_oldest_games_alone_count_as_the_book_before_the_newer_ones() -> Non
     own = OwnMoves.of(games)
     assert counts_at(own.oldest(2).book(), "") == {"e4": 2}
     assert counts_at(own.oldest(2).book(half_life=1.0), "") == pytest.approx({"e4": 1.5})  # ages 1 and 0 of 2 games
+
+
+# -- a book whose file is intact (its checksum matches) but whose content is not ----------------
+def _npz(arrays: dict[str, np.ndarray]) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _good_arrays() -> dict[str, np.ndarray]:
+    book = PlayerBook.from_games([(chess.Board(), moves_of("a3 e5 h3 d5 e3"), chess.WHITE)] * 5)
+    return {"keys": book.keys, "offsets": book.offsets, "moves": book.moves, "move_counts": book.move_counts}
+
+
+def _with(name: str, value: np.ndarray) -> bytes:
+    return _npz({**_good_arrays(), name: value})
+
+
+def _declaring_4_tb() -> bytes:
+    """A zip whose ``keys.npy`` header declares 5e11 uint64 values (4 TB) over a few bytes."""
+    import io
+    import zipfile
+
+    arrays = _good_arrays()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, value in arrays.items():
+            member = io.BytesIO()
+            if name == "keys":
+                np.lib.format.write_array_header_1_0(member, {"descr": "<u8", "fortran_order": False,
+                                                              "shape": (500_000_000_000,)})
+                member.write(b"\0" * 64)
+            else:
+                np.lib.format.write_array(member, value)
+            archive.writestr(f"{name}.npy", member.getvalue())
+    return buffer.getvalue()
+
+
+DAMAGED_BOOKS = {
+    "NaN counts": lambda: _with("move_counts", np.full(3, np.nan, np.float32)),
+    "infinite counts": lambda: _with("move_counts", np.array([np.inf, 1, 1], np.float32)),
+    "negative counts": lambda: _with("move_counts", np.array([-5, 1, 1], np.float32)),
+    "a move outside the vocabulary": lambda: _with("moves", np.array([5000, 1, 2], np.int16)),
+    "a negative move": lambda: _with("moves", np.array([-1, 1, 2], np.int16)),
+    "keys of another type": lambda: _with("keys", _good_arrays()["keys"].astype(np.float64)),
+    "counts as a matrix": lambda: _with("move_counts", np.ones((3, 1), np.float32)),
+    "unsorted positions": lambda: _with("keys", _good_arrays()["keys"][::-1].copy()),
+    "offsets running backwards": lambda: _with("offsets", np.array([0, 3, 1, 3], np.int64)),
+    "fewer counts than moves": lambda: _with("move_counts", np.ones(2, np.float32)),
+    "positions as text": lambda: _with("keys", np.array(["a", "b", "c"])),
+    "a truncated zip (BadZipFile)": lambda: _npz(_good_arrays())[:200],
+    "a 4 TB array declared": _declaring_4_tb,
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGED_BOOKS, ids=list(DAMAGED_BOOKS))
+def test_a_book_with_damaged_content_but_a_matching_checksum_is_refused(model_with_book: Path, damage: str) -> None:
+    assert len(_good_arrays()["keys"]) == 3  # the damages above are sized for three positions
+    add_book(model_with_book, DAMAGED_BOOKS[damage](), strength=1.0)  # the metadata names its checksum
+    load_model_info(model_with_book)  # the file is the one described...
+    with pytest.raises(ModelError, match="book"):  # ...but its content is not a book
+        open_model(model_with_book, band=1500)
+
+
+@pytest.mark.parametrize("damage", DAMAGED_BOOKS, ids=list(DAMAGED_BOOKS))
+def test_a_player_whose_book_is_damaged_gets_the_base_model_and_the_reason(
+        store, model_with_book: Path, damage: str) -> None:
+    from kibitz.engine.predictor import open_predictor
+
+    player = store.add_player("Flo")
+    meta = json.loads((model_with_book / "model.json").read_text())
+    meta.update(kind="personal", player="Flo", games_trained=5)
+    (model_with_book / "model.json").write_text(json.dumps(meta))
+    add_book(model_with_book, DAMAGED_BOOKS[damage](), strength=1.0)
+    store.record_model(player.id, model_with_book, 5, {"installed": True})
+    predictor = open_predictor(player, store)
+    assert predictor.status.kind == "base" and "book" in predictor.status.description
+    legal, probabilities = predictor.probabilities()
+    assert np.all(np.isfinite(probabilities)) and probabilities.min() >= 0 and probabilities.max() <= 1
+    assert probabilities.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("strength", [float("nan"), -1.0, 0.0, "strong", True])
+def test_a_book_served_at_a_strength_that_is_not_a_positive_number_is_refused(model_with_book: Path, strength) -> None:
+    meta = json.loads((model_with_book / "model.json").read_text())
+    meta["book"]["strength"] = strength
+    (model_with_book / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError):
+        open_model(model_with_book, band=1500)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(counts=st.lists(st.floats(width=32, allow_nan=True, allow_infinity=True), min_size=3, max_size=3),
+       moves=st.lists(st.integers(-32_768, 32_767), min_size=3, max_size=3))
+def test_whatever_a_book_file_holds_probabilities_stay_finite_in_0_1_and_sum_to_1(
+        tmp_path: Path, counts: list[float], moves: list[int]) -> None:
+    """Any counts and moves in a book file: refused, or blended into a probability distribution."""
+    arrays = {**_good_arrays(), "move_counts": np.array(counts, np.float32), "moves": np.array(moves, np.int16)}
+    path = tmp_path / "book.npz"
+    path.write_bytes(_npz(arrays))
+    try:
+        book = PlayerBook.load(path, 1.0)
+    except ValueError:
+        return
+    board = chess.Board()
+    for _ in range(2):
+        indices, legal = legal_move_indices(board)
+        model = np.full(len(legal), 1 / len(legal))
+        p = book.blend(model, book.counts(board, indices))
+        assert np.all(np.isfinite(p)) and p.min() >= 0 and p.max() <= 1 and p.sum() == pytest.approx(1.0)
+        board.push(legal[0])

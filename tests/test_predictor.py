@@ -191,3 +191,192 @@ def test_two_players_of_one_band_share_each_prior_run(monkeypatch: pytest.Monkey
     assert len(runs) == len(SICILIAN) + 1  # every position once (the start, then after each ply)
     policy, tower = shared.run(np.zeros((1, 112, 8, 8), np.float32))
     assert not policy.flags.writeable and not tower.flags.writeable  # shared answers stay unchanged
+
+
+# -- metadata names files of its own folder only, and only regular files are read ---------------
+def _name_book(folder: Path, name: str, sha256: str) -> None:
+    meta = json.loads((folder / "model.json").read_text())
+    meta["book"] = {"file": name, "sha256": sha256, "strength": 1.0}
+    (folder / "model.json").write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize("name", ["../outside.npz", "../../outside.npz", "{outside}"])
+def test_a_book_named_outside_the_model_folder_is_refused(base_copy: Path, name: str) -> None:
+    from kibitz.engine.book import PlayerBook
+
+    outside = base_copy.parent / "outside.npz"
+    outside.write_bytes(PlayerBook.from_games([(chess.Board(), [chess.Move.from_uci("a2a3")], chess.WHITE)]).to_bytes())
+    (base_copy / "deeper").mkdir()
+    folder = base_copy if name != "../../outside.npz" else base_copy / "deeper"
+    if folder != base_copy:
+        for file in ("model.json", "model.onnx"):
+            shutil.copy(base_copy / file, folder / file)
+    _name_book(folder, name.format(outside=outside), models.sha256_file(outside))
+    with pytest.raises(ModelError, match="outside the model folder"):
+        load_model_info(folder)
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+def test_a_book_that_is_a_device_is_never_read(base_copy: Path, device: str) -> None:
+    _name_book(base_copy, device, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    with pytest.raises(ModelError, match="outside the model folder|not a regular file"):
+        load_model_info(base_copy)
+    (base_copy / "book.npz").symlink_to(device)  # the same device through a link inside the folder
+    _name_book(base_copy, "book.npz", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    with pytest.raises(ModelError, match="outside the model folder|not a regular file"):
+        load_model_info(base_copy)
+
+
+@pytest.mark.parametrize("file", ["model.onnx", "book.npz"])
+def test_a_model_file_that_links_out_of_its_folder_is_refused(tmp_path: Path, base_copy: Path, file: str) -> None:
+    from kibitz.engine.book import PlayerBook
+    from kibitz.engine.models import add_book
+
+    add_book(base_copy, PlayerBook.from_games([(chess.Board(), [chess.Move.from_uci("a2a3")], chess.WHITE)]).to_bytes(),
+             strength=1.0)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (base_copy / file).rename(elsewhere / file)  # the very same bytes: the checksum still matches
+    (base_copy / file).symlink_to(elsewhere / file)
+    with pytest.raises(ModelError, match="outside the model folder"):
+        load_model_info(base_copy)
+
+
+def test_a_link_to_a_file_inside_the_folder_is_read(base_copy: Path) -> None:
+    (base_copy / "graph.onnx").write_bytes((base_copy / "model.onnx").read_bytes())
+    (base_copy / "model.onnx").unlink()
+    (base_copy / "model.onnx").symlink_to("graph.onnx")
+    assert load_model_info(base_copy).kind == "base"
+
+
+# -- malformed metadata in the store: the base model and the reason, never an exception ---------
+@pytest.mark.parametrize("meta", [{"installed": True, "band": "strong"}, {"installed": True, "band": 99_999},
+                                  {"installed": True, "band": [1500]}, {"installed": True, "band": float("nan")},
+                                  {"installed": False, "band": "x", "reason": 7}])
+def test_malformed_model_metadata_in_the_store_gives_a_fallback_with_a_reason(store: Store, base_copy: Path, meta) -> None:
+    player = store.add_player("Gus")
+    store.record_model(player.id, base_copy, 10, meta)
+    p = open_predictor(player, store)
+    assert p.status.kind in ("base", "personal") and p.top_moves(3)
+    assert p.status.band == 1500  # the player's level decides the band
+    assert "band" in p.status.description or meta["installed"] is False
+
+
+@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", "null", '"text"'])
+def test_unreadable_model_metadata_in_the_store_gives_a_fallback_with_a_reason(store: Store, base_copy: Path, raw: str) -> None:
+    player = store.add_player("Hal")
+    store.record_model(player.id, base_copy, 10, {"installed": True})
+    with store.transaction() as db:
+        db.execute("UPDATE models SET meta = ?", (raw,))
+    p = open_predictor(player, store)
+    assert p.status.kind == "base" and p.top_moves(3)
+    assert "model record" in p.status.description
+
+
+# -- a model whose plies take seconds is replaced by the next one down --------------------------
+class Clock:
+    """Time that passes only when a model says so (no sleeps, no timed assertions)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class TakesSeconds:
+    """A real predictor whose every ply takes ``seconds`` on ``clock``."""
+
+    def __init__(self, predictor, clock: Clock, seconds: float) -> None:
+        self.predictor, self.clock, self.seconds = predictor, clock, seconds
+        self.status = predictor.status
+
+    def reset(self, board=None) -> None:
+        self.clock.now += self.seconds * max(1, len(board.move_stack) if board is not None else 0)
+        self.predictor.reset(board)
+
+    def push(self, move) -> None:
+        self.clock.now += self.seconds
+        self.predictor.push(move)
+
+    def top_moves(self, k: int = 5):
+        self.clock.now += self.seconds
+        return self.predictor.top_moves(k)
+
+
+def personal_model(store: Store, folder: Path, name: str, band: int = 1700):
+    player = store.add_player(name)
+    meta = json.loads((folder / "model.json").read_text())
+    models.write_model_folder(folder, (folder / "model.onnx").read_bytes(),
+                              {**meta, "kind": "personal", "player": name, "games_trained": 300, "band": band})
+    store.record_model(player.id, folder, 300, {"installed": True, "band": band})
+    return open_predictor(player, store)
+
+
+def test_a_personal_model_too_slow_to_follow_the_game_gives_way_to_the_base_model(store: Store, base_copy: Path) -> None:
+    from kibitz.engine.predictor import BoundedPredictor
+
+    clock = Clock()
+    personal = personal_model(store, base_copy, "Ida")
+    assert personal.status.kind == "personal"
+    bounded = BoundedPredictor(TakesSeconds(personal, clock, 3.0), clock=clock)
+    board = chess.Board()
+    bounded.reset(board)  # one slow ply: a hiccup, the model stays
+    assert bounded.status.kind == "personal"
+    move = chess.Move.from_uci("e2e4")
+    board.push(move)
+    bounded.push(move)  # the second slow ply in a row: the base model over the same band takes over
+    assert bounded.status.kind == "base" and bounded.status.band == 1700
+    assert "personal model took 3.0 s a move, too slow" in bounded.status.description
+    top = bounded.top_moves(3)  # the base model follows the same game: Black's moves after 1.e4
+    assert top and all(board.is_legal(t.move) for t in top) and board.turn == chess.BLACK
+    assert bounded.status.kind == "base"  # fast: it stays
+
+
+def test_a_base_model_too_slow_gives_no_predictions_and_says_why() -> None:
+    from kibitz.engine.predictor import BoundedPredictor
+
+    clock = Clock()
+    bounded = BoundedPredictor(TakesSeconds(open_predictor(None, None), clock, 5.0), clock=clock)
+    bounded.reset(chess.Board())
+    bounded.top_moves(3)
+    assert isinstance(bounded.predictor, NullPredictor) and bounded.top_moves(3) == []
+    assert "base model took 5.0 s a move" in bounded.status.description
+
+
+def test_one_slow_ply_among_fast_ones_keeps_the_model() -> None:
+    from kibitz.engine.predictor import BoundedPredictor
+
+    clock = Clock()
+    slow = TakesSeconds(open_predictor(None, None), clock, 0.0)
+    bounded = BoundedPredictor(slow, clock=clock)
+    board = chess.Board()
+    for i, san in enumerate(SICILIAN):
+        slow.seconds = 2.0 if i % 2 else 0.01  # every other ply slow: never two in a row
+        move = board.push_san(san)
+        bounded.push(move)
+    assert bounded.status.kind == "base" and bounded.top_moves(1)
+
+
+def test_a_long_replay_is_judged_per_ply() -> None:
+    from kibitz.engine.predictor import BoundedPredictor
+
+    clock = Clock()
+    bounded = BoundedPredictor(TakesSeconds(open_predictor(None, None), clock, 0.5), clock=clock)
+    board = play(chess.Board(), SICILIAN)
+    for _ in range(3):
+        bounded.reset(board)  # 10 plies x 0.5 s: 5 s for the replay, within the limit a ply
+    assert bounded.status.kind == "base"
+
+
+@pytest.mark.parametrize("field, value", [("band", float("inf")), ("band", float("nan")), ("band", "1500x"),
+                                          ("games_trained", float("inf")), ("hidden", float("inf"))])
+def test_numbers_in_model_json_that_are_not_numbers_are_a_model_error(base_copy: Path, field: str, value) -> None:
+    meta = json.loads((base_copy / "model.json").read_text())
+    if field == "hidden":
+        meta["config"]["hidden"] = value
+    else:
+        meta[field] = value
+    (base_copy / "model.json").write_text(json.dumps(meta))  # json writes Infinity and NaN
+    with pytest.raises(ModelError):
+        load_model_info(base_copy)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import chess
 import numpy as np
@@ -46,7 +45,8 @@ def test_surprising_moves_are_the_least_likely_and_in_game_order(store) -> None:
         assert 0 <= review.top1(colour) <= 1
 
 
-def test_a_hundred_move_game_reviews_well_under_a_second(store) -> None:
+def test_a_long_game_is_reviewed_ply_by_ply(store) -> None:
+    """Every ply of a 200-ply game gets a review (its speed: bench/insight_bench.py)."""
     board = chess.Board()
     white = store.add_player("Parent")
     black = store.add_player("Child")
@@ -59,9 +59,5 @@ def test_a_hundred_move_game_reviews_well_under_a_second(store) -> None:
         store.add_move(game_id, ply, move.uci(), board.san(move))
         board.push(move)
         ply += 1
-    review_game(store, game_id)  # loads the sessions once, as the app has them loaded
-    started = time.perf_counter()
     review = review_game(store, game_id)
-    seconds = time.perf_counter() - started
-    assert len(review.moves) == ply
-    assert seconds < 1.0, f"{ply} plies took {seconds:.2f} s"
+    assert [m.ply for m in review.moves] == list(range(ply))

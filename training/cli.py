@@ -16,11 +16,48 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
 
 EXIT_NO_TORCH = 3
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (threads)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"needs a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"needs at least 1, not {value}")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type: a finite number of seconds above 0 (``nan``, ``inf`` and ``-5`` are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"needs a number of seconds, not {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"needs a number of seconds above 0, not {text!r}")
+    return value
+
+
+def folder(text: str) -> Path:
+    """argparse type: a folder's path; an empty value is refused (it would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("needs a folder, not an empty value")
+    return Path(text)
+
+
+def file_name(text: str) -> Path:
+    """argparse type: a file's path; an empty value is refused."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("needs a file name, not an empty value")
+    return Path(text)
 
 
 def _common(defaults: bool) -> argparse.ArgumentParser:
@@ -33,8 +70,8 @@ def _common(defaults: bool) -> argparse.ArgumentParser:
 
     parser.add_argument("--progress", choices=["bar", "json", "none"], default=default("bar"),
                         help="progress as a terminal bar, JSON lines (for the app) or nothing")
-    parser.add_argument("--threads", type=int, default=default(None), help="torch CPU threads")
-    parser.add_argument("--home", type=Path, default=default(None),
+    parser.add_argument("--threads", type=positive_int, default=default(None), help="torch CPU threads")
+    parser.add_argument("--home", type=folder, default=default(None),
                         help="app data folder (default: KIBITZ_HOME or the user data dir)")
     return parser
 
@@ -45,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kibitz-train", description=__doc__.splitlines()[0], parents=[_common(True)])
     parser.add_argument("--player", action="append", default=None,
                         help="retrain only this player; repeat for several (default: every changed one)")
-    parser.add_argument("--time-budget", type=float, default=None,
+    parser.add_argument("--time-budget", type=positive_seconds, default=None,
                         help="seconds of fine-tuning per player at most (the app bounds learning after a game)")
     sub = parser.add_subparsers(dest="command")
     common = _common(False)
@@ -59,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--positions", type=int, default=PLAN.positions, help="plies to cache and train on")
     p.add_argument("--epochs", type=float, default=PRETRAIN.max_epochs)
     p.add_argument("--lr", type=float, default=PRETRAIN.lr)
-    p.add_argument("--time-budget", type=float, default=PRETRAIN.time_budget_s, help="seconds of training at most")
+    p.add_argument("--time-budget", type=positive_seconds, default=PRETRAIN.time_budget_s,
+                   help="seconds of training at most")
     p.add_argument("--resume", action="store_true", help="continue the cache and the training in --out")
     p.add_argument("--include-held-out", action="store_true", help="do not leave the evaluation players out")
     p.add_argument("--untrained", action="store_true",
@@ -85,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="write a player's page (models, openings, figures) as one HTML file",
                        parents=[common])
     r.add_argument("--player", required=True)
-    r.add_argument("--out", type=Path, required=True)
+    r.add_argument("--out", type=file_name, required=True)
 
     c = sub.add_parser("convert-maia", help="convert the Maia-1 .pb.gz nets to the app's ONNX priors", parents=[common])
     c.add_argument("--src", type=Path, required=True)
@@ -112,17 +150,24 @@ def report_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="kibitz-train report", parents=[_common(True)])
     parser.add_argument("report")
     parser.add_argument("--player", required=True)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=file_name, required=True)
     args = parser.parse_args(argv)
     from kibitz.engine.report import write_report
-    from kibitz.engine.store import Store
+    from kibitz.engine.store import Store, StoreError
 
-    with Store.open(args.home) as store:
-        player = store.find_player(args.player)
-        if player is None:
-            _fail(args.progress, f"kibitz-train: no player named {args.player!r} in {store.path}")
-            return 2
-        profile = write_report(store, player, args.out)
+    try:
+        with Store.open(args.home) as store:
+            player = store.find_player(args.player)
+            if player is None:
+                _fail(args.progress, f"kibitz-train: no player named {args.player!r} in {store.path}")
+                return 2
+            profile = write_report(store, player, args.out)
+    except StoreError as error:
+        _fail(args.progress, f"kibitz-train: {error}")
+        return 1
+    except ValueError as error:
+        _fail(args.progress, f"kibitz-train: {error}")
+        return 2
     print(f"{args.out}: {player.name}, {profile.games} games, {len(profile.versions)} model versions")
     return 0
 

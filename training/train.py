@@ -189,14 +189,17 @@ def _train(
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total_steps) / total_steps)))
     step, history = 0, []
     if resume and checkpoint is not None and checkpoint.is_file():
-        state = torch.load(checkpoint, weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        schedule.load_state_dict(state["schedule"])
-        step, history, bad = state["step"], state["history"], state["bad"]
-        best = Evaluation(**state["best"])
-        best_state = state["best_model"]
-        start_eval = Evaluation(**state["start"])
+        state = load_checkpoint(checkpoint, model)
+        try:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            schedule.load_state_dict(state["schedule"])
+            step, history, bad = int(state["step"]), list(state["history"]), int(state["bad"])
+            best = Evaluation(**state["best"])
+            best_state = dict(state["best_model"])
+            start_eval = Evaluation(**state["start"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as error:
+            raise ValueError(f"{checkpoint} cannot be resumed ({error}); delete it, or train without --resume") from error
         rng = np.random.default_rng(settings.seed + step)
     else:
         start_eval = evaluate_cache(model, cache, val_games)
@@ -252,6 +255,29 @@ def _train(
     model.load_state_dict(best_state)
     model.eval()
     return TrainResult(model, start_eval, best, step / batches_per_epoch, time.monotonic() - started, history)
+
+
+def load_checkpoint(path: Path, model: Adapter) -> dict[str, Any]:
+    """A checkpoint written by :func:`train_adapter` for ``model``, read without running code.
+
+    It holds only tensors, numbers, strings and lists or dicts of them (weights, the optimiser's
+    and schedule's state, progress), so torch's weights-only reader loads it whole: a crafted file
+    cannot make the unpickler call anything.
+
+    :raises ValueError: when the file is not such a checkpoint, or one of another network.
+    """
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # UnpicklingError for code, RuntimeError/EOFError/... for damage
+        raise ValueError(f"{path} is not a checkpoint kibitz can resume ({type(error).__name__}: "
+                         f"{str(error).splitlines()[0] if str(error) else 'unreadable'}); delete it, "
+                         "or train without --resume") from error
+    if not isinstance(state, dict):
+        raise ValueError(f"{path} is not a checkpoint kibitz can resume; delete it, or train without --resume")
+    if state.get("versions") != expected_versions() or state.get("config") != model.cfg.to_dict():
+        raise ValueError(f"{path} was written for another network or vocabulary; delete it, or train "
+                         "without --resume")
+    return state
 
 
 def _copy_state(model: Adapter) -> dict[str, torch.Tensor]:

@@ -50,7 +50,7 @@ def take(home: Path) -> int:
     window.show()
     for uci in MOVES:
         window.play.session.play(chess.Move.from_uci(uci))
-    while window.predictions.loading:
+    while window.predictions.busy:
         app.processEvents()
     status = window.predictions.description(chess.BLACK)
     if not window.predictions.predictions():
@@ -74,7 +74,7 @@ def take(home: Path) -> int:
 def _settle(app: QApplication, window: object) -> None:
     for _ in range(10):
         app.processEvents()
-    while window.predictions.loading or window.library._loading is not None:  # type: ignore[attr-defined]
+    while window.predictions.busy or window.library._loading is not None:  # type: ignore[attr-defined]
         app.processEvents()
     for _ in range(5):
         app.processEvents()

@@ -87,7 +87,7 @@ def guess_shot(app: QApplication) -> None:
     def settle() -> None:
         for _ in range(10):
             app.processEvents()
-        while window.predictions.loading:
+        while window.predictions.busy:
             app.processEvents()
         for _ in range(10):
             app.processEvents()

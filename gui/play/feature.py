@@ -57,6 +57,7 @@ class PlayFeature(QObject):
         self.board.move_attempted.connect(self._move_attempted)
         self.move_list.ply_clicked.connect(self.show_ply)
         predictions.predictions_changed.connect(self.refresh_overlay)
+        predictions.hold_while_predicting(self.board)
         for button, slot in ((self.takeback_button, self.takeback), (self.flip_button, self.flip),
                              (self.draw_button, self.offer_draw), (self.resign_button, self.resign),
                              (self.view.play_on_button, self.play_on)):

@@ -52,4 +52,5 @@ def make_window(qtbot: Any, store: Any, app_settings: Any, kibitz_home: Path, fa
 
 
 def wait_predictions(qtbot: Any, window: Any) -> None:
-    qtbot.waitUntil(lambda: not window.predictions.loading, timeout=5000)
+    """Until the predictors are open and the shown position's predictions have arrived."""
+    qtbot.waitUntil(lambda: not window.predictions.busy, timeout=5000)

@@ -30,8 +30,10 @@ def test_takeback_truncates_the_store_and_replays_predictors(qtbot: Any, make_wi
     assert window.play.session.sans == ["e4", "e5"]
     assert store.game(window.play.session.game_id).moves == ("e2e4", "e7e5")
     assert window.play.board.pieces().get(chess.G1) == chess.Piece(chess.KNIGHT, chess.WHITE)
+    wait_predictions(qtbot, window)
     assert window.play.predictions.turn == chess.WHITE and window.play.prediction_panel.texts()
     _play(qtbot, window, "b1c3")  # the predictors follow the game as it now stands
+    wait_predictions(qtbot, window)
     assert all(p.pushes == ["e2e4", "e7e5", "b1c3"] for p in fake_factory.made[-2:])
     with qtbot.waitSignal(window.play.session.position_reset, timeout=2000):
         window.play.takeback_button.click()
@@ -190,6 +192,7 @@ def test_walking_back_predicts_for_the_position_shown_and_a_move_there_asks(
     wait_predictions(qtbot, window)
     _play(qtbot, window, "e2e4 e7e5 g1f3")
     window.play.show_ply(0)
+    wait_predictions(qtbot, window)
     assert window.play.prediction_panel.texts()[0] == "e4  50%"  # the start position's, not the live one's
     assert "Played: e4 (expected #1, 50%)" in window.play.prediction_panel.status.text()
     assert "Alice (White) ●" in (window.play.top_name.text(), window.play.bottom_name.text())  # to move there
@@ -256,16 +259,22 @@ def test_walking_back_and_forth_replays_each_position_once(qtbot: Any, make_wind
     wait_predictions(qtbot, window)
     _play(qtbot, window, "e2e4 e7e5 g1f3 b8c6")
     predictor = fake_factory.made[-1]
+
+    def walk(key: Qt.Key) -> None:  # waiting for each position's predictions: none is skipped
+        qtbot.keyClick(window, key)
+        wait_predictions(qtbot, window)
+
     for _ in range(4):
-        qtbot.keyClick(window, Qt.Key.Key_Left)
+        walk(Qt.Key.Key_Left)
     resets = predictor.resets
     assert window.play.prediction_panel.texts()[0] == "e4  50%"
     for _ in range(4):
-        qtbot.keyClick(window, Qt.Key.Key_Right)
+        walk(Qt.Key.Key_Right)
     for _ in range(4):
-        qtbot.keyClick(window, Qt.Key.Key_Left)
+        walk(Qt.Key.Key_Left)
     assert predictor.resets == resets  # every position came from the cache the second time
     assert window.play.prediction_panel.texts()[0] == "e4  50%"
-    qtbot.keyClick(window, Qt.Key.Key_End)
+    walk(Qt.Key.Key_End)
     _play(qtbot, window, "f1b5")  # the live game goes on from wherever the predictors are
+    wait_predictions(qtbot, window)
     assert window.play.predictions.turn == chess.BLACK and predictor.pushes[-1] == "f1b5"

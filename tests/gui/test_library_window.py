@@ -93,11 +93,13 @@ def test_open_a_game_walk_it_and_play_on(qtbot: Any, make_window: Any, store: An
     assert play.board.pieces()[chess.F7] == chess.Piece(chess.QUEEN, chess.WHITE)
     wait_predictions(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_Home)
+    wait_predictions(qtbot, window)
     assert play.view_ply == 0 and play.prediction_panel.texts()[0] == "e4  50%"
     assert "Played: e4 (expected #1, 50%)" in play.prediction_panel.status.text()
     play.move_list.ply_clicked.emit(2)
     assert play.view_ply == 2 and play.move_list.selectedItems()[0].text() == "e5"
     assert "Showing 1…e5" in play.status_label.text()
+    wait_predictions(qtbot, window)
     assert play.predictions.turn == chess.WHITE and play.prediction_panel.texts()
 
     dialogs.new_game_choice = NewGameChoice("Carla", "Frank", None, None, 1200)

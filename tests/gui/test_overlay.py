@@ -31,6 +31,7 @@ def test_overlay_shows_the_fake_predictors_top_three(qtbot: Any, make_window: An
     assert window.play.prediction_panel.texts() == ["e4  50%", "d4  25%", "Nf3  15%", "c4  5%", "Nc3  3%"]
     assert "fake model for tests" in window.play.prediction_panel.status.text()
     click_move(qtbot, window.play.board, "e2e4")
+    wait_predictions(qtbot, window)
     # now Black's predictor (legal moves in UCI order, halving)
     assert window.predictions.turn == chess.BLACK
     assert _squares(window.play.board.shapes()) == ["a7a5", "a7a6", "b7b5"]
@@ -84,6 +85,7 @@ def test_overlay_modes_and_remembered_setting(qtbot: Any, make_window: Any, qset
     assert not window.play.board.is_flipped()  # White at the bottom, White to move: hidden
     assert window.play.board.shapes() == [] and window.play.prediction_panel.texts() == []
     click_move(qtbot, window.play.board, "e2e4")
+    wait_predictions(qtbot, window)
     assert not window.play.board.is_flipped()  # no auto-orient in this mode
     assert len(window.play.board.shapes()) == 3  # Black's (the opponent's) moves are shown
 

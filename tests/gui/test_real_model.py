@@ -8,20 +8,21 @@ import chess
 
 from conftest import wait_predictions
 from gui_helpers import click_move
-from kibitz.engine.predictor import open_predictor
 from kibitz.gui.overlay import MAX_ARROWS
+from kibitz.gui.play.predictions import default_predictor_factory
 
 # Replies to 1.e4 that people actually play; a base model ranking anything else first is broken.
 COMMON_REPLIES = {"c5", "e5", "e6", "c6", "d5", "d6", "g6", "Nf6", "Nc6"}
 
 
 def test_base_model_draws_arrows_for_blacks_moves_after_e4(qtbot: Any, make_window: Any) -> None:
-    window = make_window(predictor_factory=open_predictor)
+    window = make_window(predictor_factory=default_predictor_factory)  # the app's own
     window.startup()
     wait_predictions(qtbot, window)
     assert "Maia 1500 prior + base adapter" in window.play.prediction_panel.status.text()
     with qtbot.waitSignal(window.play.session.move_played, timeout=2000):
         click_move(qtbot, window.play.board, "e2e4")
+    wait_predictions(qtbot, window)
 
     board = window.play.session.board
     assert board.turn == chess.BLACK
