@@ -118,7 +118,8 @@ def legal_softmax(logits: np.ndarray, legal: np.ndarray) -> np.ndarray:
     chosen = logits[legal].astype(np.float64)
     chosen -= chosen.max()
     np.exp(chosen, out=chosen)
-    return chosen / chosen.sum()
+    probabilities: np.ndarray = chosen / chosen.sum()
+    return probabilities
 
 
 @dataclass(frozen=True)

@@ -107,4 +107,5 @@ def position_tokens(boards: Sequence[chess.Board], view: View = DEFAULT_VIEW) ->
     recent = list(boards)[-HISTORY:]
     planes = np.stack([board_planes(b) for b in recent])
     turns = np.array([b.turn for b in recent], bool)
-    return tokens_from_planes(planes, turns, view)[-1]
+    last: np.ndarray = tokens_from_planes(planes, turns, view)[-1]
+    return last

@@ -21,7 +21,7 @@ from collections import deque
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
@@ -53,7 +53,7 @@ def prior_path(band: int) -> Path:
     return prior_dir() / f"maia-{band}.onnx"
 
 
-def cpu_session(path: Path, threads: int):
+def cpu_session(path: Path, threads: int) -> Any:
     """An onnxruntime session on ``path``: CPU provider, ``threads`` intra-op threads, quiet.
 
     :raises Exception: onnxruntime's own error types when the file is not a graph it can run.
