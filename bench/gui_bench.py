@@ -17,6 +17,11 @@ before), the pieces rendered from their SVGs on every paint (as before), and the
 predictors' work; the predictor alone is timed too). Uses the real predictor when
 ``kibitz.engine.predictor`` and ``assets/base/model.onnx`` are there, else a fake one (said in
 the output). Runs offscreen unless QT_QPA_PLATFORM is set.
+
+With a chess engine (issue 19), the same refresh is timed again with the engine running: a
+background job searching the bench game's positions over and over in the engine's thread, and a
+hint asked for in every position before its move is played (that move drops the hint and cancels
+its search).
 """
 
 from __future__ import annotations
@@ -143,6 +148,25 @@ def _wait_predicted_and_painted(app: QApplication, window: object, arrows: bool,
             raise TimeoutError("the board did not repaint with the predictions")
 
 
+def _engine_load(engine: object) -> object:
+    """Keep the engine busy in its thread: search the bench game's positions over and over until cancelled."""
+    from kibitz.engine.analysis import REVIEW_LIMIT
+
+    moves = [chess.Move.from_uci(u) for u in GAME]
+
+    def work(analyser: object, cancelled: object, _report: object) -> None:
+        board = chess.Board()
+        while not cancelled():  # type: ignore[operator]
+            for move in moves:  # searched every time: candidates() does not read the cache
+                analyser.candidates(board, REVIEW_LIMIT, 1)  # type: ignore[attr-defined]
+                board.push(move)
+                if cancelled():  # type: ignore[operator]
+                    return
+            board = chess.Board()
+
+    return engine.run("bench load", work, lambda _result: None, lambda _message: None)  # type: ignore[attr-defined]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plies", type=int, default=len(GAME))
@@ -174,9 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     load_ms: list[float] = []
     unshared = _unshared(factory)
     inline, threaded = InlineWorker(), window.predictions.worker
+    engine = window.insight.engine
+    variants = [("all", OverlayMode.ALL, factory), ("unshared", OverlayMode.ALL, unshared),
+                ("svg", OverlayMode.ALL, factory), ("off", OverlayMode.OFF, factory)]
+    if engine.available:
+        variants.append(("engine", OverlayMode.ALL, factory))
     for _ in range(args.rounds):
-        for name, mode, make in (("all", OverlayMode.ALL, factory), ("unshared", OverlayMode.ALL, unshared),
-                                 ("svg", OverlayMode.ALL, factory), ("off", OverlayMode.OFF, factory)):
+        for name, mode, make in variants:
             settings.overlay_mode = mode
             window.predictions.factory = make
             pieces = window.play.board._renderers
@@ -190,7 +218,10 @@ def main(argv: list[str] | None = None) -> int:
                 app.processEvents()
             load_ms.append((time.perf_counter() - t0) * 1000)
             app.processEvents()
+            load = _engine_load(engine) if name == "engine" else None
             for ply, uci in enumerate(GAME[: args.plies]):
+                if load is not None:
+                    window.insight.hints.request(window.play.session.board)
                 # The baseline shares the run ply by ply (the same load): every other ply of the
                 # "all" games is predicted inline on the UI thread.
                 on_ui_thread = name == "all" and ply % 2 == 1
@@ -207,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
                 assert all(p.move in window.play.session.board.legal_moves for p in predicted)
                 if mode is OverlayMode.ALL:
                     assert window.play.board.shapes() or not predicted
+            if load is not None:
+                load.cancel()  # type: ignore[attr-defined]
 
     def row(name: str, values: list[float]) -> str:
         ordered = sorted(values)
@@ -224,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     print(row("baseline: prior run per player", results["unshared"]))
     print(row("baseline: pieces drawn from SVG", results["svg"]))
     print(row("baseline: overlay off (panel only)", results["off"]))
+    if "engine" in results:
+        print(row("with the engine running (see above)", results["engine"]))
+    else:
+        print("with the engine running: no engine found, not measured")
     print(row("predictor alone (push + top 5)", _predictor_ms(factory, args.plies)))
     window.shutdown()
     window.deleteLater()

@@ -6,10 +6,13 @@ on this machine and each peak memory is that reader's alone:
     python bench/import_bench.py                      # a ~300 MB file made from a real one
     python bench/import_bench.py --size-mb 50         # smaller
     python bench/import_bench.py FILE.pgn.xz ... [--workers N]
+    python bench/import_bench.py --comment-mb 64 --size-mb 0   # only the file with one 64 MB comment line
 
 The generated file repeats a real export (Saubhi65's 8,798 chess.com games) with the Site tag made
 unique per copy, so every game is new to the store. Memory that stays flat on a 300 MB file is the
-proof that reading streams. The plain loop is the baseline any importer has to beat: it only parses
+proof that reading streams. A second generated file holds one game whose comment is a single line
+of ``--comment-mb`` MB (64 by default) between real games: reading it must take time in proportion to
+its size (it once took a minute, quadratic in the line's length). The plain loop is the baseline any importer has to beat: it only parses
 (building python-chess's game tree), stores nothing and uses one core.
 """
 
@@ -52,6 +55,20 @@ def make_big_file(source: Path, folder: Path, size_mb: int) -> Path:
             copy += 1
             out.write(text.replace(b'[Site "', f'[Site "copy {copy} '.encode()))
             out.write(b"\n\n")
+    return path
+
+
+def make_long_comment_file(source: Path, folder: Path, comment_mb: int) -> Path:
+    """The source's first 200 games, then one game with a ``comment_mb`` MB comment on one line, then 200 more."""
+    text = lzma.open(source).read() if source.suffix == ".xz" else source.read_bytes()
+    games = text.split(b"\n\n[Event ")
+    words = b" ".join(b"move%d" % (i % 997) for i in range(200_000))  # ~1.4 MB of words, no braces
+    comment = (words * (comment_mb * 1_000_000 // len(words) + 1))[:comment_mb * 1_000_000]
+    long_game = (b'[Event "long comment"]\n[White "A"]\n[Black "B"]\n\n1. e4 {' + comment
+                 + b"} e5 2. Nf3 Nc6 *")
+    path = folder / f"{source.name.split('.')[0]}-comment-{comment_mb}MB.pgn"
+    path.write_bytes(b"\n\n[Event ".join(games[:200]) + b"\n\n" + long_game + b"\n\n[Event "
+                     + b"\n\n[Event ".join(games[200:400]) + b"\n")
     return path
 
 
@@ -118,13 +135,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--size-mb", type=int, default=300, help="size of the generated file (default 300)")
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="real file the generated one repeats")
+    parser.add_argument("--comment-mb", type=int, default=64,
+                        help="size of the one-line comment in the second generated file (0: no such file)")
     parser.add_argument("--measure", choices=["plain", "kibitz"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         _measure(args.measure, args.files[0], args.workers)
         return
     with tempfile.TemporaryDirectory() as folder:
-        files = args.files or [make_big_file(args.source, Path(folder), args.size_mb)]
+        files = args.files or (
+            ([make_big_file(args.source, Path(folder), args.size_mb)] if args.size_mb else [])
+            + ([make_long_comment_file(args.source, Path(folder), args.comment_mb)] if args.comment_mb else []))
         print(f"cpus: {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()}, "
               f"workers: {'default' if args.workers is None else args.workers}")
         print(f"{'file':28} {'MB':>6} | {'read_game loop':>30} | {'kibitz import':>44} | ratio")

@@ -29,6 +29,7 @@ class Series:
     name: str
     points: Sequence[tuple[float, float]]
     colour: str | None = None
+    line: bool = True  # False: marks only (the mistakes on an evaluation graph)
 
 
 def _fmt(value: float) -> str:
@@ -148,8 +149,9 @@ class LineChart:
             names.append((s.name, colour))
             coords = " ".join(f"{self._px(x):.1f},{self._py(y):.1f}" for x, y in s.points)
             line = f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>'
-            marks = [line] if len(s.points) > 1 else []
-            marks += [f'<circle cx="{self._px(x):.1f}" cy="{self._py(y):.1f}" r="2.5" fill="{colour}" '
+            marks = [line] if len(s.points) > 1 and s.line else []
+            radius = 2.5 if s.line else 4.5
+            marks += [f'<circle cx="{self._px(x):.1f}" cy="{self._py(y):.1f}" r="{radius}" fill="{colour}" '
                       f'data-x="{_fmt(x)}" data-y="{_fmt(y)}"/>' for x, y in s.points]
             parts += _group(s.name, marks)
         _legend(parts, names, self.width, self.height)

@@ -31,7 +31,8 @@ from typing import Final
 
 from kibitz.engine.pgn import (READ_ERRORS, Chunk, ParsedGame, PgnGame, PgnSource, SkippedGame,
                                parse_chunks)
-from kibitz.engine.store import Store, StoreError, StoreFullError, name_key
+from kibitz.engine.pgn_input import NotPgnInput, shown_path
+from kibitz.engine.store import Store, StoreBusyError, StoreError, StoreFullError, name_key
 from kibitz.engine.words import plural
 
 #: (bytes_done, bytes_total, games_so_far) over all files of one import.
@@ -70,8 +71,10 @@ class ImportSummary:
     files: list[FileSummary] = field(default_factory=list)
     cancelled: bool = False
     report_path: Path | None = None
-    #: Why the import stopped before the end although the files were readable: the disk is full.
+    #: Why the import stopped before the end although the files were readable: the disk is full, or
+    #: another program held the store's lock too long; ``retry`` says what to do.
     stopped: str | None = None
+    retry: str = ""
 
     @property
     def imported(self) -> int:
@@ -98,15 +101,19 @@ class ImportSummary:
         """
         head = (f"imported {plural(self.imported, 'game')}, {self.duplicates} already in the store, "
                 f"{len(self.skipped)} skipped")
-        if not any(f.games_read for f in self.files) and len(self.files) == 1 and self.files[0].note:
-            head = f"imported 0 games: {self.files[0].path.name} {_NOTE_PHRASES[self.files[0].note]}"
+        if not any(f.games_read for f in self.files) and len(self.files) == 1:
+            only = self.files[0]
+            if only.note:
+                head = f"imported 0 games: {shown_path(only.path.name)} {_NOTE_PHRASES[only.note]}"
+            elif only.error:
+                head = f"imported 0 games: {only.error}"
         lines = [head + (" (cancelled before the end)" if self.cancelled else "")]
         if self.stopped:
-            lines.insert(0, f"{self.stopped}; free space and import the same files again")
+            lines.insert(0, f"{self.stopped}; {self.retry.format(again='import the same files again')}")
         for f in self.files:
             encoding = f" [{f.encoding}]" if f.encoding and f.encoding != "utf-8" else ""
             counts = f.note or (f"{f.imported} imported, {f.duplicates} duplicates, {len(f.skipped)} skipped")
-            lines.append(f"  {f.path}: {counts}{encoding}")
+            lines.append(f"  {shown_path(f.path)}: {counts}{encoding}")
             if f.error:
                 lines.append(f"    error: {f.error}")
         reasons = Counter(_reason_group(game.reason) for _, game in self.skipped)
@@ -158,8 +165,9 @@ def import_files(store: Store, paths: Sequence[str | os.PathLike[str]], *,
     summary = ImportSummary()
     try:
         _import_files(store, [Path(p) for p in paths], summary, progress, cancel, workers)
-    except StoreFullError as error:
+    except (StoreFullError, StoreBusyError) as error:
         summary.stopped = f"{error}; {summary.imported} games were imported and are safe"
+        summary.retry = error.retry
     if summary.skipped:
         summary.report_path = _write_report(store.home, summary)
     return summary
@@ -183,6 +191,9 @@ def _import_files(store: Store, paths: list[Path], summary: ImportSummary, progr
             source = PgnSource.open(path)
         except OSError as error:
             file_summary.error = f"cannot open: {error.strerror or error}"
+            continue
+        except NotPgnInput as error:
+            file_summary.error = str(error)
             continue
 
         def report(games: int, source: PgnSource = source) -> None:
@@ -318,7 +329,7 @@ def _write_report(home: Path, summary: ImportSummary) -> Path | None:
             for f in summary.files:
                 if not f.skipped:
                     continue
-                out.write(f"# {f.path} ({f.encoding or 'unknown encoding'}): {len(f.skipped)} skipped\n")
+                out.write(f"# {shown_path(f.path)} ({f.encoding or 'unknown encoding'}): {len(f.skipped)} skipped\n")
                 for game in f.skipped:
                     names = f" ({game.headers.get('White', '?')} - {game.headers.get('Black', '?')})" \
                         if game.headers else ""
@@ -335,7 +346,7 @@ def _write_report(home: Path, summary: ImportSummary) -> Path | None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kibitz import", description="Import games from PGN files "
                                      "(plain, .gz, .xz or .bz2) into the kibitz store.")
-    parser.add_argument("files", nargs="+", type=Path, help="PGN files")
+    parser.add_argument("files", nargs="+", type=Path, help="PGN files, pipes, or - for standard input")
     parser.add_argument("--player", metavar="NAME", help="the person these games belong to (created if new)")
     parser.add_argument("--alias", metavar="OTHER", action="append", default=[],
                         help="another name the player appears under in the files (repeatable)")
@@ -346,7 +357,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ensure_player(store: Store, name: str, aliases: list[str]) -> str:
-    player = store.find_player(name) or store.add_player(name)
+    player = store.find_or_add_player(name)
     notes = []
     for alias in [name, *aliases]:
         try:
@@ -401,7 +412,8 @@ def _run(args: argparse.Namespace) -> int:
                 bar.close()
         elapsed = time.perf_counter() - started
     if summary.stopped:
-        print(f"kibitz import: {summary.stopped}; free space and run the same command again", file=sys.stderr)
+        print(f"kibitz import: {summary.stopped}; {summary.retry.format(again='run the same command again')}",
+              file=sys.stderr)
         return 1
     print(summary.text())
     print(f"{plural(sum(f.games_read for f in summary.files), 'game')} read in {elapsed:.1f} s")

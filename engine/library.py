@@ -13,6 +13,8 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from kibitz.engine import eco
+from kibitz.engine.pgn import clean_name
 from kibitz.engine.store import Store, name_key
 
 
@@ -31,15 +33,43 @@ class GameRow:
     white_id: int | None
     black_id: int | None
     termination: str
+    eco: str = ""  # the opening by position ("" when no named position is reached)
+    opening: str = ""
 
 
 def game_rows(store: Store) -> list[GameRow]:
-    """Every stored game as a list row, newest first (by date, then by id)."""
+    """Every stored game as a list row, newest first (by date, then by id); a game whose opening is not
+    named yet (see :func:`name_openings`) has an empty one."""
     rows = store.query(
         "SELECT g.id, g.white, g.black, g.date, g.result, COALESCE(g.event, ''), g.source,"
-        " (SELECT COUNT(*) FROM moves m WHERE m.game_id = g.id), g.white_id, g.black_id, g.termination"
-        " FROM games g ORDER BY g.date DESC, g.id DESC")
+        " (SELECT COUNT(*) FROM moves m WHERE m.game_id = g.id), g.white_id, g.black_id, g.termination,"
+        " COALESCE(g.eco, ''), COALESCE(g.opening, '') FROM games g ORDER BY g.date DESC, g.id DESC")
     return [GameRow(*row) for row in rows]
+
+
+def unnamed_games(store: Store) -> int:
+    """How many games have no opening name yet (a game being played, or one stored before names were kept)."""
+    return int(store.query("SELECT COUNT(*) FROM games WHERE eco IS NULL")[0][0])
+
+
+def name_openings(store: Store, *, limit: int | None = None, batch: int = 2000) -> int:
+    """Name the opening of games without one yet (at most ``limit``); returns how many were named.
+    Imported games are named as they are imported; a store from before names were kept is named here,
+    about a millisecond a game."""
+    named = 0
+    while limit is None or named < limit:
+        size = batch if limit is None else min(batch, limit - named)
+        games = store.query("SELECT id, fen FROM games WHERE eco IS NULL LIMIT ?", (size,))
+        if not games:
+            return named
+        openings = []
+        for game_id, fen in games:
+            moves = [uci for (uci,) in store.query("SELECT uci FROM moves WHERE game_id = ? AND ply < ? ORDER BY ply",
+                                                   (game_id, eco.MAX_PLIES))]
+            openings.append((game_id, eco.classify(moves, fen)))
+        store.set_openings(openings)
+        named += len(openings)
+    return named
 
 
 def delete_games(store: Store, game_ids: Iterable[int]) -> int:
@@ -50,9 +80,9 @@ def delete_games(store: Store, game_ids: Iterable[int]) -> int:
 
 
 def _check_free(db: sqlite3.Connection, name: str, player_id: int) -> str:
-    name = " ".join(name.split())
+    name = clean_name(name)
     if not name:
-        raise ValueError("a player needs a name")
+        raise ValueError("a player needs a name that shows (not only spaces or invisible characters)")
     row = db.execute("SELECT player_id FROM player_names WHERE key = ?", (name_key(name),)).fetchone()
     if row is not None and row[0] != player_id:
         raise ValueError(f"the name {name!r} already belongs to another player")
@@ -96,7 +126,7 @@ def set_aliases(store: Store, player_id: int, aliases: Sequence[str]) -> None:
     :raises ValueError: when an alias is another player's name or alias.
     """
     with store.transaction() as db:
-        wanted = {name_key(a): " ".join(a.split()) for a in aliases if name_key(a)}
+        wanted = {name_key(a): clean_name(a) for a in aliases if name_key(a)}
         main = db.execute("SELECT key FROM player_names WHERE player_id = ? AND is_alias = 0", (player_id,)).fetchone()
         if main is not None:
             wanted.pop(main[0], None)

@@ -13,6 +13,7 @@ from typing import Any
 
 import chess
 
+from kibitz.engine.eco import Opening, name_of
 from kibitz.engine.store import GameRecord
 
 OPENING_PLIES = 6  # depth of the opening tree
@@ -30,6 +31,20 @@ class OpeningNode:
     model_probability: float | None = None  # the served model's probability of ``san`` (player's moves)
     model_top: list[tuple[str, float]] = field(default_factory=list)  # the model's favourites here (player to move)
     children: list[OpeningNode] = field(default_factory=list)
+    rare: int = 0  # games that went on from here with a move played too seldom to be shown (see ``rare_text``)
+
+    def rare_text(self, min_games: int = MIN_BRANCH) -> str:
+        """The tree's note for the moves left out here, "" when none.
+
+        >>> OpeningNode("e4", rare=3).rare_text()
+        '3 more games, each with a move played once here (not shown)'
+        """
+        if not self.rare:
+            return ""
+        games = "1 more game" if self.rare == 1 else f"{self.rare:,} more games"
+        seldom = "once" if min_games == 2 else f"fewer than {min_games} times"
+        return f"{games}, each with a move played {seldom} here (not shown)"
+    opening: Opening | None = None  # the name of the position this move reaches, if it has one (engine/eco.py)
 
     @property
     def score(self) -> float:
@@ -64,11 +79,22 @@ def opening_tree(records: list[GameRecord], player_id: int, colour: chess.Color,
             child.points += points
             node = child
     _prune(root, min_games)
+    _name_positions(root, chess.Board())
     _add_model_view(root, chess.Board(), colour, predictor)
     return root
 
 
+def _name_positions(node: OpeningNode, board: chess.Board) -> None:
+    """Name each move's position by the opening table (by position, so a transposition is named too)."""
+    for child in node.children:
+        after = board.copy(stack=False)
+        after.push_san(child.san)
+        child.opening = name_of(after)
+        _name_positions(child, after)
+
+
 def _prune(node: OpeningNode, min_games: int) -> None:
+    node.rare = sum(c.games for c in node.children if c.games < min_games)  # said, not silently dropped
     node.children = sorted((c for c in node.children if c.games >= min_games), key=lambda c: -c.games)
     for child in node.children:
         _prune(child, min_games)

@@ -14,27 +14,31 @@ started and why it was skipped; nothing is silently repaired.
 
 from __future__ import annotations
 
-import bz2
 import codecs
-import functools
 import hashlib
 import io
 import lzma
 import os
 import re
+import unicodedata
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any, BinaryIO, Final, cast
+from typing import IO, Final
 
 import chess
 import chess.pgn
+
+from kibitz.engine.clock import parse_clk
+from kibitz.engine.pgn_input import CountingReader, open_input
 
 #: Variant tag values that mean ordinary chess (compared case-insensitively).
 STANDARD_VARIANTS: Final = frozenset({"", "standard", "chess", "normal", "from position", "fromposition"})
 RESULTS: Final = frozenset({"1-0", "0-1", "1/2-1/2", "*"})
 KEY_TAGS: Final = ("White", "Black", "Date", "Event", "Round", "Site")
+#: Tags that tell apart games alike in the others (two quick games of one pair on one day, same
+#: moves); a game keyed before they counted keeps its key when it has none of them.
+MORE_KEY_TAGS: Final = ("UTCDate", "UTCTime", "Time", "Link", "GameId")
 #: The tag holding a game's id when it was played in the app (it survives export and import).
 GAME_ID_TAG: Final = "KibitzGameId"
 
@@ -61,6 +65,13 @@ class PgnGame:
     sans: tuple[str, ...]
     result: str
     key: str
+    #: The mover's clock after each move from ``[%clk]`` comments (seconds; None where missing), or
+    #: empty when the game has none.
+    clocks: tuple[float | None, ...] = ()
+
+
+def _clocks(clocks: list[float | None]) -> tuple[float | None, ...]:
+    return tuple(clocks) if any(c is not None for c in clocks) else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +98,65 @@ def dedup_key(headers: dict[str, str], fen: str | None, moves: Iterable[str]) ->
     if headers.get(GAME_ID_TAG):
         return hashlib.sha1(f"kibitz-game\x1e{headers[GAME_ID_TAG]}".encode()).hexdigest()
     tags = "\x1f".join(_key_tag(headers.get(tag, "")) for tag in KEY_TAGS)
+    more = [_key_tag(headers.get(tag, "")) for tag in MORE_KEY_TAGS]
+    if any(more):
+        tags += "\x1d" + "\x1f".join(more)
     text = f"{tags}\x1e{fen or ''}\x1e{' '.join(moves)}"
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def distinct_game_key(key: str, fen: str | None, moves: Iterable[str]) -> str:
+    """The key of a game whose id tag (:data:`GAME_ID_TAG`) a different stored game already has.
+
+    Copied tags must not merge different games; the moves tell them apart (a game is the same
+    when one's moves continue the other's, as an export taken mid-game does).
+    """
+    return hashlib.sha1(f"{key}\x1e{fen or ''}\x1e{' '.join(moves)}".encode()).hexdigest()
+
+
+def starting_board(fen: str | None) -> chess.Board:
+    """The board a game starts from: Chess960 where the position's castling rights say so.
+
+    A game from a position whose castling rooks or king stand off the standard squares is a
+    Chess960 game whatever its tags say (python-chess reads a FEN tag so); a plain ``chess.Board(fen)``
+    would drop those castling rights, and castling (stored king-takes-rook) would then be illegal.
+
+    >>> starting_board("bqnb1rkr/pppppppp/8/8/8/8/PPPPPPPP/BQNB1RKR w KQkq - 0 1").chess960
+    True
+    """
+    if not fen:
+        return chess.Board()
+    board = chess.Board(fen, chess960=True)
+    board.chess960 = board.has_chess960_castling_rights()
+    return board
+
+
+#: Characters that show nothing and are no format character: fillers.
+_INVISIBLE: Final = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def clean_name(text: str) -> str:
+    """A name or tag as people see it: Unicode NFC, invisible characters dropped, spaces collapsed.
+
+    ``"Jose\u0301"`` (decomposed) and ``"José"`` are one name, as are ``"Al\u200bice"`` and ``"Alice"``.
+
+    >>> clean_name("  Al\u200bice   Smith ")
+    'Alice Smith'
+    """
+    text = unicodedata.normalize("NFC", text)
+    if not text.isprintable() or not _INVISIBLE.isdisjoint(text):
+        text = "".join(c for c in text if c not in _INVISIBLE and (c.isspace() or unicodedata.category(c) not in
+                                                                   ("Cf", "Cc", "Co", "Cs", "Cn")))
+    return " ".join(text.split())
+
+
+def name_key(name: str) -> str:
+    """The form in which player names are compared: :func:`clean_name`, case-folded."""
+    return unicodedata.normalize("NFC", clean_name(name).casefold())
+
+
 def _key_tag(value: str) -> str:
-    value = " ".join(value.split()).casefold()
+    value = name_key(value)
     return value if value.strip("?.-") else ""  # unknown or not applicable
 
 
@@ -100,97 +164,22 @@ def _key_tag(value: str) -> str:
 # Opening files and splitting them into games
 
 
-class _CountingReader(io.RawIOBase):
-    """A raw reader that counts the bytes taken from the file on disk (for progress bars)."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
-        self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._raw.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self.count += n
-        return n
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
-
-
-class _Decompressing(io.RawIOBase):
-    """Decompresses a gzip, xz or bzip2 stream (concatenated members too) in small input steps.
-
-    The standard library's file classes lose everything decompressed in the read call that meets
-    damaged data (up to tens of kilobytes of games); feeding small steps keeps that loss to a few
-    games, so every game before the damage is read. Damage raises ``EOFError`` (cut short) or the
-    codec's own error when the data is read up to it.
-    """
-
-    _STEP: Final = 1 << 12  # compressed bytes per decompress call: ~25 kB of PGN, a handful of games
-
-    def __init__(self, raw: IO[bytes], new_decompressor: Callable[[], Any]) -> None:
-        self._raw = raw
-        self._new = new_decompressor
-        self._decompressor = new_decompressor()
-        self._output = b""
-        self._started = False  # a member has begun (so a cut-off end is an error)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        while not self._output:
-            if self._decompressor.eof:
-                rest = self._decompressor.unused_data
-                self._decompressor = self._new()
-                self._started = False
-                if rest:
-                    self._started = True
-                    self._output = self._decompressor.decompress(rest)
-                    continue
-            data = self._raw.read(self._STEP)
-            if not data:
-                if self._started and not self._decompressor.eof:
-                    raise EOFError("the compressed data ends before its end marker (the file was cut short)")
-                return 0
-            self._started = True
-            self._output = self._decompressor.decompress(data)
-        n = min(len(buffer), len(self._output))
-        buffer[:n] = self._output[:n]
-        self._output = self._output[n:]
-        return n
-
-
-def _decompressor(path: Path, raw: IO[bytes]) -> IO[bytes]:
-    with open(path, "rb") as probe:
-        magic = probe.read(6)
-    new: Callable[[], Any] | None = None
-    if magic.startswith(b"\x1f\x8b"):
-        new = functools.partial(zlib.decompressobj, wbits=16 + zlib.MAX_WBITS)
-    elif magic.startswith(b"\xfd7zXZ\x00"):
-        new = lzma.LZMADecompressor
-    elif magic.startswith(b"BZh"):
-        new = bz2.BZ2Decompressor
-    if new is None:
-        return raw
-    return cast(IO[bytes], _Decompressing(raw, new))  # unbuffered: a buffered read() drops what it had when an error comes
-
-
 #: What reading a damaged or unreadable file raises (also what the importer expects from a file).
 READ_ERRORS: Final = (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError)
+#: A line longer than this is not PGN (an endless stream without line ends, such as zero bytes).
+MAX_LINE_BYTES: Final = 1 << 28
 _BLOCK: Final = 1 << 16
 _UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
+_CR_LINE_END: Final = re.compile(rb"\r+\n")
 # Where the chunker looks inside a movetext line: comment and variation marks, and results that
 # end a game (as separate tokens, so "1-0" inside "11-0" or a name does not count).
 _RESULT_MARK: Final = re.compile(rb"(?<![^\s\x00.)}])(?:1-0|0-1|1/2-1/2|\*)(?![^\s\x00({;])")
 _MARKS: Final = re.compile(rb"[{};()]|" + _RESULT_MARK.pattern)
 _CLOSED_COMMENT: Final = re.compile(rb"\{[^}]*\}")
 _BLANKS: Final = b" \t\r\n\x00\x0b\x0c"  # NUL bytes pad some real files
+_NEVER_CLOSED: Final = "is never closed"  # how the reason for a comment or variation left open ends
+_HELD_LINES: Final = 5000  # a comment or variation open this long after a suspect line ran on
+_HELD_BYTES: Final = 1 << 22
 _MOVE_ONE: Final = re.compile(rb"1\.\s*(?:[NBRQK]?[a-h]?[1-8]?x?[a-h][1-8]|O-O)")
 _TAG_LINE: Final = re.compile(chess.pgn.TAG_REGEX.pattern.encode())
 
@@ -213,7 +202,7 @@ class PgnSource:
     ...     for chunk in source.chunks(): ...
     """
 
-    def __init__(self, stream: IO[bytes], *, name: str = "<stream>", counter: _CountingReader | None = None,
+    def __init__(self, stream: IO[bytes], *, name: str = "<stream>", counter: CountingReader | None = None,
                  size: int = 0) -> None:
         self._stream = stream
         self._counter = counter
@@ -226,16 +215,13 @@ class PgnSource:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> PgnSource:
-        """Open ``path`` (plain or compressed).
+        """Open ``path`` (plain or compressed; a pipe, or ``-`` for standard input, too).
 
         :raises OSError: when the file cannot be opened or read.
+        :raises NotPgnInput: for what cannot be a PGN file (a device, an archive, a pipe without a writer).
         """
-        path = Path(path)
-        size = path.stat().st_size
-        counter = _CountingReader(open(path, "rb"))  # noqa: SIM115 - closed by close()
-        buffered = io.BufferedReader(counter, buffer_size=1 << 16)
-        stream = _decompressor(path, buffered)
-        return cls(stream, name=str(path), counter=counter, size=size)
+        stream, counter, size, name = open_input(path)
+        return cls(stream, name=name, counter=counter, size=size)
 
     @property
     def encoding(self) -> str:
@@ -274,16 +260,20 @@ class PgnSource:
             self._utf8_games += 1
             return text
         self._cp1252_games += 1
-        return "\n".join(_decode_line(line) for line in data.split(b"\n"))
+        return "\n".join(decode_line(line) for line in data.split(b"\n"))
 
-    def _lines(self) -> Iterator[bytes]:
-        """The file's lines without their ends (LF, CRLF or CR), as UTF-8 or 8-bit bytes.
+    def blocks(self) -> Iterator[bytes]:
+        """The file's text in blocks of whole lines, each line ending in LF (LF, CRLF, CR and CRCRLF ends
+        all become LF), as UTF-8 or 8-bit bytes: a UTF-16 file is re-encoded, a UTF-8 byte order mark
+        dropped. For scans that look for a few lines (the names in the tags) without splitting every line.
 
-        A read error ends the lines early and is kept in ``error``, with the line it happened at.
+        A read error ends the blocks early and is kept in ``error``, with the line it happened at; the
+        line it cut is not given.
         """
         # read1 (one underlying read), so a read error loses no text that came before it
         read = getattr(self._stream, "read1", self._stream.read)
-        pending = b""
+        pending: list[bytes] = []  # the pieces of the line not yet ended
+        pending_size = 0
         decoder: codecs.IncrementalDecoder | None = None
         count = 0
         try:
@@ -299,24 +289,44 @@ class PgnSource:
             while block:
                 if decoder is not None:
                     block = decoder.decode(block).encode("utf-8")
-                data = pending + block
+                if b"\n" not in block and b"\r" not in block:
+                    # Inside a long line (a comment of megabytes): keep the pieces, join once at its end.
+                    pending.append(block)
+                    pending_size += len(block)
+                    if pending_size > MAX_LINE_BYTES:
+                        raise ValueError(f"a line longer than {MAX_LINE_BYTES >> 20} MB: this is not PGN text")
+                    block = read(_BLOCK)
+                    continue
+                data = b"".join(pending) + block
                 held = b""
                 if b"\r" in data:
-                    if data.endswith(b"\r"):  # may be half of a CRLF split between blocks
-                        data, held = data[:-1], b"\r"
-                    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-                lines = data.split(b"\n")
-                pending = lines.pop() + held
-                count += len(lines)
-                yield from lines
+                    trimmed = data.rstrip(b"\r")
+                    # CRs at the end may be half of a line end split between blocks
+                    data, held = trimmed, data[len(trimmed):]
+                    # "\r\r\n" is one line end (a file converted to CRLF twice), as is "\r\n" or "\r"
+                    data = _CR_LINE_END.sub(b"\n", data).replace(b"\r", b"\n")
+                end = data.rfind(b"\n") + 1
+                rest = data[end:] + held
+                pending, pending_size = [rest], len(rest)
+                count += data.count(b"\n", 0, end)
+                if end:
+                    yield data[:end]
                 block = read(_BLOCK)
         except READ_ERRORS as error:
-            where = f"line {count + 1}" if pending or not count else f"the end of line {count}"
+            where = f"line {count + 1}" if pending_size or not count else f"the end of line {count}"
             self.error = f"the file is damaged or cut short at {where}: {_describe(error)}"
-            pending = b""  # a line cut by the damage is not trusted
-        pending = pending.rstrip(b"\r")
-        if pending:
-            yield pending
+            pending = []  # a line cut by the damage is not trusted
+        last = b"".join(pending).rstrip(b"\r")
+        if last:
+            yield last + b"\n"
+
+    def _lines(self) -> Iterator[bytes]:
+        """The file's lines without their ends (LF, CRLF or CR), as UTF-8 or 8-bit bytes.
+
+        A read error ends the lines early and is kept in ``error``, with the line it happened at.
+        """
+        for block in self.blocks():
+            yield from block[:-1].split(b"\n")
 
     def chunks(self) -> Iterator[Chunk]:
         """Split the file into per-game text chunks, without parsing the moves.
@@ -328,29 +338,81 @@ class PgnSource:
         otherwise does not end a game. Braces are followed outside ``;`` rest-of-line comments, so
         tag-looking lines inside a ``{...}`` comment do not split.
 
-        A chunk has a ``problem`` (the game is reported, never shortened) when a tag pair cuts its
-        movetext before any result (and the rest of that game, unless it starts at move 1), when a
-        comment left open runs into the next game, and when the file ends in damage. Blank and ``%``
+        A comment or variation holding a blank line and then a tag line or move 1 is read on as the
+        game's own text, as python-chess reads it, unless it ran on into the next games: the whole
+        does not read (or a game's tag block sits in it) and the rest does; then the game is cut at
+        that line (see :meth:`_ran_on`). A chunk has a ``problem`` (the game is reported, never
+        shortened) when a tag pair cuts its movetext before any result (and the rest of that game,
+        unless it starts at move 1), when a comment or variation left open runs into the next game,
+        and when the file ends in damage. Blank and ``%``
         lines become ``;`` (comment) lines, so python-chess never ends a game early at a blank line
         inside its movetext and line numbers inside the chunk still match the file.
         """
+        return self._chunks(_Pushback(enumerate(self._lines(), 1)), final=True)
+
+    def _chunks(self, numbered: _Pushback, *, final: bool) -> Iterator[Chunk]:
+        """The chunker over numbered lines; ``final``: the file's own lines (its read error is reported)."""
         lines: list[bytes] = []
         start = 0
         number = 0
         in_movetext = blank_after_movetext = False
         in_comment = blank_in_comment = terminated = False
-        blanks_after_tags = comment_line = 0
+        blanks_after_tags = comment_line = variation_line = 0
         depth = 0
 
         cut_at = 0  # the line of the tag that cut the previous game's movetext, when this chunk starts there
         cut_here = 0
+        # Where a comment or variation with a blank line meets what may be the next game (its tags, or
+        # move 1): the chunk goes on, as python-chess reads it, but keeps the lines from there to cut
+        # it at that line if the whole does not read and the rest does (the comment ran on).
+        suspect: tuple[int, str] | None = None  # (index in lines, the problem of the game cut there)
+        held: list[tuple[int, bytes]] = []
+        held_bytes = 0
 
         def chunk(problem: str | None = None) -> Chunk:
             if problem is None and cut_at and not _starts_at_move_one(lines):
                 problem = f"the rest of a game cut by the tag line at line {cut_at} (its moves do not start at move 1)"
             return Chunk(start, self._decode(b"\n".join(lines)), problem)
 
-        for number, line in enumerate(self._lines(), 1):
+        def restart() -> None:
+            """Forget the game read so far: the next line begins a chunk."""
+            nonlocal lines, suspect, held, held_bytes, in_movetext, blank_after_movetext, in_comment, \
+                blank_in_comment, terminated, depth, blanks_after_tags
+            lines, suspect, held, held_bytes = [], None, [], 0
+            in_movetext = blank_after_movetext = in_comment = blank_in_comment = terminated = False
+            depth = blanks_after_tags = 0
+
+        def cut_at_suspect(problem: str | None, *, check: bool = True) -> Chunk | None:
+            """The game before the suspect line, when the chunk is to be cut there: its rest is read again."""
+            nonlocal cut_at
+            assert suspect is not None
+            if check and not self._ran_on(chunk(problem), held):
+                return None
+            index, why = suspect
+            del lines[index:]
+            numbered.push(held)
+            cut = chunk(why)
+            restart()
+            cut_at = 0
+            return cut
+
+        while True:
+            item = numbered.next()
+            if item is None:
+                if suspect is not None and lines and (cut := cut_at_suspect(None)) is not None:
+                    yield cut
+                    continue
+                break
+            number, line = item
+            if suspect is not None:
+                held.append(item)
+                held_bytes += len(line)
+                if (in_comment or depth) and (len(held) > _HELD_LINES or held_bytes > _HELD_BYTES):
+                    # Open for too long: the comment or variation did run on into other games.
+                    cut = cut_at_suspect(None, check=False)
+                    assert cut is not None
+                    yield cut
+                    continue
             stripped = line.strip(_BLANKS)
             if stripped.startswith(_BOM):  # files joined with cat, each with its byte order mark
                 line = stripped = stripped[len(_BOM):]
@@ -367,12 +429,13 @@ class PgnSource:
             first = stripped[:1]
             problem = None
             cut_here = 0
-            if in_comment and blank_in_comment and (_TAG_LINE.match(stripped) or _MOVE_ONE.match(stripped)):
-                # A comment left open runs into the next game (its tags, or its first move after a blank
-                # line): end it here, not at the end of the file. A real comment rarely does this.
-                problem = f"a comment opened at line {comment_line} is never closed"
-            elif in_comment:
-                pass
+            if in_comment or depth:
+                if suspect is None and (_TAG_LINE.match(stripped) or _MOVE_ONE.match(stripped)) and \
+                        (blank_in_comment if in_comment else first == b"[" or blank_after_movetext):
+                    # Maybe a comment or variation left open running into the next game, maybe its text.
+                    what, opened = ("comment", comment_line) if in_comment else ("variation", variation_line)
+                    suspect = (len(lines), f"a {what} opened at line {opened} {_NEVER_CLOSED}")
+                    held, held_bytes = [item], len(line)
             elif first == b"[" and (not in_movetext or _TAG_LINE.match(stripped)):
                 # (in movetext, a "[" line that is no tag pair is movetext, as python-chess reads it)
                 if in_movetext and not (terminated or blank_after_movetext):
@@ -393,12 +456,13 @@ class PgnSource:
                 problem = ""  # two blank lines end a game's tags without movetext (as in python-chess)
             if problem is not None:
                 if lines:
+                    # (held ends with this line: it is read again after a cut)
+                    if suspect is not None and (cut := cut_at_suspect(problem or None)) is not None:
+                        yield cut
+                        continue
                     yield chunk(problem or None)
+                restart()
                 cut_at = cut_here
-                lines = []
-                in_movetext = blank_after_movetext = False
-                in_comment = blank_in_comment = terminated = False
-                depth = blanks_after_tags = 0
                 if first == b"[":
                     start = number
                     lines.append(stripped)
@@ -429,6 +493,8 @@ class PgnSource:
                     elif token == b";":
                         break  # the rest of the line is a comment: braces in it open nothing
                     elif token == b"(":
+                        if not depth:
+                            variation_line = number
                         depth += 1
                     elif token == b")":
                         depth = max(depth - 1, 0)
@@ -455,7 +521,10 @@ class PgnSource:
                     terminated = not rest[result.end():].strip(_BLANKS)
                 elif rest.strip(_BLANKS):
                     terminated = False
-        if self.error is not None:
+        if not final:
+            if lines:
+                yield chunk()
+        elif self.error is not None:
             if lines and not terminated:
                 yield chunk(f"the game is cut off where the file ends early: {self.error}")
             else:
@@ -465,10 +534,62 @@ class PgnSource:
         elif lines:
             yield chunk()
 
+    def _ran_on(self, whole: Chunk, rest: list[tuple[int, bytes]]) -> bool:
+        """Whether a comment or variation ran on into the next games, so the chunk is cut at the suspect line.
+
+        Yes when the whole chunk is left open to its end; or when a game in the rest reads and the
+        whole does not, or the rest holds a game's tag block (tags, a blank line, movetext) that a
+        later ``}`` only seemed to join to this game. Otherwise the text is the game's own comment:
+        nothing is cut, and no game is made from a comment's text.
+        """
+        counts = self._utf8_games, self._cp1252_games  # what is decoded here is decoded again later
+        try:
+            read = parse_chunk(whole)
+            if isinstance(read, SkippedGame) and read.reason.endswith(_NEVER_CLOSED):
+                return True
+            if isinstance(read, PgnGame) and not _holds_tag_block(rest):
+                return False
+            return any(isinstance(parse_chunk(part), PgnGame)
+                       for part in self._chunks(_Pushback(iter(rest)), final=False))
+        finally:
+            self._utf8_games, self._cp1252_games = counts
+
     def games(self) -> Iterator[ParsedGame]:
         """Parse the file's games one after the other in this process."""
         for chunk in self.chunks():
             yield parse_chunk(chunk)
+
+
+class _Pushback:
+    """An iterator of numbered lines that takes lines back, to be read again first."""
+
+    def __init__(self, items: Iterator[tuple[int, bytes]]) -> None:
+        self._items = items
+        self._back: list[tuple[int, bytes]] = []  # reversed: the next one last
+
+    def next(self) -> tuple[int, bytes] | None:
+        if self._back:
+            return self._back.pop()
+        return next(self._items, None)
+
+    def push(self, items: list[tuple[int, bytes]]) -> None:
+        self._back.extend(reversed(items))
+
+
+def _holds_tag_block(lines: list[tuple[int, bytes]]) -> bool:
+    """Whether the lines hold a game's start: tag lines, a blank line, then a line of movetext."""
+    tags = blank = False
+    for _, line in lines:
+        stripped = line.strip(_BLANKS)
+        if _TAG_LINE.match(stripped):
+            tags, blank = True, False
+        elif not stripped:
+            blank = tags
+        elif tags and blank:
+            return True
+        else:
+            tags = blank = False
+    return False
 
 
 def _starts_at_move_one(lines: list[bytes]) -> bool:
@@ -488,7 +609,13 @@ def _looks_like_utf16(block: bytes) -> bool:
                                  or sample[0::2].count(0) > 0.9 * (len(sample) // 2))
 
 
-def _decode_line(line: bytes) -> str:
+def decode_line(line: bytes) -> str:
+    """One line of a PGN file as text: UTF-8 where it is valid, else CP1252 (Latin-1 for the bytes
+    CP1252 leaves undefined), as games are read.
+
+    >>> decode_line("Réti".encode("utf-8")), decode_line("Réti".encode("cp1252"))
+    ('Réti', 'Réti')
+    """
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError:
@@ -520,6 +647,7 @@ class _MainlineVisitor(chess.pgn.BaseVisitor["ParsedGame | None"]):
         self.headers: dict[str, str] = {}
         self.moves: list[str] = []
         self.sans: list[str] = []
+        self.clocks: list[float | None] = []
         self.movetext_result: str | None = None
         self.error: str | None = None
         self.skip_reason: str | None = None
@@ -547,6 +675,11 @@ class _MainlineVisitor(chess.pgn.BaseVisitor["ParsedGame | None"]):
     def visit_move(self, board: chess.Board, move: chess.Move) -> None:
         self.moves.append(move.uci())
         self.sans.append(board.san(move))  # the board's spelling: "Bxf7+" where the file says "Bf7"
+        self.clocks.append(None)
+
+    def visit_comment(self, comment: str) -> None:
+        if self.clocks and "%clk" in comment:  # variations are skipped, so this follows a mainline move
+            self.clocks[-1] = parse_clk(comment)
 
     def visit_board(self, board: chess.Board) -> None:
         if self._start_fen is None:
@@ -593,6 +726,7 @@ def parse_chunk(chunk: Chunk) -> ParsedGame:
 _TOKEN: Final = re.compile(r"\{[^}]*\}|\{|;[^\n]*|[()]|\$\d+|1-0|0-1|1/2-1/2|\*|\d+(?:\.+|(?=[A-Za-z]))"
                            r"|[?!]+|[^\s\x00-\x1f\x7f{};()$?!]+")
 _MOVE_NUMBER: Final = re.compile(r"\d+\.*")
+_MOVE_SHAPED: Final = re.compile(r"[PNBRQK]?[a-h]?[0-9]?[x:-]?[a-z][0-9]")  # a piece or file, then a square-ish
 _TAG: Final = re.compile(chess.pgn.TAG_REGEX.pattern.lstrip("^"))  # python-chess's, usable at an offset
 
 
@@ -626,6 +760,7 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
         return None
     moves: list[str] = []
     sans: list[str] = []
+    clocks: list[float | None] = []
     depth = 0
     movetext_result = None
     for number, token in enumerate(_TOKEN.findall(text, position)):
@@ -633,6 +768,8 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
         if token == "{":
             return None  # a comment never closed: the visitor path reports it
         if first == "{" or first == ";" or first == "$" or first == "?" or first == "!":
+            if first == "{" and not depth and moves and "%clk" in token:
+                clocks[-1] = parse_clk(token)  # the clock after the move the comment follows
             continue
         if first == "(":
             if moves:  # as python-chess: a "(" before the first move opens nothing
@@ -653,11 +790,15 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
         try:
             move = board.parse_san(token)
         except ValueError as error:
+            whole_move = chess.pgn.MOVETEXT_REGEX.fullmatch(token)
+            if not (_garbage(token) or (whole_move and whole_move.group(1))):
+                return None  # an annotation ("±", "N", "e.p.") or a move inside one ("Qxf7++"): the visitor reads it
             return _bad_token(chunk, headers, position, number, len(moves), _describe(error))
         if not move:
             return _bad_token(chunk, headers, position, number, len(moves), f"null move {token!r}")
         moves.append(move.uci())
         sans.append(board.san_and_push(move))  # the board's spelling, not the file's ("Bf7" for "Bxf7")
+        clocks.append(None)
     if depth or not moves:
         return None
     result = headers.get("Result", "").strip()
@@ -665,7 +806,34 @@ def _parse_fast(chunk: Chunk) -> ParsedGame | None:
         result = movetext_result or "*"
     moves_tuple = tuple(moves)
     return PgnGame(chunk.line, headers, start_fen, moves_tuple, tuple(sans), result,
-                   dedup_key(headers, start_fen, moves_tuple))
+                   dedup_key(headers, start_fen, moves_tuple), _clocks(clocks))
+
+
+def _garbage(token: str) -> bool:
+    """Whether a token is a move gone wrong ("Qxd9", "Nf9") that python-chess would drop without a word.
+
+    python-chess ignores text in which it finds no move; that is right for annotations ("±", "+-",
+    "N", "D", "e.p.", "[%clk 0:01:00]") and wrong for a move with a typo, which would make the next
+    move the other side's. A token in which it finds a move ("Qxf7++", "Pe4") is read as that move.
+    """
+    return _MOVE_SHAPED.match(token) is not None and not any(
+        match.group(1) for match in chess.pgn.MOVETEXT_REGEX.finditer(token))
+
+
+def _first_garbage(chunk: Chunk) -> str | None:
+    """Why python-chess's reading of a game is not whole: a mainline token it dropped (see :func:`_garbage`)."""
+    text = chunk.text
+    depth = 0
+    for token in _TOKEN.finditer(text, _read_headers(text)[1]):
+        mark = token.group()
+        if mark == "(":
+            depth += 1
+        elif mark == ")":
+            depth = max(depth - 1, 0)
+        elif not depth and mark[0] not in "{;$" and _garbage(mark):
+            line = chunk.line + text.count("\n", 0, token.start())
+            return f"bad move text: invalid san: {mark!r} (line {line})"
+    return None
 
 
 def _bad_token(chunk: Chunk, headers: dict[str, str], position: int, number: int, ply: int,
@@ -688,7 +856,7 @@ def _parse_with_visitor(chunk: Chunk) -> ParsedGame:
         return SkippedGame(chunk.line, visitor.skip_reason, headers)
     if visitor.error is not None:
         return SkippedGame(chunk.line, f"bad move text: {visitor.error}", headers)
-    unclosed = _unclosed(chunk)
+    unclosed = _unclosed(chunk) or _first_garbage(chunk)
     if unclosed is not None:
         return SkippedGame(chunk.line, unclosed, headers)
     if not visitor.moves:
@@ -701,7 +869,8 @@ def _parse_with_visitor(chunk: Chunk) -> ParsedGame:
     if result not in RESULTS:
         result = visitor.movetext_result or "*"
     moves = tuple(visitor.moves)
-    return PgnGame(chunk.line, headers, fen, moves, tuple(visitor.sans), result, dedup_key(headers, fen, moves))
+    return PgnGame(chunk.line, headers, fen, moves, tuple(visitor.sans), result, dedup_key(headers, fen, moves),
+                   _clocks(visitor.clocks))
 
 
 def _unclosed(chunk: Chunk) -> str | None:
@@ -716,13 +885,13 @@ def _unclosed(chunk: Chunk) -> str | None:
     for token in _TOKEN.finditer(text, position):
         mark = token.group()
         if mark == "{":
-            return f"a comment opened at line {chunk.line + text.count(chr(10), 0, token.start())} is never closed"
+            return f"a comment opened at line {chunk.line + text.count(chr(10), 0, token.start())} {_NEVER_CLOSED}"
         if mark == "(":
             opened.append(token.start())
         elif mark == ")" and opened:
             opened.pop()
     if opened:
-        return f"a variation opened at line {chunk.line + text.count(chr(10), 0, opened[0])} is never closed"
+        return f"a variation opened at line {chunk.line + text.count(chr(10), 0, opened[0])} {_NEVER_CLOSED}"
     return None
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ import numpy as np
 from kibitz.engine.guess import Tally, tallies_of
 from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
 from kibitz.engine.openings import SCORE, OpeningNode, opening_tree, player_colour
+from kibitz.engine.pair_record import HeadToHead, Results, StrengthPoint, head_to_head, strength_trend
 from kibitz.engine.predictor import AdapterSession, ModelPredictor, open_predictor, player_band
 from kibitz.engine.review import start_board
 from kibitz.engine.scoring import (PHASES, PlyScore, Score, ScoredGame, compare_models, frequency_hits,
@@ -36,21 +37,6 @@ from kibitz.engine.scoring import (PHASES, PlyScore, Score, ScoredGame, compare_
 from kibitz.engine.store import GameRecord, Player, Store
 
 NEWEST_GAMES = 20  # the newest games every model version is scored on
-
-
-@dataclass(frozen=True)
-class Results:
-    wins: int = 0
-    draws: int = 0
-    losses: int = 0
-
-    @property
-    def games(self) -> int:
-        return self.wins + self.draws + self.losses
-
-    @property
-    def score(self) -> float | None:
-        return (self.wins + 0.5 * self.draws) / self.games if self.games else None
 
 
 @dataclass(frozen=True)
@@ -85,6 +71,8 @@ class PlayerProfile:
     served: str  # the served model, in words
     openings: dict[chess.Color, OpeningNode]
     guesses: dict[str, Tally]  # guess the move: the player's score at guessing each opponent's moves
+    head_to_head: list[HeadToHead] = field(default_factory=list)  # against each other stored player, by month
+    strength: list[StrengthPoint] = field(default_factory=list)  # performance rating by month
 
 
 def results_by_colour(records: list[GameRecord], player_id: int) -> dict[chess.Color, Results]:
@@ -219,4 +207,5 @@ def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_G
         newest_games=len(newest), by_move=by_move, by_phase=by_phase, served=predictor.status.description,
         openings={c: opening_tree(records, player.id, c, predictor) for c in (chess.WHITE, chess.BLACK)},
         guesses={names[mover]: tally for mover, tally in tallies_of(store, player.id).items() if mover in names},
+        head_to_head=head_to_head(store, player.id), strength=strength_trend(store, player.id),
     )

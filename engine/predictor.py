@@ -283,9 +283,13 @@ def fallback_for(predictor: GamePredictor, reason: str) -> GamePredictor:
 
 
 def describe(info: ModelInfo, band: int) -> str:
-    """The panel's words for a model: "Maia 1500 prior + personal model, 1,234 games"."""
+    """The panel's words for a model: "Maia 1500 prior + personal model from 2,273 games (its network
+    trained on the newest 1,273)". Every game counts in the player's book; the network learns from
+    the newest only (the figure the training's summary gives), so both numbers are said."""
     if info.kind == "personal":
-        return f"Maia {band} prior + personal model, {info.games_trained:,} games"
+        network = int(info.meta.get("training", {}).get("train_games") or 0)
+        part = f" (its network trained on the newest {network:,})" if 0 < network < info.games_trained else ""
+        return f"Maia {band} prior + personal model from {info.games_trained:,} games{part}"
     return f"Maia {band} prior + base adapter (many players' games)"
 
 

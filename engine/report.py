@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 from html import escape
 from pathlib import Path
 
 import chess
 
+from kibitz.engine.analysis import NO_ENGINE, Engine, EngineError, find_engine
 from kibitz.engine.charts import BarChart, LineChart, Series
+from kibitz.engine.eval_cache import EvalCache
+from kibitz.engine.habits import MIN_GAMES, Habit, find_habits
 from kibitz.engine.openings import OpeningNode
+from kibitz.engine.pair_record import head_to_head_chart
 from kibitz.engine.player_profile import PlayerProfile, player_profile
+from kibitz.engine.predictor import open_predictor
 from kibitz.engine.scoring import PHASES
 from kibitz.engine.store import Player, Store
 
@@ -94,14 +100,38 @@ def _tree(node: OpeningNode, board: chess.Board) -> str:
         number = f"{after.fullmove_number}{'.' if after.turn == chess.WHITE else '...'}"
         after.push_san(child.san)
         model = "" if child.model_probability is None else f", the model gave it {child.model_probability:.0%}"
+        name = f' <i class="opening">{escape(child.opening.text())}</i>' if child.opening else ""
         items.append(f'<li data-san="{escape(child.san)}" data-games="{child.games}"><details open><summary>'
-                     f"<b>{number} {escape(child.san)}</b> {child.games} games, score {child.score:.0%}{model}"
+                     f"<b>{number} {escape(child.san)}</b>{name} {child.games} games, score {child.score:.0%}{model}"
                      f"</summary>{_tree(child, after)}</details></li>")
+    if node.rare:
+        items.append(f'<li class=rare data-games="{node.rare}">{escape(node.rare_text())}</li>')
     top = ""
     if node.model_top:
         favourites = ", ".join(f"{escape(s)} {p:.0%}" for s, p in node.model_top)
         top = f"<div class=top>model predicts: {favourites}</div>"
     return top + ("<ul>" + "".join(items) + "</ul>" if items else "")
+
+
+def _pair(profile: PlayerProfile) -> str:
+    """Head-to-head by month and the performance rating by month (engine/pair_record.py)."""
+    parts = []
+    for record in profile.head_to_head:
+        rows = "".join(f"<tr><td>{m}</td><td>{t.games}</td><td>{t.wins}</td><td>{t.draws}</td><td>{t.losses}</td>"
+                       f"<td>{_percent(t.score)}</td></tr>" for m, t in record.by_month)
+        parts.append(f"<h3>Against {escape(record.opponent)}: {record.total.games} games, {record.total.text()}</h3>"
+                     f'<table class="head-to-head"><tr><th>month</th><th>games</th><th>won</th><th>drawn</th>'
+                     f"<th>lost</th><th>score</th></tr>{rows}</table>")
+    if profile.head_to_head:
+        parts.append(f'<figure id="head-to-head">{head_to_head_chart(profile.player.name, profile.head_to_head).svg()}'
+                     "</figure>")
+    if profile.strength:
+        rows = "".join(f"<tr><td>{p.month}</td><td>{p.games}</td><td>{p.opponents}</td><td>{p.performance}</td></tr>"
+                       for p in profile.strength)
+        parts.append("<h3>Performance rating by month</h3><p>The opponents' mean rating (from the games' tags, or "
+                     "their level here) ± 400 × (won − lost) / games.</p><table id=\"strength\"><tr><th>month</th>"
+                     f"<th>rated games</th><th>opponents</th><th>performance</th></tr>{rows}</table>")
+    return "<h2>The record</h2>" + "".join(parts) if parts else ""
 
 
 def _guesses(profile: PlayerProfile) -> str:
@@ -113,12 +143,24 @@ def _guesses(profile: PlayerProfile) -> str:
             f"<th>{escape(profile.player.name)} right</th><th>model right</th></tr>{rows}</table>")
 
 
+def habits_html(name: str, habits: list[Habit] | None) -> str:
+    """The habits that cost points, worst first; without an engine, how to get one."""
+    if habits is None:
+        return f"<p id=\"habits\">{escape(NO_ENGINE)}</p>"
+    if not habits:
+        return (f'<p id="habits">No costly habit: no move {escape(name)} repeated (in {MIN_GAMES} games or more, '
+                "where the model expects it) is an inaccuracy or worse.</p>")
+    items = "".join(f"<li>{escape(h.text(name))}</li>" for h in habits)
+    return f'<ol id="habits">{items}</ol>'
+
+
 STYLE = """body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 .top{color:#0072B2;font-size:90%}ul{list-style:none;padding-left:1.2em}figure{margin:1em 0}"""
 
 
-def render_report(profile: PlayerProfile) -> str:
+def render_report(profile: PlayerProfile, *, habits: list[Habit] | None = None) -> str:
+    """The page; ``habits`` None: no engine was there to find them (the page says how to get one)."""
     charts = profile_charts(profile)
     name = escape(profile.player.name)
     figures = "".join(f'<figure id="{key}">{chart.svg()}</figure>' for key, chart in charts.items())
@@ -129,13 +171,33 @@ def render_report(profile: PlayerProfile) -> str:
             f"<p>{profile.games} games in the store. Served model: {escape(profile.served)}. "
             f"Written {dt.datetime.now():%Y-%m-%d %H:%M}.</p>"
             f"<h2>Results</h2>{_results_table(profile)}<h2>What the model knows</h2>{figures}"
-            f"<h2>Model history</h2>{_versions_table(profile)}{_guesses(profile)}<h2>Openings</h2>{openings}"
+            f"{_pair(profile)}<h2>Model history</h2>{_versions_table(profile)}{_guesses(profile)}"
+            f"<h2>Habits that cost points</h2>{habits_html(profile.player.name, habits)}<h2>Openings</h2>{openings}"
             "</body></html>")
 
 
-def write_report(store: Store, player: Player, path: Path) -> PlayerProfile:
-    """Compute the player's profile and write the report to ``path`` (atomically: a reader sees
-    the old file or the new one, and a failed write leaves neither a half file nor a ``.part``).
+def player_habits(store: Store, player: Player, engine_path: Path | None) -> list[Habit] | None:
+    """The player's costly habits with the engine at ``engine_path`` (None: no engine, no habits)."""
+    if engine_path is None:
+        return None
+    try:
+        cache: EvalCache | None = EvalCache.in_home(store.home)
+    except sqlite3.Error:  # a read-only data folder: search without keeping the figures
+        cache = None
+    try:
+        with Engine.open(engine_path, cache=cache) as engine:
+            return find_habits(store, player, engine, open_predictor(player, store))
+    except EngineError:
+        return None
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def write_report(store: Store, player: Player, path: Path, *, engine_path: Path | None | bool = True) -> PlayerProfile:
+    """Compute the player's profile (and habits, with the engine found on this computer unless
+    ``engine_path`` says which or False) and write the report to ``path`` (atomically: a reader
+    sees the old file or the new one, and a failed write leaves neither a half file nor a ``.part``).
 
     ``path`` may be a link: the file it points to is written and the link is kept.
 
@@ -144,10 +206,12 @@ def write_report(store: Store, player: Player, path: Path) -> PlayerProfile:
     """
     target = report_target(path)
     profile = player_profile(store, player)
+    engine = find_engine() if engine_path is True else (engine_path or None)
+    habits = player_habits(store, player, engine)
     tmp = target.with_name(target.name + ".part")
     try:
         tmp.unlink(missing_ok=True)  # a .part left by a crash; never written through
-        tmp.write_text(render_report(profile), encoding="utf-8")
+        tmp.write_text(render_report(profile, habits=habits), encoding="utf-8")
         os.replace(tmp, target)
     except OSError as error:
         if not tmp.is_dir():

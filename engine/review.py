@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import chess
 import numpy as np
 
+from kibitz.engine.pgn import starting_board
 from kibitz.engine.predictor import AdapterSession, ModelPredictor, open_predictor
 from kibitz.engine.scoring import PlyScore, ScoredGame, compare_models
 from kibitz.engine.store import GameRecord, Store
@@ -137,7 +138,7 @@ def _move_review(board: chess.Board, index: int, move: chess.Move, ply: PlyScore
 
 
 def start_board(record: GameRecord) -> chess.Board:
-    return chess.Board(record.fen) if record.fen else chess.Board()
+    return starting_board(record.fen)
 
 
 def review_game(store: Store, game_id: int, *, threads: int = 2) -> GameReview:

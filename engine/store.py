@@ -29,7 +29,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +39,11 @@ import chess
 import chess.pgn
 import platformdirs
 
-from kibitz.engine.pgn import GAME_ID_TAG, KEY_TAGS, PgnGame, dedup_key
+from kibitz.engine import eco
+from kibitz.engine.clock import format_clk
+from kibitz.engine.pgn import (GAME_ID_TAG, KEY_TAGS, MORE_KEY_TAGS, PgnGame, clean_name, dedup_key,
+                               distinct_game_key, starting_board)
+from kibitz.engine.pgn import name_key as name_key  # how names compare, here too (re-exported)
 
 DB_NAME: Final = "kibitz.sqlite3"
 RESULTS: Final = frozenset({"1-0", "0-1", "1/2-1/2", "*"})
@@ -56,16 +60,23 @@ class StoreError(RuntimeError):
 class StoreFullError(StoreError):
     """A write failed because the disk (or the database's size limit) is full; nothing half-written stays."""
 
+    retry = "free space and {again}"  # what to do, {again} being how to redo it (a command, a menu)
+
+
+class StoreBusyError(StoreError):
+    """Another program held the store's write lock longer than :data:`BUSY_TIMEOUT_S`; nothing was written."""
+
+    retry = "{again} once the other program is done"
+
+
+#: How long a write waits for another process's write to end before giving up with a sentence.
+BUSY_TIMEOUT_S = 30.0
+
 
 def default_home() -> Path:
     """Where kibitz keeps its data: ``$KIBITZ_HOME`` or the platform's user data directory."""
     env = os.environ.get("KIBITZ_HOME")
     return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("kibitz"))
-
-
-def name_key(name: str) -> str:
-    """The form in which player names are compared: whitespace trimmed and collapsed, case-folded."""
-    return " ".join(name.split()).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +150,40 @@ def _key_every_game(db: sqlite3.Connection) -> None:
 def _has_unknown_key_tag(tags: dict[str, str]) -> bool:
     """Whether a tag of the dedup key is missing or a placeholder (whose key changed in schema 3)."""
     return any(not tags.get(tag, "").strip("?.- \t") for tag in KEY_TAGS)
+
+
+def _rekey_names_and_distinct_games(db: sqlite3.Connection) -> None:
+    """Names compare in Unicode NFC without invisible characters; more tags tell games apart.
+
+    Player names and game sides are keyed again (``José`` decomposed or not, ``Al\u200bice`` and
+    ``Alice`` are one name), games left unlinked by a spelling are linked, and the dedup key of an
+    imported game is computed again where it changes: it has a tag of :data:`MORE_KEY_TAGS` (two
+    chess.com games alike but for their Link were one), or a key tag that cleaning changes.
+    """
+    def old_form(value: str) -> str:
+        return " ".join(value.split()).casefold()
+
+    for key, player_id, name in db.execute("SELECT key, player_id, name FROM player_names").fetchall():
+        if name_key(name) != key:  # a name that collides after cleaning keeps its old key (nothing is merged)
+            db.execute("UPDATE OR IGNORE player_names SET key = ? WHERE key = ?", (name_key(name), key))
+    # One game at a time, as in _key_every_game (the updates leave rowids alone).
+    for game_id, source, white, black, white_key, black_key, fen, tags_json, old_key in db.execute(
+            "SELECT id, source, white, black, white_key, black_key, fen, tags, dedup_key FROM games ORDER BY id"):
+        if (name_key(white), name_key(black)) != (white_key, black_key):
+            db.execute("UPDATE games SET white_key = ?, black_key = ? WHERE id = ?",
+                       (name_key(white), name_key(black), game_id))
+        tags = json.loads(tags_json)
+        if source == "app" or old_key is None or not (
+                any(tags.get(tag) for tag in MORE_KEY_TAGS)
+                or any(name_key(tags.get(tag, "")) != old_form(tags.get(tag, "")) for tag in KEY_TAGS)):
+            continue  # the key comes out the same
+        moves = [uci for (uci,) in db.execute("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (game_id,))]
+        key = dedup_key(tags, fen, moves)
+        if key != old_key and not db.execute("SELECT 1 FROM games WHERE dedup_key = ?", (key,)).fetchone():
+            db.execute("UPDATE games SET dedup_key = ? WHERE id = ?", (key, game_id))
+    for side in ("white", "black"):
+        db.execute(f"UPDATE games SET {side}_id = (SELECT player_id FROM player_names WHERE key = {side}_key)"
+                   f" WHERE {side}_id IS NULL AND {side}_key IN (SELECT key FROM player_names)")
 
 
 def _new_game_id() -> str:
@@ -217,11 +262,28 @@ _MIGRATIONS: Final[list[str | Callable[[sqlite3.Connection], None]]] = [
         PRIMARY KEY (game_id, ply)
     ) WITHOUT ROWID;
     """,
+    _rekey_names_and_distinct_games,
+    # Clocks and openings: the mover's clock after each move (seconds, None without a clock), and the
+    # game's opening by position (NULL: not named yet, '' : no named position; see engine/eco.py).
+    """
+    ALTER TABLE moves ADD COLUMN clock REAL;
+    ALTER TABLE games ADD COLUMN eco TEXT;
+    ALTER TABLE games ADD COLUMN opening TEXT;
+    """,
 ]
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
 
 _GAME_COLUMNS: Final = ("id, white, black, white_id, black_id, event, date, result, termination, source, fen, "
                         "created_at")
+
+
+def _player_name(name: str) -> str:
+    """A new player's name as stored, or ValueError when it shows nothing (only spaces or invisible characters)."""
+    cleaned = clean_name(name)
+    if not cleaned:
+        raise ValueError("a player needs a name" if not name.strip() else
+                         f"a player needs a name that shows: {name!r} is only invisible characters")
+    return cleaned
 
 
 def _today() -> str:
@@ -264,7 +326,7 @@ class Store:
                              "(--home or KIBITZ_HOME)", path)
         db = None
         try:
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
             store = cls(db, home)
             store._check()
             db.execute("PRAGMA journal_mode=WAL")
@@ -295,6 +357,13 @@ class Store:
         if version > SCHEMA_VERSION:
             raise StoreError(f"the game store {self.path} was written by a newer kibitz (schema {version}, this "
                              f"one knows up to {SCHEMA_VERSION}); update kibitz to open it", self.path)
+        tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        # kibitz creates its tables and sets the version in one transaction: tables at version 0, or
+        # a version without kibitz's tables, are another program's database.
+        if (version == 0 and tables) or (version > 0 and not {"players", "games", "moves"} <= tables):
+            raise StoreError(f"{self.path} is another program's database, not a kibitz game store; kibitz will not "
+                             "write into it: move it away or choose another data folder (--home or KIBITZ_HOME)",
+                             self.path)
         Store._checked.add(identity)
 
     def _migrate(self) -> None:
@@ -333,7 +402,12 @@ class Store:
         :raises StoreFullError: when the disk is full; the transaction's writes are all undone.
         """
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                if _error_code(error) == _SQLITE_BUSY:
+                    raise StoreBusyError(_busy_sentence(self.path), self.path) from error
+                raise
             try:
                 yield self._db
                 self._db.execute("COMMIT")
@@ -347,6 +421,8 @@ class Store:
                         pass
                 if isinstance(error, sqlite3.Error) and _error_code(error) == _SQLITE_FULL:
                     raise StoreFullError(f"the disk is full at {self.path}", self.path) from error
+                if isinstance(error, sqlite3.OperationalError) and _error_code(error) == _SQLITE_BUSY:
+                    raise StoreBusyError(_busy_sentence(self.path), self.path) from error
                 raise
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
@@ -361,16 +437,31 @@ class Store:
 
         :raises ValueError: when the name is empty or already a player's name or alias.
         """
-        name = " ".join(name.split())
-        if not name:
-            raise ValueError("a player needs a name")
+        name = _player_name(name)
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM player_names WHERE key = ?", (name_key(name),)).fetchone():
                 raise ValueError(f"the name {name!r} is already taken")
-            player_id = db.execute("INSERT INTO players (name, created_at) VALUES (?, ?)",
-                                   (name, time.time())).lastrowid
-            assert player_id is not None
-            self._add_name(db, player_id, name, is_alias=False)
+            return self._insert_player(db, name)
+
+    def find_or_add_player(self, name: str) -> Player:
+        """The player called ``name`` (by name or alias), created if there is none; race-free.
+
+        Two processes asking at once (two ``kibitz import --player X``) get the same player: the
+        look-up and the creation are one write transaction.
+
+        :raises ValueError: when the name is empty (or shows nothing).
+        """
+        name = _player_name(name)
+        with self.transaction() as db:
+            row = db.execute("SELECT player_id FROM player_names WHERE key = ?", (name_key(name),)).fetchone()
+            if row is None:
+                return self._insert_player(db, name)
+        return self._player(row[0])
+
+    def _insert_player(self, db: sqlite3.Connection, name: str) -> Player:
+        player_id = db.execute("INSERT INTO players (name, created_at) VALUES (?, ?)", (name, time.time())).lastrowid
+        assert player_id is not None
+        self._add_name(db, player_id, name, is_alias=False)
         return Player(player_id, name, ())
 
     def add_alias(self, player_id: int, alias: str) -> None:
@@ -381,9 +472,9 @@ class Store:
         :raises ValueError: when the alias is empty or belongs to another player.
         :raises KeyError: when there is no such player.
         """
-        alias = " ".join(alias.split())
+        alias = clean_name(alias)
         if not alias:
-            raise ValueError("an alias cannot be empty")
+            raise ValueError("an alias cannot be empty or invisible")
         with self.transaction() as db:
             if not db.execute("SELECT 1 FROM players WHERE id = ?", (player_id,)).fetchone():
                 raise KeyError(f"no player {player_id}")
@@ -444,18 +535,21 @@ class Store:
     # ---------------------------------------------------------------------------------------------
     # live games
 
-    def start_game(self, white_id: int, black_id: int, *, event: str | None = None, fen: str | None = None) -> int:
+    def start_game(self, white_id: int, black_id: int, *, event: str | None = None, fen: str | None = None,
+                   tags: Mapping[str, str] | None = None) -> int:
         """Begin a game played in the app; returns its id (result ``"*"`` until finished).
+
+        ``tags`` are more PGN tags to keep with it (its time control).
 
         :raises KeyError: when a player does not exist.
         :raises ValueError: for an invalid ``fen``.
         """
         if fen is not None:
-            fen = chess.Board(fen).fen()
+            fen = starting_board(fen).fen()
             fen = None if fen == chess.STARTING_FEN else fen
         white, black = self._player(white_id), self._player(black_id)
         tags = {"Event": event or "kibitz game", "Site": "kibitz", "Date": _today(), "Round": "-",
-                "White": white.name, "Black": black.name, GAME_ID_TAG: _new_game_id()}
+                "White": white.name, "Black": black.name, **(tags or {}), GAME_ID_TAG: _new_game_id()}
         with self.transaction() as db:
             game_id = db.execute(
                 "INSERT INTO games (white, black, white_key, black_key, white_id, black_id, event, date, source,"
@@ -466,8 +560,9 @@ class Store:
         assert game_id is not None
         return game_id
 
-    def add_move(self, game_id: int, ply: int, uci: str, san: str) -> None:
-        """Record the move at ``ply`` (0-based) and commit it at once.
+    def add_move(self, game_id: int, ply: int, uci: str, san: str, clock: float | None = None) -> None:
+        """Record the move at ``ply`` (0-based), with the mover's clock after it if the game has clocks,
+        and commit it at once (move and clock together: a crash keeps both or neither).
 
         :raises ValueError: when ``ply`` is not the next ply of the game (take back first).
         """
@@ -475,12 +570,16 @@ class Store:
             count = db.execute("SELECT COUNT(*) FROM moves WHERE game_id = ?", (game_id,)).fetchone()[0]
             if ply != count:
                 raise ValueError(f"game {game_id} has {count} plies; cannot add ply {ply}")
-            db.execute("INSERT INTO moves (game_id, ply, uci, san) VALUES (?, ?, ?, ?)", (game_id, ply, uci, san))
+            db.execute("INSERT INTO moves (game_id, ply, uci, san, clock) VALUES (?, ?, ?, ?, ?)",
+                       (game_id, ply, uci, san, clock))
+            if ply < eco.MAX_PLIES:  # the opening may have changed: named again when the list is read
+                db.execute("UPDATE games SET eco = NULL WHERE id = ?", (game_id,))
 
     def truncate_moves(self, game_id: int, ply_count: int) -> None:
         """Take back: keep only the first ``ply_count`` plies."""
         with self.transaction() as db:
             db.execute("DELETE FROM moves WHERE game_id = ? AND ply >= ?", (game_id, ply_count))
+            db.execute("UPDATE games SET eco = NULL WHERE id = ?", (game_id,))
 
     def finish_game(self, game_id: int, result: str, termination: str) -> None:
         """Record how a game ended (``result`` is ``"1-0"``, ``"0-1"``, ``"1/2-1/2"`` or ``"*"``).
@@ -524,6 +623,26 @@ class Store:
         """The SAN of the game's moves, as recorded."""
         return tuple(s for (s,) in self.query("SELECT san FROM moves WHERE game_id = ? ORDER BY ply", (game_id,)))
 
+    def clocks(self, game_id: int) -> list[float | None]:
+        """The mover's clock (seconds left) after each ply, None where none was recorded."""
+        return [c for (c,) in self.query("SELECT clock FROM moves WHERE game_id = ? ORDER BY ply", (game_id,))]
+
+    def opening(self, game_id: int) -> eco.Opening | None:
+        """The game's opening, named by position (stored, or named now and kept)."""
+        rows = self.query("SELECT eco, opening FROM games WHERE id = ?", (game_id,))
+        if rows and rows[0][0] is not None:
+            return eco.Opening(rows[0][0], rows[0][1]) if rows[0][0] else None
+        record = self.game(game_id)
+        opening = eco.classify(record.moves, record.fen)
+        self.set_openings([(game_id, opening)])
+        return opening
+
+    def set_openings(self, named: Iterable[tuple[int, eco.Opening | None]]) -> None:
+        """Store games' openings (None: the game reaches no named position)."""
+        with self.transaction() as db:
+            db.executemany("UPDATE games SET eco = ?, opening = ? WHERE id = ?",
+                           [(o.eco if o else "", o.name if o else "", gid) for gid, o in named])
+
     def tags(self, game_id: int) -> dict[str, str]:
         """The PGN tags stored with the game (all of an imported game's original tags)."""
         rows = self.query("SELECT tags FROM games WHERE id = ?", (game_id,))
@@ -560,26 +679,48 @@ class Store:
         with self.transaction() as db:
             ids = self._player_ids(db)
             insert_game = ("INSERT OR IGNORE INTO games (white, black, white_key, black_key, white_id, black_id,"
-                           " event, date, result, termination, source, fen, tags, dedup_key, created_at)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pgn', ?, ?, ?, ?)")
-            rows: list[tuple[int, int, str, str]] = []
+                           " event, date, result, termination, source, fen, tags, dedup_key, created_at, eco,"
+                           " opening) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pgn', ?, ?, ?, ?, ?, ?)")
+            rows: list[tuple[int, int, str, str, float | None]] = []
+            batch: dict[int, tuple[str, ...]] = {}  # moves of the games stored by this call (not in moves yet)
             for game in games:
                 h = game.headers
                 white, black = h.get("White", "?"), h.get("Black", "?")
                 wkey, bkey = name_key(white), name_key(black)
-                cursor = db.execute(insert_game, (
-                    white, black, wkey, bkey, ids.get(wkey), ids.get(bkey), h.get("Event"),
-                    h.get("Date", "????.??.??"), game.result, h.get("Termination", ""), game.fen,
-                    json.dumps(h, ensure_ascii=False), game.key, now))
+                opening = eco.classify(game.moves, game.fen)
+                values = [white, black, wkey, bkey, ids.get(wkey), ids.get(bkey), h.get("Event"),
+                          h.get("Date", "????.??.??"), game.result, h.get("Termination", ""), game.fen,
+                          json.dumps(h, ensure_ascii=False), game.key, now, opening.eco if opening else "",
+                          opening.name if opening else ""]
+                cursor = db.execute(insert_game, values)
+                if cursor.rowcount == 0 and h.get(GAME_ID_TAG) and not self._same_game(db, game, batch):
+                    # Another game carries the same id tag (copied tags): this one is kept apart by its moves.
+                    values[-4] = distinct_game_key(game.key, game.fen, game.moves)
+                    cursor = db.execute(insert_game, values)
                 if cursor.rowcount == 0:
                     duplicates += 1
                     continue
                 imported += 1
                 game_id = cursor.lastrowid
                 assert game_id is not None  # an INSERT that added a row
-                rows.extend(zip([game_id] * len(game.moves), range(len(game.moves)), game.moves, game.sans))
-            db.executemany("INSERT INTO moves (game_id, ply, uci, san) VALUES (?, ?, ?, ?)", rows)
+                batch[game_id] = game.moves
+                clocks = game.clocks or (None,) * len(game.moves)
+                rows.extend(zip([game_id] * len(game.moves), range(len(game.moves)), game.moves, game.sans, clocks))
+            db.executemany("INSERT INTO moves (game_id, ply, uci, san, clock) VALUES (?, ?, ?, ?, ?)", rows)
         return imported, duplicates
+
+    @staticmethod
+    def _same_game(db: sqlite3.Connection, game: PgnGame, batch: dict[int, tuple[str, ...]]) -> bool:
+        """Whether the stored game with ``game``'s key is this game: same start, and one's moves
+        continue the other's (an app game exported mid-game and imported later is the same game)."""
+        row = db.execute("SELECT id, fen FROM games WHERE dedup_key = ?", (game.key,)).fetchone()
+        if row is None or row[1] != game.fen:
+            return False
+        stored = batch.get(row[0])
+        if stored is None:
+            stored = tuple(u for (u,) in db.execute("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (row[0],)))
+        shorter = min(len(stored), len(game.moves))
+        return stored[:shorter] == game.moves[:shorter]
 
     def export_pgn(self, game_ids: Iterable[int], path: Path) -> int:
         """Write the games to a PGN file (UTF-8); returns how many were written.
@@ -589,18 +730,25 @@ class Store:
         path = Path(path)
         count = 0
         tmp = path.with_name(path.name + ".part")
-        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
-            for game_id in game_ids:
-                print(self._pgn_game(game_id), file=out, end="\n\n")
-                count += 1
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+                for game_id in game_ids:
+                    print(self._pgn_game(game_id), file=out, end="\n\n")
+                    count += 1
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # the old file, if any, stays as it was
+            raise
         return count
 
     def _pgn_game(self, game_id: int) -> chess.pgn.Game:
         record = self.game(game_id)
         tags = self.tags(game_id)
-        board = chess.Board(record.fen) if record.fen else chess.Board()
-        game = chess.pgn.Game.from_board(board)
+        game = chess.pgn.Game.from_board(starting_board(record.fen))
+        if "Variant" not in tags:
+            # A Chess960 position is told by its castling rights when read back; a "Chess960" tag would
+            # make the game a variant that is not imported.
+            game.headers.pop("Variant", None)
         for name, value in tags.items():
             if name not in ("FEN", "SetUp", "Result"):
                 game.headers[name] = value
@@ -609,9 +757,12 @@ class Store:
         game.headers["Result"] = record.result
         if record.termination and "Termination" not in tags:
             game.headers["Termination"] = record.termination
+        opening = self.opening(game_id)
+        if opening is not None:  # named by position, as the app shows it
+            game.headers["ECO"], game.headers["Opening"] = opening.eco, opening.name
         node: chess.pgn.GameNode = game
-        for uci in record.moves:
-            node = node.add_variation(chess.Move.from_uci(uci))
+        for uci, clock in zip(record.moves, self.clocks(game_id)):
+            node = node.add_variation(chess.Move.from_uci(uci), comment=format_clk(clock) if clock is not None else "")
         return game
 
     # ---------------------------------------------------------------------------------------------
@@ -687,9 +838,13 @@ def _refuse(path: Path, error: sqlite3.Error) -> NoReturn:
     if code == _SQLITE_FULL:
         raise StoreFullError(f"the disk is full at {path}; free space and try again", path) from error
     if code == _SQLITE_BUSY:
-        raise StoreError(f"the game store {path} stayed locked by another program for 30 s; close it (or wait "
-                         "for it to finish) and try again", path) from error
+        raise StoreBusyError(_busy_sentence(path) + " and try again", path) from error
     raise StoreError(f"cannot open the game store {path} ({error})", path) from error
+
+
+def _busy_sentence(path: Path) -> str:
+    return (f"the game store {path} stayed locked by another program for {BUSY_TIMEOUT_S:.0f} s; close it (or wait "
+            "for it to finish)")
 
 
 def _split_sql(script: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Words for people: counts with the right plural form (the engine's summaries and the GUI share them)."""
+"""Words for people: counts with the right plural form, and the sentences the GUI and the command lines share."""
 
 from __future__ import annotations
 
@@ -11,3 +11,7 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """
     word = singular if count == 1 else (plural_form or singular + "s")
     return f"{count:,} {word}"
+
+
+#: How to get training (torch): the one sentence the app, ``kibitz-train`` and the README say.
+TRAINING_INSTALL_HINT = 'Training needs the training extra (torch, CPU build): pip install ".[train]" in the kibitz folder'

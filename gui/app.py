@@ -25,7 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kibitz", description="A chess board that knows how you play.",
         epilog="commands:\n  kibitz import FILE... [--player NAME] [--home DIR]\n"
-               "                        import PGN files into the store (kibitz import --help)",
+               "                        import PGN files into the store (kibitz import --help)\n"
+               "  kibitz export OUT.pgn [--player NAME] [--home DIR]\n"
+               "                        write the stored games, with clocks and openings (kibitz export --help)\n"
+               "  kibitz review FILE.pgn [--game N] [--json]\n"
+               "                        each move with the mover's model and the engine (kibitz review --help)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--home", type=Path, metavar="DIR", help="data folder (default: $KIBITZ_HOME or the user data dir); "
                         "the settings are kept there too")

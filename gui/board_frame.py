@@ -1,4 +1,4 @@
-"""Keeps the board square and the players' names right above and below it, at any window size."""
+"""Keeps the board square and the players' names (and clocks) right above and below it, at any window size."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ GAP = 4
 
 
 class BoardFrame(QWidget):
-    """Lays out ``top`` label, square ``board``, ``bottom`` label as one centred block."""
+    """Lays out ``top`` label, square ``board``, ``bottom`` label as one centred block; a clock, if
+    given, sits at the right end of its player's name."""
 
-    def __init__(self, board: BoardView, top: QLabel, bottom: QLabel, parent: QWidget | None = None) -> None:
+    def __init__(self, board: BoardView, top: QLabel, bottom: QLabel, parent: QWidget | None = None, *,
+                 clocks: tuple[QLabel, QLabel] | None = None) -> None:
         super().__init__(parent)
         self.board, self.top, self.bottom = board, top, bottom
-        for child in (board, top, bottom):
+        self.clocks = clocks  # (top, bottom)
+        for child in (board, top, bottom, *(clocks or ())):
             child.setParent(self)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 240)
@@ -39,6 +42,11 @@ class BoardFrame(QWidget):
         side -= side % 8
         left = (self.width() - side) // 2
         y = max(0, (self.height() - (side + top_h + bottom_h + 2 * GAP)) // 2)
-        self.top.setGeometry(left, y, side, top_h)
+        bottom_y = y + top_h + GAP + side + GAP
         self.board.setGeometry(left, y + top_h + GAP, side, side)
-        self.bottom.setGeometry(left, y + top_h + GAP + side + GAP, side, bottom_h)
+        for name, clock, row_y, row_h in ((self.top, self.clocks and self.clocks[0], y, top_h),
+                                          (self.bottom, self.clocks and self.clocks[1], bottom_y, bottom_h)):
+            clock_w = clock.sizeHint().width() if clock and not clock.isHidden() else 0
+            name.setGeometry(left, row_y, side - clock_w - (GAP if clock_w else 0), row_h)
+            if clock:
+                clock.setGeometry(left + side - clock_w, row_y, clock_w, row_h)

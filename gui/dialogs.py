@@ -6,18 +6,23 @@ import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import chess
-from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtCore import QAbstractTableModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -26,12 +31,13 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QStyledItemDelegate,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from kibitz.engine.clock import TimeControl
 from kibitz.engine.store import name_key
 from kibitz.gui.pieces import piece_svg
 from kibitz.gui.protocols import GameRecordLike
@@ -88,6 +94,8 @@ class NewGameChoice:
     #: A lichess-like rating: it picks the model's prior band until the player's own games choose one.
     white_level: int | None = None
     black_level: int | None = None
+    #: Each side's time, or None for a game without clocks.
+    controls: Mapping[chess.Color, TimeControl] | None = None
 
 
 DEFAULT_LEVEL = 1500
@@ -122,6 +130,22 @@ def centre_over(dialog: QWidget, parent: QWidget | None) -> None:
     dialog.move(frame.topLeft())
 
 
+def place_on_screen(window: QWidget, over: QWidget, size: QSize) -> None:
+    """Give ``window`` (a top-level window of its own) ``size``, or what the screen of ``over`` has room
+    for, centred over ``over``'s window and moved wholly onto that screen (a review opened from a
+    window near the screen's edge went partly off it)."""
+    screen = (over.window().screen() or QApplication.primaryScreen()).availableGeometry()
+    room = screen.size() * 0.95
+    window.resize(size.boundedTo(room))
+    frame = window.frameGeometry()
+    frame.moveCenter(over.window().frameGeometry().center())
+    # Wholly on the screen; a window wider or taller than the screen (its minimum) keeps its title bar
+    # and left edge on it.
+    x = max(min(frame.left(), screen.right() - frame.width() + 1), screen.left())
+    y = max(min(frame.top(), screen.bottom() - frame.height() + 1), screen.top())
+    window.move(x, y)
+
+
 class NewGameDialog(QDialog):
     """Pick or type two players' names and, optionally, an event."""
 
@@ -139,7 +163,9 @@ class NewGameDialog(QDialog):
         self.event = QLineEdit()
         self.event.setPlaceholderText("optional")
         swap = QPushButton("Swap colours")
+        swap.setAutoDefault(False)  # Enter anywhere in the dialog means OK, never "swap"
         swap.clicked.connect(self.swap)
+        self.clocks = self._clock_box()
         form = QFormLayout()
         form.addRow("White", self.white)
         form.addRow("White's level", self.white_level)
@@ -155,6 +181,7 @@ class NewGameDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(plain_label("Choose a name from the list or type a new one."))
         layout.addLayout(form)
+        layout.addWidget(self.clocks)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
@@ -167,6 +194,30 @@ class NewGameDialog(QDialog):
         combo.setCurrentText(current)
         combo.setMinimumContentsLength(18)
         return combo
+
+    def _clock_box(self) -> QGroupBox:
+        """None, or minutes + increment each, with extra minutes for either side (a parent gives a child more)."""
+        box = QGroupBox("Clocks")
+        box.setCheckable(True)
+        box.setChecked(False)
+        box.setToolTip("Without clocks, nobody is timed. With them, a player whose time runs out loses "
+                       "(a draw if the other cannot checkmate).")
+        self.minutes = _spin(1, 180, 10, " min")
+        self.increment = _spin(0, 60, 0, " s")
+        self.white_extra = _spin(0, 180, 0, " min")
+        self.black_extra = _spin(0, 180, 0, " min")
+        form = QFormLayout(box)
+        form.addRow("Time each", self.minutes)
+        form.addRow("Added after each move", self.increment)
+        form.addRow("Extra time for White", self.white_extra)
+        form.addRow("Extra time for Black", self.black_extra)
+        return box
+
+    def controls(self) -> dict[chess.Color, TimeControl] | None:
+        if not self.clocks.isChecked():
+            return None
+        return {color: TimeControl((self.minutes.value() + extra.value()) * 60.0, float(self.increment.value()))
+                for color, extra in ((chess.WHITE, self.white_extra), (chess.BLACK, self.black_extra))}
 
     def _level(self, name: str) -> int | None:
         """A known player's level as stored; a new player starts at the default."""
@@ -182,11 +233,14 @@ class NewGameDialog(QDialog):
         self.black.setCurrentText(white)
         self.white_level.setValue(levels[1])
         self.black_level.setValue(levels[0])
+        extras = self.white_extra.value(), self.black_extra.value()
+        self.white_extra.setValue(extras[1])
+        self.black_extra.setValue(extras[0])
 
     def choice(self) -> NewGameChoice:
         return NewGameChoice(" ".join(self.white.currentText().split()), " ".join(self.black.currentText().split()),
                              self.event.text().strip() or None, level_of(self.white_level),
-                             level_of(self.black_level))
+                             level_of(self.black_level), self.controls())
 
     def accept(self) -> None:
         c = self.choice()
@@ -197,6 +251,14 @@ class NewGameDialog(QDialog):
             self.error.setText("White and Black must be two different players.")
             return
         super().accept()
+
+
+def _spin(low: int, high: int, value: int, suffix: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setSuffix(suffix)
+    return box
 
 
 def describe_record(record: GameRecordLike) -> str:
@@ -261,6 +323,110 @@ class NameMapping:
     action: str | int
 
 
+class NameMappingModel(QAbstractTableModel):
+    """The names found in the files, their games, and who each one is (``KEEP``, ``NEW`` or a player id).
+
+    A model, not a widget per row: a file of master games holds some 15,000 names, and a combo box
+    for each took seconds to build and to show.
+    """
+
+    HEADERS = ("Name in the PGN", "Games", "Player")
+
+    def __init__(self, names: Sequence[tuple[str, int]], players: Sequence[tuple[int, str]],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.names = list(names)
+        self.options: list[tuple[str | int, str]] = [(KEEP, "— not a player here —"),
+                                                     (NEW, "New player with this name"),
+                                                     *((pid, f"is {name}") for pid, name in players)]
+        self._words = dict(self.options)
+        known = {name_key(name): pid for pid, name in players}
+        self.choices: list[str | int] = [known.get(name_key(name), KEEP) for name, _ in self.names]
+        self._folded = [name.casefold() for name, _ in self.names]
+        self._shown = list(range(len(self.names)))  # rows shown (found by the filter), as indices into names
+
+    def set_filter(self, text: str) -> None:
+        """Show only the names holding ``text`` (in any case); "" shows all. Filtered here, in one pass:
+        a proxy model asks ``data()`` once per row and comparison, seconds for 15,000 names."""
+        wanted = text.casefold().strip()
+        self.beginResetModel()
+        self._shown = [i for i, folded in enumerate(self._folded) if wanted in folded]
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._shown)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._shown[index.row()]
+        name, games = self.names[row]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (name, f"{games:,}", self._words[self.choices[row]])[column]
+        if role == Qt.ItemDataRole.EditRole and column == 2:
+            return self.choices[row]
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        editable = Qt.ItemFlag.ItemIsEditable if index.column() == 2 else Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | editable
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,  # noqa: N802
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or index.column() != 2 or value not in self._words:
+            return False
+        self.choices[self._shown[index.row()]] = value
+        self.dataChanged.emit(index, index)
+        return True
+
+    def choose(self, name: str, choice: str | int) -> bool:
+        """Say who ``name`` is, shown or not (False: no such name or choice)."""
+        row = next((i for i, (found, _) in enumerate(self.names) if found == name), None)
+        if row is None or choice not in self._words:
+            return False
+        self.choices[row] = choice
+        if row in self._shown:
+            shown = self.index(self._shown.index(row), 2)
+            self.dataChanged.emit(shown, shown)
+        return True
+
+    def mappings(self) -> list[NameMapping]:
+        return [NameMapping(name, choice) for (name, _), choice in zip(self.names, self.choices) if choice != KEEP]
+
+
+class PlayerChoiceDelegate(QStyledItemDelegate):
+    """A combo box of the choices, only for the row being edited."""
+
+    def createEditor(self, parent: QWidget, option: Any, index: QModelIndex | QPersistentModelIndex  # noqa: N802
+                     ) -> QWidget:
+        combo = QComboBox(parent)
+        for value, text in index.model().options:  # type: ignore[attr-defined]
+            combo.addItem(text, value)
+        combo.activated.connect(lambda _index: self.commitData.emit(combo))
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
+        combo = editor if isinstance(editor, QComboBox) else None
+        if combo is not None:
+            combo.setCurrentIndex(max(0, combo.findData(index.data(Qt.ItemDataRole.EditRole))))
+
+    def setModelData(self, editor: QWidget, model: Any, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+
+
 class ImportMappingDialog(QDialog):
     """Say which player each PGN name is: an existing player (alias), a new player, or nobody."""
 
@@ -268,30 +434,24 @@ class ImportMappingDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Who is who?")
-        self.resize(560, 420)
-        self.table = QTableWidget(len(names), 3)
-        self.table.setHorizontalHeaderLabels(["Name in the PGN", "Games", "Player"])
+        self.resize(620, 480)
+        self.model = NameMappingModel(names, players, self)  # most games first, as the scan gives them
+        self.name_filter = QLineEdit()
+        self.name_filter.setPlaceholderText(f"Find a name among {plural(len(names), 'name')}")
+        self.name_filter.textChanged.connect(self.model.set_filter)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setItemDelegateForColumn(2, PlayerChoiceDelegate(self.table))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
-        self.combos: list[tuple[str, QComboBox]] = []
-        lowered = {name_key(name): pid for pid, name in players}
-        for row, (name, count) in enumerate(names):
-            item = QTableWidgetItem(name)
-            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            self.table.setItem(row, 0, item)
-            count_item = QTableWidgetItem(str(count))
-            count_item.setFlags(count_item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            self.table.setItem(row, 1, count_item)
-            combo = QComboBox()
-            combo.addItem("— not a player here —", KEEP)
-            combo.addItem("New player with this name", NEW)
-            for pid, pname in players:
-                combo.addItem(f"is {pname}", pid)
-            if name_key(name) in lowered:
-                combo.setCurrentIndex(combo.findData(lowered[name_key(name)]))
-            self.table.setCellWidget(row, 2, combo)
-            self.combos.append((name, combo))
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        rows = self.table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no measuring of 15,000 rows
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.resizeSection(0, 240)
+        header.resizeSection(1, 70)
+        header.setStretchLastSection(True)
         buttons = QDialogButtonBox()
         buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
@@ -301,12 +461,12 @@ class ImportMappingDialog(QDialog):
         layout.addWidget(plain_label(
             "Games are linked to a player by name. Map the names in these files to players "
             "(a mapped name becomes that player's alias); unmapped names are imported as they are."))
+        layout.addWidget(self.name_filter)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
 
     def mappings(self) -> list[NameMapping]:
-        return [NameMapping(name, combo.currentData()) for name, combo in self.combos
-                if combo.currentData() != KEEP]
+        return self.model.mappings()
 
 
 class Dialogs:

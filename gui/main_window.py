@@ -15,7 +15,9 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from kibitz.gui.actions import add_action
+from kibitz.engine.analysis import find_engine
 from kibitz.gui.dialogs import Dialogs
+from kibitz.gui.engine_service import EngineService, Locator
 from kibitz.gui.importing.feature import ImportingFeature
 from kibitz.gui.insight.feature import LEARN_TIME_BUDGET_S, LEARN_WALL_LIMIT_S, InsightFeature
 from kibitz.gui.library.feature import LibraryFeature
@@ -26,7 +28,7 @@ from kibitz.gui.protocols import StoreLike
 from kibitz.gui.settings import AppSettings
 from kibitz.gui.tasks import Tasks
 from kibitz.gui.training.feature import TrainingFeature
-from kibitz.gui.training.runner import CommandFactory, TrainingRunner, default_command
+from kibitz.gui.training.runner import INSTALL_HINT, CommandFactory, TrainingRunner, default_command
 
 BOARD_TAB, GAMES_TAB, PLAYERS_TAB = range(3)
 MESSAGE_MS = 6000
@@ -44,6 +46,7 @@ class MainWindow(QMainWindow):
         open_store: StoreOpener | None = None,
         dialogs: Dialogs | None = None,
         training_command: CommandFactory = default_command,
+        engine_locator: Locator = find_engine,
     ) -> None:
         super().__init__()
         self.setWindowTitle("kibitz")
@@ -64,8 +67,11 @@ class MainWindow(QMainWindow):
                                       pool=self.pool)
         self.insight = InsightFeature(store, settings, self.pool, self,  # type: ignore[arg-type]
                                       lambda: self.play.session.game_id if self.play.session else None, self,
-                                      open_store=open_store)  # type: ignore[arg-type]
+                                      open_store=open_store,  # type: ignore[arg-type]
+                                      engine=EngineService(settings, store.home, self, locator=engine_locator),
+                                      position=lambda: (self.play.shown_board(), dict(self.play.players)))
         self.play.set_guesses(self.insight.guesses)
+        self.play.set_hints(self.insight.hints)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -96,6 +102,8 @@ class MainWindow(QMainWindow):
         self.play.fill_view_menu(self, view)
         self.training.fill_menu(self, self.menuBar().addMenu("&Training"))
         self.insight.fill_menu(self, self.menuBar().addMenu("&Insight"))
+        if not self.training.available:
+            self.insight.learning_unavailable(INSTALL_HINT + ".")
 
     def _wire(self) -> None:
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -108,6 +116,7 @@ class MainWindow(QMainWindow):
         self.play.game_finished.connect(self._game_finished)
         self.library.games_view.review_requested.connect(self.insight.review)
         self.library.players_view.insight_requested.connect(self.insight.show_player)
+        self.library.players_view.retrain_requested.connect(lambda pid: self.training.start(self.store.player(pid).name))
         self.insight.learn_requested.connect(
             lambda names: self.training.learn(names, LEARN_TIME_BUDGET_S, LEARN_WALL_LIMIT_S))
         self.insight.model_reverted.connect(self.play.reload_models)
@@ -165,6 +174,7 @@ class MainWindow(QMainWindow):
             return
         self.tasks.closed = True
         self.training.shutdown()
+        self.insight.shutdown()
         self.predictions.shutdown()
         self.pool.waitForDone(30000)
 

@@ -29,6 +29,7 @@ MIN_ARROW_PROBABILITY = 0.02  # arrows after the first one below this are noise,
 TAIL = 0.36
 TIP = 0.06
 TIP_SHORTENED = 0.32
+HEAD_MIN = 0.28  # an arrow head is at least this long, so it reads on a small board
 MIN_SHAFT = 0.45  # an arrow is never shorter than this, even between neighbouring squares
 LABEL_MIN_PIXELS = 10  # % labels stay readable on a small board
 SMALL_BOARD_SQUARE = 34  # px; below this only the top arrow gets its % label
@@ -83,7 +84,8 @@ def compute_shapes(predictions: Iterable[tuple[chess.Move, float]], *, limit: in
                    min_probability: float = MIN_ARROW_PROBABILITY) -> list[Shape]:
     """Arrows for the most likely moves: one per from-to pair, at most ``limit``.
 
-    Promotions to different pieces share one arrow (their probabilities add up). The most likely
+    Promotions to different pieces share one arrow, which shows the most likely piece's probability
+    (the panel's number for that move; ``"=N 40%"`` when that piece is not a queen). The most likely
     move always gets an arrow; the others only from ``min_probability`` on, so a confident
     prediction is not drawn with a fan of "<1%" arrows beside it.
 
@@ -92,17 +94,72 @@ def compute_shapes(predictions: Iterable[tuple[chess.Move, float]], *, limit: in
     >>> [(chess.square_name(s.orig), chess.square_name(s.dest), s.label) for s in shapes]
     [('e2', 'e4', '50%'), ('d2', 'd4', '30%')]
     """
-    merged: dict[tuple[Square, Square], float] = {}
+    best: dict[tuple[Square, Square], tuple[float, chess.Move]] = {}
     for move, probability in predictions:
         key = (move.from_square, move.to_square)
-        merged[key] = merged.get(key, 0.0) + float(probability)
-    ranked = sorted(merged.items(), key=lambda item: -item[1])[:limit]
-    ranked = [item for rank, item in enumerate(ranked) if rank == 0 or item[1] >= min_probability]
+        if key not in best or float(probability) > best[key][0]:
+            best[key] = (float(probability), move)
+    ranked = sorted(best.items(), key=lambda item: -item[1][0])[:limit]
+    ranked = [item for rank, item in enumerate(ranked) if rank == 0 or item[1][0] >= min_probability]
     arrivals = Counter(dest for (_, dest), _ in ranked)
     return [
-        Shape(orig, dest, brush_for(rank, p), percent_label(p), shortened=arrivals[dest] > 1)
-        for rank, ((orig, dest), p) in enumerate(ranked)
+        Shape(orig, dest, brush_for(rank, p), move_label(move, p), shortened=arrivals[dest] > 1)
+        for rank, ((orig, dest), (p, move)) in enumerate(ranked)
     ]
+
+
+def move_label(move: chess.Move, probability: float) -> str:
+    """An arrow's label: the percentage, with the piece of an underpromotion (``"=N 3%"``)."""
+    piece = f"={chess.piece_symbol(move.promotion).upper()} " if move.promotion not in (None, chess.QUEEN) else ""
+    return piece + percent_label(probability)
+
+
+def lane_offsets(shapes: Sequence[Shape]) -> list[float]:
+    """Sideways shifts (fractions of a square, along each arrow's left normal) that lay arrows sharing
+    a stretch of one line side by side instead of on top of each other: a queen's two moves along a
+    file, or a move played and the model's choice between the same two squares (an underpromotion).
+
+    >>> a, b = (Shape(chess.D1, dest, Brush("x", "#000", 1.0, 0.1)) for dest in (chess.D3, chess.D6))
+    >>> lane_offsets([a, b])
+    [-0.192, 0.192]
+    """
+    def points(shape: Shape) -> tuple[tuple[int, int], tuple[int, int]]:
+        return ((chess.square_file(shape.orig), chess.square_rank(shape.orig)),
+                (chess.square_file(shape.dest), chess.square_rank(shape.dest)))
+
+    def share_a_stretch(a: Shape, b: Shape) -> bool:
+        (ax, ay), (bx, by) = points(a)
+        (cx, cy), (dx, dy) = points(b)
+        ux, uy = bx - ax, by - ay
+        if ux * (cy - ay) - uy * (cx - ax) or ux * (dy - ay) - uy * (dx - ax):
+            return False  # not on one line
+        t = sorted(((cx - ax) * ux + (cy - ay) * uy, (dx - ax) * ux + (dy - ay) * uy))
+        return max(0, t[0]) < min(ux * ux + uy * uy, t[1])  # the stretches overlap, more than in a point
+
+    group = list(range(len(shapes)))  # union-find over the shapes sharing a stretch
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for i in range(len(shapes)):
+        for j in range(i + 1, len(shapes)):
+            if share_a_stretch(shapes[i], shapes[j]):
+                group[root(j)] = root(i)
+    offsets = [0.0] * len(shapes)
+    for leader in set(map(root, range(len(shapes)))):
+        members = [i for i in range(len(shapes)) if root(i) == leader]
+        if len(members) < 2:
+            continue
+        lane = max(head_width_of(shapes[i].brush.width) for i in members) + 0.02  # heads side by side too
+        (ax, ay), (bx, by) = points(shapes[leader])
+        for place, i in enumerate(members):
+            (cx, cy), (dx, dy) = points(shapes[i])
+            same_way = (dx - cx) * (bx - ax) + (dy - cy) * (by - ay) > 0  # else its left is the leader's right
+            shift = (place - (len(members) - 1) / 2) * lane
+            offsets[i] = round(shift if same_way else -shift, 4)
+    return offsets
 
 
 def _arrow_polygon(start: QPointF, end: QPointF, width: float, head: float, head_width: float) -> QPolygonF:
@@ -123,15 +180,19 @@ def _arrow_polygon(start: QPointF, end: QPointF, width: float, head: float, head
     ])
 
 
-def arrow_endpoints(shape: Shape, geometry: BoardGeometry) -> tuple[QPointF, QPointF]:
+def arrow_endpoints(shape: Shape, geometry: BoardGeometry, offset: float = 0.0) -> tuple[QPointF, QPointF]:
     """Start at the edge of the moving piece (its tail never covers it) and stop just short of the
     destination's centre; well short when several arrows converge there. Arrows between
-    neighbouring squares give up some of both margins so they stay visible."""
+    neighbouring squares give up some of both margins so they stay visible. ``offset`` (fractions
+    of a square, see :func:`lane_offsets`) moves the arrow sideways into its lane."""
     a, b = geometry.square_center(shape.orig), geometry.square_center(shape.dest)
     dx, dy = b.x() - a.x(), b.y() - a.y()
     distance = math.hypot(dx, dy) or 1.0
     ux, uy = dx / distance, dy / distance
     s = geometry.square_size
+    if offset:
+        a = QPointF(a.x() - uy * offset * s, a.y() + ux * offset * s)
+        b = QPointF(b.x() - uy * offset * s, b.y() + ux * offset * s)
     tail = TAIL * s
     tip = (TIP_SHORTENED if shape.shortened else TIP) * s
     spare = distance - tail - tip - MIN_SHAFT * s
@@ -142,9 +203,14 @@ def arrow_endpoints(shape: Shape, geometry: BoardGeometry) -> tuple[QPointF, QPo
     return QPointF(a.x() + ux * tail, a.y() + uy * tail), QPointF(b.x() - ux * tip, b.y() - uy * tip)
 
 
+def head_width_of(width: float) -> float:
+    """The widest an arrow head of shaft ``width`` gets (both in fractions of a square; see :func:`arrow_head`)."""
+    return max(width * 2.0, HEAD_MIN * 1.3)
+
+
 def arrow_head(width: float, length: float, square: float) -> tuple[float, float]:
     """(length, width) of the head: wide enough to read, never more than half of a short arrow."""
-    head = min(max(width * 2.0, 0.28 * square), 0.5 * length)
+    head = min(max(width * 2.0, HEAD_MIN * square), 0.5 * length)
     return head, max(width * 2.0, head * 1.3)
 
 
@@ -163,8 +229,8 @@ def label_boxes(shapes: Sequence[Shape], geometry: BoardGeometry, sizes: Sequenc
     s = geometry.square_size
     board = geometry.rect
     placed: list[QRectF] = []
-    for shape, (w, h) in zip(shapes, sizes):
-        start, end = arrow_endpoints(shape, geometry)
+    for shape, (w, h), offset in zip(shapes, sizes, lane_offsets(shapes)):
+        start, end = arrow_endpoints(shape, geometry, offset)
         dx, dy = end.x() - start.x(), end.y() - start.y()
         length = math.hypot(dx, dy) or 1.0
         ux, uy = dx / length, dy / length
@@ -186,11 +252,35 @@ def label_boxes(shapes: Sequence[Shape], geometry: BoardGeometry, sizes: Sequenc
     return placed
 
 
+def arrow_polygons(shapes: Sequence[Shape], geometry: BoardGeometry) -> list[QPolygonF]:
+    """Each arrow's outline as painted, in its lane."""
+    s = geometry.square_size
+    polygons = []
+    for shape, offset in zip(shapes, lane_offsets(shapes)):
+        start, end = arrow_endpoints(shape, geometry, offset)
+        width = shape.brush.width * s
+        length = math.hypot(end.x() - start.x(), end.y() - start.y())
+        head, head_width = arrow_head(width, length, s)
+        polygons.append(_arrow_polygon(start, end, width, head, head_width))
+    return polygons
+
+
 def label_font(base: QFont, square_size: float) -> QFont:
     font = QFont(base)
     font.setPixelSize(max(LABEL_MIN_PIXELS, int(square_size * 0.22)))
     font.setBold(True)
     return font
+
+
+def _paint_ring(painter: QPainter, shape: Shape, geometry: BoardGeometry) -> None:
+    color = QColor(shape.brush.color)
+    color.setAlphaF(shape.brush.opacity)
+    painter.save()
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(QPen(color, geometry.square_size * shape.brush.width))
+    radius = geometry.square_size * (0.5 - shape.brush.width / 2)
+    painter.drawEllipse(geometry.square_rect(shape.orig).center(), radius, radius)
+    painter.restore()
 
 
 def paint_shapes(painter: QPainter, shapes: Sequence[Shape], geometry: BoardGeometry) -> None:
@@ -199,18 +289,17 @@ def paint_shapes(painter: QPainter, shapes: Sequence[Shape], geometry: BoardGeom
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setPen(Qt.PenStyle.NoPen)
-    for shape in reversed(shapes):  # the most likely arrow is painted last, on top
-        start, end = arrow_endpoints(shape, geometry)
-        width = shape.brush.width * s
-        length = math.hypot(end.x() - start.x(), end.y() - start.y())
-        head, head_width = arrow_head(width, length, s)
+    for shape, polygon in reversed(list(zip(shapes, arrow_polygons(shapes, geometry)))):  # the top one last
+        if shape.orig == shape.dest:  # a square, not a move (a hint's piece): a ring around it
+            _paint_ring(painter, shape, geometry)
+            continue
         color = QColor(shape.brush.color)
         color.setAlphaF(shape.brush.opacity)
         painter.setBrush(color)
-        painter.drawPolygon(_arrow_polygon(start, end, width, head, head_width))
+        painter.drawPolygon(polygon)
     # On a small board only the most likely arrow is labelled (the panel lists them all).
     labelled = [shape for rank, shape in enumerate(shapes)
-                if shape.label and (rank == 0 or s >= SMALL_BOARD_SQUARE)]
+                if shape.label and shape.orig != shape.dest and (rank == 0 or s >= SMALL_BOARD_SQUARE)]
     if labelled:
         painter.setFont(label_font(painter.font(), s))
         metrics = painter.fontMetrics()

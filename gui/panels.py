@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -23,6 +23,7 @@ from kibitz.gui.dialogs import plain_label
 from kibitz.gui.overlay import PREDICTION_COLOR, percent_label
 
 TOP_ROWS = 5
+OTHERS_COLOR = "#9e9e9e"  # the moves not listed: grey, not the arrows' green
 
 
 class ElidedLabel(QLabel):
@@ -65,6 +66,7 @@ class MoveListPanel(QTableWidget):
         super().__init__(0, 2, parent)
         self.setHorizontalHeaderLabels(["White", "Black"])
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.horizontalHeader().hide()  # the numbered rows say it (1. e4 e5); the room goes to the moves
         rows = self.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(self.fontMetrics().height() + 8)  # more moves fit in a small window
@@ -74,6 +76,7 @@ class MoveListPanel(QTableWidget):
         self.cellClicked.connect(self._clicked)
         self._sans: list[str] = []
         self._first_black = False
+        self._marked = 0  # the ply count of the position shown (0: the start)
 
     def set_moves(self, sans: Sequence[str], *, black_first: bool = False, current: int | None = None,
                   result: str = "") -> None:
@@ -95,14 +98,34 @@ class MoveListPanel(QTableWidget):
 
     def mark(self, ply: int) -> None:
         self.clearSelection()
-        if ply <= 0:
+        self._marked = ply
+        if ply > 0:
+            row, column = self._cell_of(ply)
+            item = self.item(row, column)
+            if item is not None:
+                item.setSelected(True)
+        self.scroll_to_marked()
+
+    def scroll_to_marked(self) -> None:
+        """Bring the marked move into sight. The scroll range follows new rows only once the view has
+        laid them out, and a hidden list has no height yet: scrolling at once was clamped to the old
+        range (the newest row half cut off) or to nothing (an opened game stayed at move 1)."""
+        self.updateGeometries()
+        if self._marked <= 0:
             self.scrollToTop()
             return
-        row, column = self._cell_of(ply)
+        row, column = self._cell_of(self._marked)
         item = self.item(row, column)
         if item is not None:
-            item.setSelected(True)
             self.scrollToItem(item)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.scroll_to_marked()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.scroll_to_marked()
 
     def _clicked(self, row: int, column: int) -> None:
         ply = row * 2 + column + 1 - (1 if self._first_black else 0)
@@ -113,9 +136,10 @@ class MoveListPanel(QTableWidget):
 class ProbabilityBar(QWidget):
     """A thin horizontal bar, as long as the probability, in the arrows' colour."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, color: str = PREDICTION_COLOR) -> None:
         super().__init__(parent)
         self.value = 0.0
+        self.color = color
         self.setMinimumWidth(24)
         self.setFixedHeight(8)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -132,7 +156,7 @@ class ProbabilityBar(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(PREDICTION_COLOR))
+        painter.setBrush(QColor(self.color))
         width = max(2.0, self.width() * self.value)
         painter.drawRoundedRect(QRectF(0, 0, width, self.height()), 2, 2)
         painter.end()
@@ -169,7 +193,7 @@ class PredictionPanel(QWidget):
         rows = QGridLayout()
         rows.setContentsMargins(8, 0, 4, 0)
         rows.setHorizontalSpacing(10)
-        rows.setVerticalSpacing(2)
+        rows.setVerticalSpacing(1)
         digits = self.percents[0].fontMetrics().horizontalAdvance("100%") + 2
         for index, (san, percent, bar) in enumerate(zip(self.sans, self.percents, self.bars)):
             percent.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -177,6 +201,11 @@ class PredictionPanel(QWidget):
             rows.addWidget(san, index, 0)
             rows.addWidget(percent, index, 1)
             rows.addWidget(bar, index, 2)
+        # The rest of the probability, so the rows visibly add up to 100%.
+        self.others_san, self.others_percent, self.others_bar = plain_label(), plain_label(), ProbabilityBar(color=OTHERS_COLOR)
+        self.others_percent.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        for column, widget in enumerate((self.others_san, self.others_percent, self.others_bar)):
+            rows.addWidget(widget, TOP_ROWS, column)
         rows.setColumnMinimumWidth(0, self.sans[0].fontMetrics().horizontalAdvance("Qxf7+") + 4)
         rows.setColumnStretch(2, 1)
         layout = QVBoxLayout(self)
@@ -193,7 +222,19 @@ class PredictionPanel(QWidget):
             san.setText("")
             percent.setText("")
             bar.set_value(0.0)
+        self._show_others(0.0)
         self.status.setText(text)
+
+    def _show_others(self, rest: float) -> None:
+        """The "others" row: what the moves not listed share (hidden when that rounds to nothing)."""
+        shown = rest >= 0.005
+        self.others_san.setText("others" if shown else "")
+        self.others_percent.setText(percent_label(rest) if shown else "")
+        self.others_bar.set_value(rest if shown else 0.0)
+
+    def others_text(self) -> str:
+        """The "others" row as shown, ``"others  5%"`` ("" when hidden)."""
+        return f"{self.others_san.text()}  {self.others_percent.text()}" if self.others_san.text() else ""
 
     def show_predictions(self, name: str, predictions: Sequence[Prediction], description: str,
                          *, note: str = "") -> None:
@@ -208,6 +249,8 @@ class PredictionPanel(QWidget):
                 san.setText("—" if index == 0 and not predictions else "")
                 percent.setText("")
                 bar.set_value(0.0)
+        listed = sum(p.probability for p in predictions[:TOP_ROWS])
+        self._show_others(max(0.0, 1.0 - listed) if predictions else 0.0)
         self.status.setText(description + (f"\n{note}" if note else ""))
 
     def texts(self) -> list[str]:

@@ -71,6 +71,27 @@ class AppSettings:
     learn_after_game = Flag("insight/learn_after_game", False)
 
     @property
+    def last_players(self) -> tuple[str, str]:
+        """White's and Black's names in the last game started here ("" when none), kept across restarts."""
+        return str(self.q.value("game/last_white", "") or ""), str(self.q.value("game/last_black", "") or "")
+
+    @last_players.setter
+    def last_players(self, names: tuple[str, str]) -> None:
+        self.q.setValue("game/last_white", names[0])
+        self.q.setValue("game/last_black", names[1])
+        self.q.sync()
+
+    @property
+    def engine_path(self) -> str:
+        """The chess engine chosen in Insight → Chess engine… ("": find Stockfish on this computer)."""
+        return str(self.q.value("engine/path", "") or "")
+
+    @engine_path.setter
+    def engine_path(self, path: str) -> None:
+        self.q.setValue("engine/path", path)
+        self.q.sync()
+
+    @property
     def window_geometry(self) -> QByteArray | None:
         value = self.q.value("window/geometry")
         return value if isinstance(value, QByteArray) else None

@@ -64,13 +64,15 @@ def start_store_worker(pool: QThreadPool, open_store: Callable[[], Any] | None, 
     ``open_store`` is given, so that a long read never runs on the connection the window writes
     moves through; on ``shared`` otherwise (tests, and windows given no opener)."""
 
-    def run() -> Any:
-        if open_store is None:
-            return work(shared)
-        store = open_store()
-        try:
-            return work(store)
-        finally:
-            store.close()
+    return start_worker(pool, lambda: call_with_store(open_store, shared, work), succeeded, failed)
 
-    return start_worker(pool, run, succeeded, failed)
+
+def call_with_store(open_store: Callable[[], Any] | None, shared: Any, work: Callable[[Any], Any]) -> Any:
+    """``work(store)`` on a connection of its own (closed after) when ``open_store`` is given, else on ``shared``."""
+    if open_store is None:
+        return work(shared)
+    store = open_store()
+    try:
+        return work(store)
+    finally:
+        store.close()

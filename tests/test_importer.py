@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import lzma
+import os
 import sqlite3
 import subprocess
 import sys
+import tarfile
+import threading
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kibitz.cli import main as kibitz_main
+from kibitz.engine import pgn_input
 from kibitz.engine.importer import import_files
 from kibitz.engine.importer import main as import_main
 from kibitz.engine.store import Store
@@ -111,7 +116,7 @@ def test_kibitz_import_command_runs_as_a_process(tmp_path: Path) -> None:
 # faults at the command line (issue 9): one sentence on stderr, never a traceback
 
 
-@pytest.mark.parametrize("name", ["   ", "", "\t\n", "\u3000"])
+@pytest.mark.parametrize("name", ["   ", "", "\t\n", "\u3000", "\u200b\u200d", "\ufeff "])
 def test_an_empty_player_name_is_refused_before_the_store_is_opened(home: Path, name: str,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     assert import_main([str(JOWEN), "--player", name]) == 2
@@ -270,3 +275,95 @@ def test_counts_are_in_words_with_the_right_number(home: Path, tmp_path: Path,
     out = capsys.readouterr().out
     assert out.startswith("imported 1 game, 0 already in the store, 0 skipped")
     assert "\n1 game read in " in out
+
+
+# --------------------------------------------------------------------------------------------------
+# issue 18: pipes, devices and containers
+
+
+def _kibitz_import(args: list[str], home: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kibitz.cli", "import", *args, "--home", str(home)],
+                          capture_output=True, text=True, timeout=120, **kwargs)
+
+
+@pytest.mark.parametrize("how", ["process substitution", "/dev/stdin", "-"])
+def test_every_game_is_read_from_a_pipe(tmp_path: Path, how: str) -> None:
+    """The compression check used to open the path a second time, eating the start of a pipe."""
+    command = {"process substitution": 'import <(xz -dc "$F")', "/dev/stdin": 'import /dev/stdin < <(xz -dc "$F")',
+               "-": 'import - < <(cat "$F")'}[how]
+    script = f'"$PY" -m kibitz.cli {command} --home "$HOME_DIR" --quiet'
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PY": sys.executable, "F": str(JOWEN), "HOME_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "imported 200 games, 0 already in the store, 0 skipped" in result.stdout
+    assert (how == "-") == ("standard input:" in result.stdout)
+
+
+def test_a_device_is_refused_with_a_sentence(tmp_path: Path) -> None:
+    result = _kibitz_import(["/dev/zero"], tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stdout.startswith("imported 0 games: /dev/zero is a device, not a file")
+
+
+def test_a_named_pipe_without_a_writer_is_given_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fifo = tmp_path / "games.fifo"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(pgn_input, "PIPE_WAIT_S", 0.3)
+    with Store.open(tmp_path / "home") as store:
+        summary = import_files(store, [fifo])
+    assert summary.nothing_read and summary.files[0].error is not None
+    assert "nothing was written into" in summary.files[0].error
+
+
+def test_a_named_pipe_with_a_late_writer_is_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "games.fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(lzma.open(JOWEN).read()))
+    writer.start()
+    with Store.open(tmp_path / "home") as store:
+        summary = import_files(store, [fifo])
+    writer.join()
+    assert summary.imported == 200
+
+
+@pytest.mark.parametrize("kind, words", [("zip", "is a zip archive"), ("tar", "is a tar archive"),
+                                         ("sqlite", "is an SQLite database")])
+def test_containers_are_refused_not_read_through_their_header_bytes(tmp_path: Path, kind: str, words: str) -> None:
+    text = lzma.open(JOWEN).read()
+    path = tmp_path / f"games.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+            archive.writestr("games.pgn", text)
+    elif kind == "tar":
+        inner = tmp_path / "games.pgn"
+        inner.write_bytes(text)
+        with tarfile.open(path, "w") as archive:
+            archive.add(inner, arcname="games.pgn")
+    else:
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE notes (pgn TEXT)")
+        db.execute("INSERT INTO notes VALUES (?)", (text.decode(),))
+        db.commit()
+        db.close()
+    with Store.open(tmp_path / "home") as store:
+        summary = import_files(store, [path])
+        assert store.game_ids() == []
+    assert summary.nothing_read
+    assert summary.text().startswith(f"imported 0 games: {path} {words}, not a PGN file")
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_and_reported(tmp_path: Path) -> None:
+    """A skipped game in a file whose name is not UTF-8 ended in UnicodeEncodeError after storing."""
+    folder = os.fsencode(tmp_path)
+    name = folder + b"/partie-\xe9t\xe9.pgn"
+    text = lzma.open(JOWEN).read().replace(b"1. ", b"1. Ke5 1. ", 1)  # the first game cannot be read
+    with open(name, "wb") as out:
+        out.write(text)
+    result = subprocess.run([sys.executable, "-m", "kibitz.cli", "import", name, b"--home", folder + b"/home"],
+                            capture_output=True, timeout=120, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    assert "imported 199 games, 0 already in the store, 1 skipped" in out
+    assert "partie-\\xe9t\\xe9.pgn" in out
+    report = next((tmp_path / "home" / "import-reports").glob("*.txt")).read_text(encoding="utf-8")
+    assert "partie-\\xe9t\\xe9.pgn" in report

@@ -77,3 +77,13 @@ def test_deleting_a_player_keeps_their_games(store: Any) -> None:
     assert record.white == "Alice" and record.white_id is None and record.black_id == bob.id
     assert store.find_player("Alice") is None
     assert "Maia 1500 prior" in library.model_summary(store, bob.id)
+
+
+def test_renaming_and_aliases_drop_invisible_characters(store: Any) -> None:
+    alice = store.add_player("Alice")
+    with pytest.raises(ValueError, match="invisible"):
+        library.rename_player(store, alice.id, "\u200b\u2060")
+    library.rename_player(store, alice.id, "Ali\u200bce Smith")
+    library.set_aliases(store, alice.id, ["Jose\u0301"])
+    player = store.player(alice.id)
+    assert player.name == "Alice Smith" and "José" in player.aliases

@@ -37,3 +37,20 @@ def test_first_moves_and_replies_with_counts_scores_and_the_models_view(store) -
     # Branches played fewer than twice are left out by default.
     assert [c.san for c in opening_tree(records, son.id, chess.BLACK, open_predictor(son, store)).children[0]
             .children] == ["c5"]
+
+
+def test_the_tree_names_each_position_by_the_opening_table_and_the_report_shows_it(store) -> None:
+    from kibitz.engine.report import _tree
+
+    dad, son = store.add_player("Dad"), store.add_player("Son")
+    _game(store, dad, son, "e4 c5 Nf3 d6", "1-0")
+    _game(store, dad, son, "Nf3 d6 e4 c5", "0-1")  # the same position by another road
+    tree = opening_tree(store.games_of_player(son.id), son.id, chess.BLACK, open_predictor(son, store), min_games=1)
+    by_san = {c.san: c for c in tree.children}
+    assert by_san["e4"].opening.text() == "B00 King's Pawn Game"
+    assert by_san["e4"].children[0].opening.name == "Sicilian Defense"
+    after_e4_c5_nf3_d6 = by_san["e4"].children[0].children[0].children[0]
+    after_nf3_d6_e4_c5 = by_san["Nf3"].children[0].children[0].children[0]
+    assert after_e4_c5_nf3_d6.opening == after_nf3_d6_e4_c5.opening is not None  # transposition named alike
+    html = _tree(tree, chess.Board())
+    assert '<i class="opening">B20 Sicilian Defense</i>' in html

@@ -8,11 +8,12 @@ import io
 import lzma
 import random
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import chess
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kibitz.engine.pgn import (Chunk, PgnGame, PgnSource, SkippedGame, dedup_key, parse_chunk, parse_chunks,
@@ -400,10 +401,33 @@ def _python_chess_moves(text: str) -> tuple[tuple[str, ...], bool]:
     return tuple(m.uci() for m in game.mainline_moves()), not game.errors
 
 
+class _HeaderReader(chess.pgn.BaseVisitor[dict[str, str]]):
+    """The tag pairs python-chess reads (``read_headers`` would add the seven-tag roster's "?")."""
+
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {}
+
+    def visit_header(self, tagname: str, tagvalue: str) -> None:
+        self.headers[tagname] = tagvalue
+
+    def end_headers(self) -> chess.pgn.SkipType:
+        return chess.pgn.SKIP
+
+    def result(self) -> dict[str, str]:
+        return self.headers
+
+
+def _python_chess_headers(text: str) -> dict[str, str]:
+    return chess.pgn.read_game(io.StringIO(text), Visitor=_HeaderReader) or {}
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(picks=st.lists(st.integers(0, len(_GAMES) - 1), min_size=1, max_size=4),
        edits=st.lists(st.tuples(st.integers(0, 3), st.floats(0, 1), _MUTATIONS), max_size=5),
        tagless=st.lists(st.integers(1, 3), max_size=1))
+@example(picks=[0, 0, 0], edits=[(0, 0.0, "{"), (1, 0.0, "{")], tagless=[])  # two comments left open in a row
+@example(picks=[0, 0], edits=[(0, 0.0, "{"), (1, 1.0, "{")], tagless=[])  # the next one opens after its result
+@example(picks=[0, 0], edits=[(0, 0.0, "{"), (1, 0.0, "}")], tagless=[])  # the next game's "}" closes it
 def test_mutated_real_games_are_read_whole_or_reported(picks: list[int], edits: list[tuple[int, float, str]],
                                                       tagless: list[int]) -> None:
     """Every game read is exactly python-chess's reading of one input game's text; none shortened or merged."""
@@ -426,8 +450,16 @@ def test_mutated_real_games_are_read_whole_or_reported(picks: list[int], edits: 
         starts.append(line)
         line += text.count("\n") + 2
     data = "\n\n".join(texts) + "\n"
-    truths = [_python_chess_moves(text) for text in texts]
+    check_read_as_python_chess(data, starts, texts)
 
+
+def check_read_as_python_chess(data: str, starts: list[int], texts: list[str],
+                               must_read: Callable[[int], bool] = lambda index: False) -> None:
+    """Each game read from ``data`` is python-chess's reading of one input game's text (tags too), or
+    reported; none shortened, merged or made from a middle; every input game with moves is accounted
+    for where it stands, and read when ``must_read(index)``.
+    """
+    truths = [_python_chess_moves(text) for text in texts]
     read = games_of(data)
     seen: dict[int, int] = {}
     for game in read:
@@ -436,12 +468,15 @@ def test_mutated_real_games_are_read_whole_or_reported(picks: list[int], edits: 
             moves, clean = truths[index]
             assert game.line == starts[index], f"a game made from the middle of input game {index}"
             assert clean and game.moves == moves, f"input game {index} read differently from python-chess"
+            assert game.headers == _python_chess_headers(texts[index]), "tags lost or changed"
             seen[index] = seen.get(index, 0) + 1
         else:
             assert game.reason
     assert all(count == 1 for count in seen.values()), "one input game read as two"
-    for index, (moves, _) in enumerate(truths):
-        if moves:  # every game with moves is accounted for: read, or reported where it stands
+    for index, (moves, clean) in enumerate(truths):
+        if clean and must_read(index):
+            assert seen.get(index) == 1, f"input game {index} was not read"
+        elif moves:  # every game with moves is accounted for: read, or reported where it stands
             end = starts[index + 1] if index + 1 < len(starts) else 10**9
             assert any(starts[index] <= g.line < end for g in read), f"input game {index} vanished"
 
@@ -451,3 +486,137 @@ def test_files_joined_each_with_its_byte_order_mark() -> None:
     games = games_of(data)
     assert [g.headers["White"] for g in games] == ["A", "B"]
     assert all(isinstance(g, PgnGame) for g in games)
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 18: comments and variations holding blank lines, tag-like and move-number lines; line ends
+
+_BLOB_LINES = st.sampled_from(["", "", "1. e4 e5 2. Nf3", "1.d4", "[White \"x\"]", "[Event \"Other\"]",
+                               "some words", "1... c5", "[%clk 0:01:00]", "1-0", "12. Qxf7#", "*"])
+_LINE_ENDS = st.sampled_from(["\n", "\r\n", "\r\r\n"])  # mixable: each ends in "\n", so none merges with the next
+
+
+def _blob(kind: str, lines: list[str]) -> tuple[str, str]:
+    """A closed comment or variation holding ``lines``, and the text python-chess is given for it.
+
+    python-chess ends a game at a blank line outside a comment, kibitz does not (a blank line in
+    movetext is a layout accident): its truth for a variation has the blank lines taken out.
+    """
+    body = "\n".join(lines)
+    if kind == "comment":
+        return "{ " + body + " }", "{ " + body + " }"
+    return "( " + body + " )", "( " + re.sub(r"\n\s*(?=\n)", "", body) + " )"
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(picks=st.lists(st.integers(0, len(_GAMES) - 1), min_size=1, max_size=4),
+       blobs=st.lists(st.tuples(st.integers(0, 3), st.floats(0, 1), st.sampled_from(["comment", "variation"]),
+                                st.lists(_BLOB_LINES, min_size=1, max_size=6)), max_size=4),
+       unclosed=st.lists(st.tuples(st.integers(0, 3), st.sampled_from(["{ left open", "( 1... a6 left open"])),
+                         max_size=1),
+       ends=st.lists(st.sampled_from(["\n", "\r\n", "\r\r\n", "\r", "mixed"]), min_size=4, max_size=4),
+       mix=st.randoms(use_true_random=False))
+def test_comments_and_variations_with_blank_and_game_like_lines_never_invent_or_drop(
+        picks: list[int], blobs: list[tuple[int, float, str, list[str]]], unclosed: list[tuple[int, str]],
+        ends: list[str], mix: random.Random) -> None:
+    """Each game is read as python-chess reads its text alone, or reported; none invented from a comment."""
+    texts = [_GAMES[i] for i in picks]
+    truth_texts = list(texts)
+    for which, where, kind, lines in blobs:
+        if which >= len(texts):
+            continue
+        text, truth = texts[which], truth_texts[which]
+        # Before a move number after move 1 (a "(" before the first move opens nothing in python-chess).
+        spots = [m.start() for m in re.finditer(r" (?=[2-9]\d*\.)", text)]
+        if not spots:
+            continue
+        at = spots[int(where * (len(spots) - 1))]
+        blob, truth_blob = _blob(kind, lines)
+        texts[which] = text[:at] + " " + blob + text[at:]
+        truth_at = [m.start() for m in re.finditer(r" (?=[2-9]\d*\.)", truth)][int(where * (len(spots) - 1))]
+        truth_texts[which] = truth[:truth_at] + " " + truth_blob + truth[truth_at:]
+    for which, opener in unclosed:
+        if which < len(texts):
+            at = texts[which].index(" 2.")
+            texts[which] = texts[which][:at] + " " + opener + texts[which][at:]
+            truth_texts[which] = truth_texts[which][:truth_texts[which].index(" 2.")] + " " + opener + \
+                truth_texts[which][truth_texts[which].index(" 2."):]
+    starts, line = [], 1
+    for text in texts:
+        starts.append(line)
+        line += text.count("\n") + 2
+    # Every line-ending mix: per game one style, or LF, CRLF and CR-CR-LF mixed line by line.
+    parts = []
+    for index, text in enumerate(texts):
+        style = ends[index % len(ends)]
+        pieces = (text + "\n\n").split("\n")
+        parts.append("".join(piece + (mix.choice(["\n", "\r\n", "\r\r\n"]) if style == "mixed" else style)
+                             for piece in pieces[:-1]))
+    data = "".join(parts)
+    left_open = {which for which, _ in unclosed}
+    # Games whose comments and variations are all closed are read, whatever they hold.
+    check_read_as_python_chess(data, starts, truth_texts, must_read=lambda index: index not in left_open)
+
+
+def test_a_comment_with_a_blank_line_and_move_one_is_the_game_s_own_text() -> None:
+    text = GAME.format(white="A").replace("2. Qh5", "2. Qh5 {the books say\n\n1. e4 e5 2. Qh5 is rare\n\n"
+                                                    '[White "Morphy"]\n}') + "\n" + GAME.format(white="B")
+    games = games_of(text)
+    assert [(type(g).__name__, g.headers["White"], len(g.moves)) for g in games if isinstance(g, PgnGame)] == \
+        [("PgnGame", "A", 7), ("PgnGame", "B", 7)]
+    assert len(games) == 2
+
+
+def test_a_variation_with_a_blank_line_and_move_one_is_the_game_s_own_text() -> None:
+    text = GAME.format(white="A").replace("2. Qh5", "2. Qh5 (2. Nf3 Nc6\n\n1. d4 d5\n\n[White \"x\"]\n2. c4)")
+    [game] = games_of(text)
+    assert isinstance(game, PgnGame) and len(game.moves) == 7
+
+
+@pytest.mark.parametrize("opener", ["{oops", "(2. Nf3 Nc6"])
+def test_a_comment_or_variation_left_open_still_ends_at_the_next_game(opener: str) -> None:
+    """When it truly ran on, the game is reported and the games after it are read."""
+    text = "\n".join([GAME.format(white="A").replace("2. Qh5", "2. Qh5 " + opener), GAME.format(white="B"),
+                      GAME.format(white="C").replace("1. e4", "1. e4 {[%clk 0:01:00]}")])
+    games = games_of(text)
+    assert isinstance(games[0], SkippedGame) and "never closed" in games[0].reason and "line 9" in games[0].reason
+    assert [(g.headers["White"], len(g.moves)) for g in games[1:] if isinstance(g, PgnGame)] == [("B", 7), ("C", 7)]
+
+
+@pytest.mark.parametrize("end", ["\r\r\n", "\r\n", "\r", "\n"])
+def test_every_line_end_keeps_the_tags(end: str) -> None:
+    text = (GAME.format(white="A") + "\n" + GAME.format(white="B")).replace("\n", end)
+    games = games_of(text)
+    assert [(g.headers.get("White"), g.headers.get("Event"), len(g.moves)) for g in games if isinstance(g, PgnGame)] \
+        == [("A", "Club", 7), ("B", "Club", 7)]
+    assert [g.line for g in games] == [1, 11]
+
+
+_ANNOTATED = {"±": ("3. Bc4", "3. Bc4 ±"), "+-": ("3. Bc4", "3. Bc4 +-"), "++": ("Qxf7#", "Qxf7++"),
+              "N": ("3. Bc4", "3. Bc4 N"), "D": ("3. Bc4", "3. Bc4 D"), "=+ ∓": ("3. Bc4", "3. Bc4 =+ ∓"),
+              "Pe4": ("1. e4", "1. Pe4"), "result then a tag": ("1-0\n", '1-0 [White "x"]\n'),
+              "clock outside braces": ("3. Bc4", "3. Bc4 [%clk 0:01:00]")}
+
+
+@pytest.mark.parametrize("case", list(_ANNOTATED))
+def test_games_python_chess_reads_whole_are_not_skipped(case: str) -> None:
+    old, new = _ANNOTATED[case]
+    text = GAME.format(white="A").replace(old, new, 1)
+    [game] = games_of(text)
+    theirs = chess.pgn.read_game(io.StringIO(text))
+    assert theirs is not None and not theirs.errors
+    assert isinstance(game, PgnGame), game
+    assert game.moves == tuple(m.uci() for m in theirs.mainline_moves()) and len(game.moves) == 7
+
+
+@pytest.mark.parametrize("capture", ["exd6 e.p.", "exd6e.p."])
+def test_en_passant_marks_are_read(capture: str) -> None:
+    text = f'[White "A"]\n[Black "B"]\n\n1. e4 Nf6 2. e5 d5 3. {capture} e6 *\n'
+    [game] = games_of(text)
+    assert isinstance(game, PgnGame) and game.moves[4:] == ("e5d6", "e7e6")
+
+
+def test_a_typo_after_an_annotation_is_still_reported() -> None:
+    """The visitor reads annotations; python-chess would drop "Qxd9" there too, so it is looked for."""
+    [game] = games_of(GAME.format(white="A").replace("3. Bc4", "3. Bc4 ± Qxd9"))
+    assert isinstance(game, SkippedGame) and "Qxd9" in game.reason and "line 9" in game.reason

@@ -137,6 +137,18 @@ def test_personal_model_is_preferred_when_usable(store: Store, base_copy: Path) 
     assert p.status.kind == "personal" and "1,234 games" in p.status.description
 
 
+def test_a_personal_model_names_the_games_its_network_learned_from(store: Store, base_copy: Path) -> None:
+    """The panel said "2,273 games" where the retrain said "1273 training games": it says both now."""
+    player = store.add_player("Jo")
+    meta = json.loads((base_copy / "model.json").read_text())
+    models.write_model_folder(base_copy, (base_copy / "model.onnx").read_bytes(), {
+        **meta, "kind": "personal", "player": "Jo", "games_trained": 2273,
+        "training": {"train_games": 1273, "validation_games": 227, "book_games": 2273}})
+    store.record_model(player.id, base_copy, 2273, {"installed": True})
+    description = open_predictor(player, store).status.description
+    assert description.endswith("personal model from 2,273 games (its network trained on the newest 1,273)")
+
+
 @pytest.mark.parametrize("hidden, message", [(64, "has inputs"), (-5, "damaged"), (10**9, "damaged")])
 def test_metadata_that_disagrees_with_the_graph_is_refused_at_load(base_copy: Path, hidden: int, message: str) -> None:
     meta = json.loads((base_copy / "model.json").read_text())

@@ -68,6 +68,7 @@ def test_report_holds_the_profile_figures(small_store: Path, tmp_path: Path, cap
     # The opening tree: the player's first moves as White, with counts.
     first = profile.openings[chess.WHITE].children
     assert first and f'data-san="{first[0].san}" data-games="{first[0].games}"' in html
+    assert first[0].rare and f'<li class=rare data-games="{first[0].rare}">{first[0].rare_text()}</li>' in html
     assert _svg(html, "phases") is not None
     assert f"<tr><td>{opponent.name}</td><td>1</td><td>0</td><td>0</td></tr>" in html  # guess the move
 

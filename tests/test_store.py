@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import chess
 import pytest
 
-from kibitz.engine.pgn import PgnGame, read_games
+from kibitz.engine.pgn import PgnGame, read_games, starting_board
 from kibitz.engine.store import SCHEMA_VERSION, Store, default_home
 
 DATA = Path(__file__).parent / "data"
@@ -318,7 +321,265 @@ def test_migration_keeps_a_reimport_of_the_same_file_a_duplicate(tmp_path: Path)
         moves = [m for (m,) in db.execute("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (game_id,))]
         db.execute("UPDATE games SET dedup_key = ? WHERE id = ?", (schema_2_key(json.loads(tags), moves), game_id))
     db.execute("DROP TABLE guesses")  # a schema-2 store had none
+    for table, column in (("moves", "clock"), ("games", "eco"), ("games", "opening")):  # nor these
+        db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     db.execute("PRAGMA user_version = 2")
     db.close()
     with Store.open(tmp_path) as store:
         assert store.import_games(games) == (0, 40)
+
+
+# --------------------------------------------------------------------------------------------------
+# issue 18: Chess960 positions, distinct games kept apart, names
+
+
+def chess960_games(count: int) -> tuple[str, list[list[str]]]:
+    """PGN of games from Chess960 starts that castle, without a Variant tag (as some sites write "From
+    Position" games), and each game's moves as python-chess plays them (castling king-takes-rook)."""
+    import random
+
+    texts, moves = [], []
+    rng = random.Random(960)
+    while len(texts) < count:
+        board = chess.Board.from_chess960_pos(rng.randrange(960))
+        if not board.has_chess960_castling_rights():
+            continue  # a start whose castling is the standard one
+        castled = False
+        while not board.is_game_over() and len(board.move_stack) < 30:
+            legal = list(board.legal_moves)
+            castles = [m for m in legal if board.is_castling(m)]
+            castled = castled or bool(castles)
+            board.push(castles[0] if castles else rng.choice(legal))
+        if not castled:
+            continue
+        game = chess.pgn.Game.from_board(board)
+        game.headers["White"], game.headers["Black"] = "Alice", f"Bob {len(texts)}"
+        if len(texts) % 2:
+            game.headers["Variant"] = "From Position"
+        else:
+            del game.headers["Variant"]
+        texts.append(str(game))
+        moves.append([m.uci() for m in board.move_stack])
+    return "\n\n".join(texts) + "\n", moves
+
+
+def test_chess960_positions_are_stored_exported_and_read_back_as_chess960(store: Store, tmp_path: Path) -> None:
+    from kibitz.engine.report import write_report
+
+    text, moves = chess960_games(8)
+    source = tmp_path / "960.pgn"
+    source.write_text(text, encoding="utf-8")
+    games = [g for g in read_games(source) if isinstance(g, PgnGame)]
+    assert [list(g.moves) for g in games] == moves
+    alice = store.add_player("Alice")
+    assert store.import_games(games) == (8, 0)
+    for game_id, expected in zip(store.game_ids(), moves):
+        record = store.game(game_id)
+        board = starting_board(record.fen)
+        assert board.chess960 and list(record.moves) == expected
+        for uci in record.moves:
+            move = chess.Move.from_uci(uci)
+            assert board.is_legal(move)
+            board.push(move)
+
+    exported = tmp_path / "export.pgn"
+    store.export_pgn(store.game_ids(), exported)
+    back = [g for g in read_games(exported) if isinstance(g, PgnGame)]
+    assert [list(g.moves) for g in back] == moves
+    assert all(g.headers.get("Variant", "From Position") == "From Position" for g in back)
+    assert store.import_games(back) == (0, 8)
+    with Store.open(tmp_path / "other") as other:
+        assert other.import_games(back) == (8, 0)
+
+    report = tmp_path / "alice.html"
+    profile = write_report(store, alice, report)
+    assert profile.player.name == "Alice" and "Alice" in report.read_text(encoding="utf-8")
+
+
+CHESS_COM = """[Event "Live Chess"]
+[Site "Chess.com"]
+[Date "2020.07.30"]
+[Round "-"]
+[White "mobile_legend_2344"]
+[Black "falc0nfeast"]
+[Result "0-1"]
+[UTCDate "2020.07.30"]
+[UTCTime "{time}"]
+[TimeControl "60"]
+[Termination "falc0nfeast won by resignation"]
+[Link "https://www.chess.com/live/game/{number}"]
+
+1. e4 d5 0-1
+"""
+
+
+def two_quick_games(tmp_path: Path) -> Path:
+    """Two games of a real chess.com export alike in players, date and moves, not in Link and UTCTime."""
+    path = tmp_path / "quick.pgn"
+    path.write_text(CHESS_COM.format(time="08:33:02", number=5225179624) + "\n"
+                    + CHESS_COM.format(time="08:33:35", number=5225181119), encoding="utf-8")
+    return path
+
+
+def read_all(path: Path) -> list[PgnGame]:
+    return [g for g in read_games(path) if isinstance(g, PgnGame)]
+
+
+def test_games_alike_but_for_link_and_time_are_two_games(store: Store, tmp_path: Path) -> None:
+    games = read_all(two_quick_games(tmp_path))
+    assert store.import_games(games) == (2, 0)
+    assert store.import_games(games) == (0, 2)
+    exported = tmp_path / "export.pgn"
+    store.export_pgn(store.game_ids(), exported)
+    assert store.import_games(read_all(exported)) == (0, 2)
+
+
+def test_different_games_sharing_one_game_id_tag_stay_apart(store: Store, tmp_path: Path) -> None:
+    text = "".join(f'[Event "Club"]\n[White "A"]\n[Black "B"]\n[KibitzGameId "copied"]\n\n1. {first} e5 *\n\n'
+                   for first in ("e4", "d4", "c4"))
+    source = tmp_path / "copied.pgn"
+    source.write_text(text, encoding="utf-8")
+    games = read_all(source)
+    assert store.import_games(games) == (3, 0)
+    assert sorted(store.game(i).moves[0] for i in store.game_ids()) == ["c2c4", "d2d4", "e2e4"]
+    assert store.import_games(games) == (0, 3)
+    exported = tmp_path / "export.pgn"
+    store.export_pgn(store.game_ids(), exported)
+    assert store.import_games(read_all(exported)) == (0, 3)
+    # The first game with more moves (an export taken later in the game) is still that game.
+    more = read_games(io.BytesIO(b'[White "A"]\n[Black "B"]\n[KibitzGameId "copied"]\n\n1. e4 e5 2. Nf3 *\n'))
+    assert store.import_games([g for g in more if isinstance(g, PgnGame)]) == (0, 1)
+
+
+@pytest.mark.parametrize("spelling", ["Jose\u0301 Pe\u0301rez", "Jos\u00e9\u200b P\u00e9rez", " jos\u00e9  p\u00e9rez\u2060"])
+def test_names_compare_in_nfc_without_invisible_characters(store: Store, spelling: str) -> None:
+    player = store.add_player("José Pérez")
+    text = f'[White "{spelling}"]\n[Black "B"]\n[Date "2024.01.01"]\n\n1. e4 e5 *\n\n' \
+           '[White "José Pérez"]\n[Black "B"]\n[Date "2024.01.01"]\n\n1. e4 e5 *\n'
+    games = [g for g in read_games(io.BytesIO(text.encode())) if isinstance(g, PgnGame)]
+    assert store.import_games(games) == (1, 1)  # one game, spelled two ways
+    assert store.game_count(player.id) == 1
+    assert store.find_player(spelling) == player
+    with pytest.raises(ValueError, match="already taken"):
+        store.add_player(spelling)
+
+
+def test_a_name_of_only_invisible_characters_is_refused_with_a_sentence(store: Store) -> None:
+    with pytest.raises(ValueError, match="only invisible characters"):
+        store.add_player("\u200b\u200d\u2060")
+    alice = store.add_player("Al\u200bice")
+    assert alice.name == "Alice"
+    with pytest.raises(ValueError, match="invisible"):
+        store.add_alias(alice.id, "\ufeff")
+    assert [p.name for p in store.players()] == ["Alice"]
+
+
+def test_migration_rekeys_merged_games_and_unnormalised_names(tmp_path: Path) -> None:
+    """A store keyed before: the second chess.com game and the NFD spelling's link come back on reimport."""
+    import hashlib
+    import json
+
+    from kibitz.engine.pgn import KEY_TAGS
+
+    def previous_key(tags: dict[str, str], moves: list[str]) -> str:
+        def tag(value: str) -> str:
+            value = " ".join(value.split()).casefold()
+            return value if value.strip("?.-") else ""
+        text = "\x1f".join(tag(tags.get(name, "")) for name in KEY_TAGS)
+        return hashlib.sha1(f"{text}\x1e\x1e{' '.join(moves)}".encode()).hexdigest()
+
+    first, second = read_all(two_quick_games(tmp_path))
+    nfd = "Jose\u0301"
+    with Store.open(tmp_path) as store:
+        store.import_games([first])
+        player = store.add_player("José")
+    db = sqlite3.connect(tmp_path / "kibitz.sqlite3", isolation_level=None)
+    for game_id, tags in db.execute("SELECT id, tags FROM games").fetchall():
+        moves = [m for (m,) in db.execute("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (game_id,))]
+        db.execute("UPDATE games SET dedup_key = ? WHERE id = ?", (previous_key(json.loads(tags), moves), game_id))
+    db.execute("UPDATE player_names SET key = ?, name = ? WHERE player_id = ?", (nfd.casefold(), nfd, player.id))
+    db.execute("INSERT INTO games (white, black, white_key, black_key, date, source, tags, dedup_key, created_at)"
+               " VALUES (?, 'B', ?, 'b', '2024.01.01', 'pgn', ?, 'k', 1.0)",
+               ("José", "José".casefold(), json.dumps({"White": "José", "Black": "B"})))
+    from kibitz.engine import store as store_module
+
+    rekey = store_module._MIGRATIONS.index(store_module._rekey_names_and_distinct_games)
+    for table, column in (("moves", "clock"), ("games", "eco"), ("games", "opening")):  # the migration after it
+        db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    db.execute(f"PRAGMA user_version = {rekey}")
+    db.close()
+    with Store.open(tmp_path) as store:
+        assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION
+        assert store.import_games([first, second]) == (1, 1)
+        assert store.game_count(player.id) == 1  # the NFC-spelled game found its player
+
+
+def test_another_program_s_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    from kibitz.engine.store import StoreError
+
+    path = tmp_path / "kibitz.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE recipes (name TEXT)")
+    db.execute("INSERT INTO recipes VALUES ('soup')")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="another program's database"):
+        Store.open(tmp_path)
+    assert path.read_bytes() == before
+    assert not (tmp_path / "kibitz.sqlite3-wal").exists()
+
+
+def test_a_write_lock_held_too_long_is_a_sentence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from kibitz.engine import store as store_module
+    from kibitz.engine.importer import import_files
+    from kibitz.engine.importer import main as import_main
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.2)
+    Store.open(tmp_path).close()
+    holder = sqlite3.connect(tmp_path / "kibitz.sqlite3", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with Store.open(tmp_path) as store:
+            summary = import_files(store, [DATA / "jowen93-200.pgn.xz"], workers=0)
+        assert summary.stopped is not None and "stayed locked by another program" in summary.stopped
+        assert "0 games were imported and are safe" in summary.stopped
+        assert import_main([str(DATA / "jowen93-200.pgn.xz"), "--home", str(tmp_path), "--quiet"]) == 1
+        err = capsys.readouterr().err
+        assert "stayed locked by another program" in err and "Traceback" not in err
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_find_or_add_player_is_one_transaction(tmp_path: Path) -> None:
+    """Two imports started together with --player X: the second died with "the name 'X' is already taken"."""
+    Store.open(tmp_path).close()
+    with Store.open(tmp_path) as first, Store.open(tmp_path) as second:
+        # The second process looks while the first creates: it waits for the write, then finds the player.
+        with first.transaction():
+            waiter = threading.Thread(target=lambda: found.append(second.find_or_add_player("Racer")))
+            found: list[Any] = []
+            waiter.start()  # it looks now, or once the player is there: one player either way
+            first._insert_player(first._db, "Racer")
+        waiter.join()
+        assert found and found[0].name == "Racer"
+        assert [p.name for p in second.players()] == ["Racer"]
+
+
+def test_exported_pgn_files_follow_the_umask(store: Store, tmp_path: Path) -> None:
+    from kibitz.gui.importing.feature import export_games
+
+    store.import_games(slice_games()[:3])
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "all.pgn"
+        assert export_games(lambda: Store.open(store.home), store.game_ids(), path, lambda _: None,
+                            lambda: False) == 3
+        single = tmp_path / "one.pgn"
+        store.export_pgn(store.game_ids()[:1], single)
+    finally:
+        os.umask(old)
+    assert (path.stat().st_mode & 0o777) == 0o644
+    assert (single.stat().st_mode & 0o777) == 0o644

@@ -231,4 +231,4 @@ def test_without_torch_the_command_says_how_to_install_it(monkeypatch: pytest.Mo
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
     assert cli.main(["--progress", "json"]) == cli.EXIT_NO_TORCH
     event = json.loads(capsys.readouterr().out)
-    assert event["event"] == "finished" and "pip install 'kibitz[train]'" in event["message"]
+    assert event["event"] == "finished" and 'pip install ".[train]"' in event["message"]

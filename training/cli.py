@@ -191,8 +191,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import torch
     except ImportError:
+        from kibitz.engine.words import TRAINING_INSTALL_HINT
+
+        if _command(argv) is None and {"-h", "--help"} & set(argv):
+            # The parser needs torch (the defaults live beside the training code): the commands in words.
+            print(f"{__doc__}\n{TRAINING_INSTALL_HINT}; `report` works without it.")
+            return 0
         progress = "json" if "json" in argv else "bar"
-        _fail(progress, "training needs torch: install the training extra with  pip install 'kibitz[train]'")
+        _fail(progress, f"{TRAINING_INSTALL_HINT}.")
         return EXIT_NO_TORCH
     args = build_parser().parse_args(argv)
     from kibitz.engine.store import StoreError, name_key

@@ -17,7 +17,7 @@ from pathlib import Path
 import chess
 import numpy as np
 
-from kibitz.engine.pgn import PgnGame, read_games
+from kibitz.engine.pgn import PgnGame, read_games, starting_board
 
 
 def pack_move(move: chess.Move) -> int:
@@ -38,7 +38,7 @@ class GameInput:
     fen: str | None = None
 
     def start_board(self) -> chess.Board:
-        return chess.Board(self.fen) if self.fen else chess.Board()
+        return starting_board(self.fen)
 
 
 @dataclass

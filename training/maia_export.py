@@ -295,7 +295,7 @@ def positions(pgn_paths: Iterable[str | Path], limit: int,
             if skipped < skip:  # whole games, so that no game is on both sides
                 skipped += len(game.moves)
                 continue
-            history = features.PositionHistory(chess.Board(game.fen) if game.fen else chess.Board())
+            history = features.PositionHistory(pgn.starting_board(game.fen))
             for uci in game.moves:
                 if taken >= per_file or len(planes) >= limit:
                     break

@@ -84,7 +84,7 @@ class FinetuneResult:
         book = "no book" if math.isinf(self.book_strength) else f"own book at strength {self.book_strength:g}"
         return (f"{player}: Maia {self.band} prior, {book}; validation NLL {self.current['nll']:.3f} -> "
                 f"{self.candidate['nll']:.3f}, top-1 {self.current['top1']:.1%} -> {self.candidate['top1']:.1%} "
-                f"against the {self.current_kind} model ({self.train_games} training games, "
+                f"against the {self.current_kind} model (its network trained on {self.train_games:,} games, "
                 f"{self.epochs:.1f} epochs, {self.seconds:.0f} s)")
 
 

@@ -20,6 +20,7 @@ class Reporter:
         self._player: str | None = None
         self._done = 0
         self._total = 0
+        self._printed: set[str] = set()  # lines a person has already read on the terminal
 
     def _emit(self, event: dict[str, Any]) -> None:
         print(json.dumps(event), flush=True)
@@ -60,6 +61,7 @@ class Reporter:
             self._emit({"event": "info", "message": message})
         else:
             (self._bar.write if self._bar is not None else print)(message)
+            self._printed.add(message)
 
     def model(self, player: str, installed: bool, message: str) -> None:
         if self.mode == "json":
@@ -72,7 +74,10 @@ class Reporter:
         if self.mode == "json":
             self._emit({"event": "finished", "ok": ok, "message": message})
         else:
-            print(message, file=sys.stdout if ok else sys.stderr)
+            # The summary repeats each player's line, already printed as it came: print only what is new.
+            lines = [line for line in message.splitlines() if line not in self._printed]
+            if lines or not message:
+                print("\n".join(lines), file=sys.stdout if ok else sys.stderr)
 
     def close(self) -> None:
         if self._bar is not None:

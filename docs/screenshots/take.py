@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import chess
@@ -25,10 +26,15 @@ SIZES = {"board-default.png": (900, 640), "board-small.png": (560, 420), "board-
 
 
 def main() -> int:
+    return in_temporary_home(take)
+
+
+def in_temporary_home(function: Callable[[Path], int]) -> int:
+    """Run ``function(home)`` on a fresh data folder (also ``KIBITZ_HOME``), removed afterwards."""
     home = Path(tempfile.mkdtemp(prefix="kibitz-shots-"))
     os.environ["KIBITZ_HOME"] = str(home)
     try:
-        return take(home)
+        return function(home)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -1,6 +1,7 @@
-"""Take the README's screenshots of the review and the player page (run under xvfb-run).
+"""Take the README's screenshots of the review, the player page and a timed game (run under xvfb-run).
 
     xvfb-run -a .venv/bin/python docs/screenshots/take_screenshots.py [--home DIR]
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python docs/screenshots/take_screenshots.py --clocks-only
 
 Without ``--home`` it builds a throwaway store from tests/data (jowen93's 200 games), so the
 pictures show real openings. The README's pictures used a home where jowen93's models were really
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
@@ -32,6 +35,9 @@ def wait(app: QApplication, pool: QThreadPool) -> None:
 
 def main() -> None:
     app = QApplication([])
+    if "--clocks-only" in sys.argv:
+        clocks_shot(app)
+        return
     pool = QThreadPool()
     if "--home" in sys.argv:
         store = Store.open(Path(sys.argv[sys.argv.index("--home") + 1]))
@@ -62,15 +68,15 @@ def main() -> None:
         page.grab().save(str(HERE / "insight-player.png"))
     store.close()
     guess_shot(app)
+    clocks_shot(app)
 
 
-def guess_shot(app: QApplication) -> None:
-    """Guess the move on the board: Dad has guessed Son's reply (purple); the model's arrows follow."""
-    import chess
+def board_window(app: QApplication, choice: Any) -> tuple[Any, Store, Callable[[], None]]:
+    """A main window on a fresh store with the real models, a game started by ``choice``, and a
+    ``settle()`` that waits until the predictions are in."""
     from PySide6.QtCore import QSettings
 
     from kibitz.engine.predictor import open_predictor
-    from kibitz.gui.dialogs import NewGameChoice
     from kibitz.gui.main_window import MainWindow
     from kibitz.gui.settings import AppSettings
 
@@ -79,10 +85,7 @@ def guess_shot(app: QApplication) -> None:
     settings = AppSettings(QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat))
     settings.auto_orient = False
     window = MainWindow(store, settings, predictor_factory=open_predictor, open_store=lambda: Store.open(home))
-    window.play.start(NewGameChoice("Dad", "Son", None))
-    window.insight.guess_action.setChecked(True)
-    window.resize(900, 640)
-    window.show()
+    window.play.start(choice)
 
     def settle() -> None:
         for _ in range(10):
@@ -92,6 +95,52 @@ def guess_shot(app: QApplication) -> None:
         for _ in range(10):
             app.processEvents()
 
+    return window, store, settle
+
+
+def clocks_shot(app: QApplication) -> None:
+    """A timed game (Son has five minutes more), moves typed in the box, the opening named in the panel,
+    and the box offering the legal moves; the whole screen, so the completion list is in it."""
+    import chess
+    from PySide6.QtTest import QTest
+
+    from kibitz.engine.clock import GameClock, TimeControl
+    from kibitz.gui.dialogs import NewGameChoice
+
+    controls = {chess.WHITE: TimeControl(600, 5), chess.BLACK: TimeControl(900, 5)}
+    window, store, settle = board_window(app, NewGameChoice("Dad", "Son", None, controls=controls))
+    now = [0.0]
+    window.play.session.clock = GameClock.start(controls, now=lambda: now[0])  # a made-up pace, for the picture
+    window.resize(1000, 680)
+    window.move(20, 20)
+    window.show()
+    thinking = (4, 6, 9, 12, 3, 15, 5, 21, 17, 38)
+    for text, seconds in zip("e4 c5 Nf3 d6 d4 cxd4 Nxd4 Nf6 Nc3 a6".split(), thinking):
+        settle()
+        now[0] += seconds
+        window.play.play_typed(text)
+    now[0] += 26  # Dad is thinking
+    window.play._tick()
+    settle()
+    window.play.move_entry.setFocus()
+    QTest.keyClicks(window.play.move_entry, "B")  # the box offers the bishop moves
+    settle()
+    app.primaryScreen().grabWindow(0, 0, 0, 1040, 720).save(str(HERE / "board-clocks.png"))
+    window.play.move_entry.completer().popup().hide()
+    window.shutdown()
+    store.close()
+
+
+def guess_shot(app: QApplication) -> None:
+    """Guess the move on the board: Dad has guessed Son's reply (purple); the model's arrows follow."""
+    import chess
+
+    from kibitz.gui.dialogs import NewGameChoice
+
+    window, store, settle = board_window(app, NewGameChoice("Dad", "Son", None))
+    window.insight.guess_action.setChecked(True)
+    window.resize(900, 640)
+    window.show()
     for from_square, to_square in ((chess.E2, chess.E4), (chess.E2, chess.E4), (chess.C7, chess.C5)):
         settle()
         window.play._move_attempted(from_square, to_square)  # Son guesses e4, Dad plays it, Dad guesses c5

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,8 @@ def export_games(open_store: StoreOpener, game_ids: Sequence[int], path: Path, r
     The file appears whole or not at all: batches go to a temporary file that replaces ``path``.
     """
     store = open_store()
-    fd, temp_name = tempfile.mkstemp(prefix=".export-", suffix=".pgn", dir=path.parent)
-    os.close(fd)
-    temp, part = Path(temp_name), Path(temp_name + ".part")
+    temp = _new_file(path.parent, ".export-", ".pgn")
+    part = Path(f"{temp}.part")
     written = 0
     try:
         with temp.open("wb") as out:
@@ -51,6 +51,20 @@ def export_games(open_store: StoreOpener, game_ids: Sequence[int], path: Path, r
         store.close()
         for leftover in (temp, part):
             leftover.unlink(missing_ok=True)
+
+
+def _new_file(folder: Path, prefix: str, suffix: str) -> Path:
+    """Create an empty file of a new name in ``folder``, with the mode the user's umask gives.
+
+    (``tempfile.mkstemp`` makes it readable by its owner only, and the export kept mode 0600.)
+    """
+    while True:
+        path = folder / f"{prefix}{uuid.uuid4().hex[:12]}{suffix}"
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return path
 
 
 class ImportingFeature(QObject):

@@ -17,7 +17,9 @@ from kibitz.gui.protocols import StoreLike
 from kibitz.gui.tasks import Cancelled, Progress, Report
 from kibitz.gui.words import plural
 
-_NAME_TAG = re.compile(r'^\[(White|Black)\s+"((?:[^"\\]|\\.)*)"\]', re.MULTILINE)
+# A White or Black tag line (a byte order mark may start it, where files were joined with cat). The
+# newline in front, not ``^`` with MULTILINE, lets the search skip ahead to each "[": three times faster.
+_NAME_TAG = re.compile(rb'\n[ \t]*(?:\xef\xbb\xbf)?\[(?:White|Black)[ \t]+"((?:[^"\\\n]|\\.)*)"[ \t]*\]')
 _PGN_START = re.compile(rb'^\s*(\[[A-Za-z0-9_]+\s+"|1\s*\.)', re.MULTILINE)
 SNIFF_BYTES = 1 << 16
 
@@ -46,26 +48,31 @@ def scan_names(paths: Sequence[Path], report: Report, cancelled: Cancelled) -> l
     """Every White/Black name in the files with its number of games, most frequent first.
 
     Names that the store would take for one player (:func:`name_key`) count as one, under the
-    spelling seen first.
+    spelling seen first. Only the tag lines are looked at: a regular expression over blocks of the
+    decompressed file finds them, and each distinct spelling is decoded once (105,678 master games:
+    `bench/import_names_bench.py`).
     """
-    from kibitz.engine.pgn import PgnSource
+    from kibitz.engine.pgn import PgnSource, decode_line
 
-    counts: Counter[str] = Counter()
-    spelling: dict[str, str] = {}
+    raw: Counter[bytes] = Counter()
     total = sum(p.stat().st_size for p in paths) or 1
     done_before = 0
     for path in paths:
         with PgnSource.open(path) as source:
-            for index, chunk in enumerate(source.chunks()):
-                for _, name in _NAME_TAG.findall(chunk.text):
-                    key = name_key(name)
-                    if key and key != "?":
-                        counts[spelling.setdefault(key, " ".join(name.split()))] += 1
-                if index % 200 == 0:
+            for index, block in enumerate(source.blocks()):
+                raw.update(_NAME_TAG.findall(b"\n" + block))  # blocks start at a line's start
+                if index % 64 == 0:
                     report(Progress(done_before + source.bytes_read, total, f"Reading the names in {path.name}…"))
                     if cancelled():
                         return []
         done_before += path.stat().st_size
+    counts: Counter[str] = Counter()
+    spelling: dict[str, str] = {}
+    for name, count in raw.items():  # in the order first seen
+        text = decode_line(name)
+        key = name_key(text)
+        if key and key != "?":
+            counts[spelling.setdefault(key, " ".join(text.split()))] += count
     return counts.most_common()
 
 

@@ -1,27 +1,38 @@
 """A page per player: results, what the models know (the report's charts), model history with
-revert, and the opening tree. The profile is computed in the thread pool
-(:func:`kibitz.engine.player_profile.player_profile`), the same data as ``kibitz-train report``.
+revert, the habits that cost points (with a chess engine) and the opening tree. The profile is
+computed in the thread pool (:func:`kibitz.engine.player_profile.player_profile`), the same data as
+``kibitz-train report``; the habits in the engine's thread after it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import chess
-from PySide6.QtCore import QSize, QThreadPool, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QScrollArea, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QBrush, QCloseEvent, QColor
+from PySide6.QtWidgets import (QAbstractScrollArea, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
+                               QSizePolicy, QTableWidget, QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
 
+from kibitz.engine.analysis import REVIEW_LIMIT
+from kibitz.engine.habits import Habit, find_habits
 from kibitz.engine.models import ModelError
 from kibitz.engine.openings import OpeningNode
+from kibitz.engine.pair_record import head_to_head_chart
 from kibitz.engine.player_profile import PlayerProfile, player_profile, revert_model
-from kibitz.engine.report import accuracy_chart, phase_chart, predictability_chart
+from kibitz.engine.predictor import open_predictor
+from kibitz.engine.report import accuracy_chart, habits_html, phase_chart, predictability_chart
 from kibitz.engine.store import Player, Store
 from kibitz.gui.chart_view import ChartView
-from kibitz.gui.workers import Worker, start_store_worker
+from kibitz.gui.dialogs import plain_label
+from kibitz.gui.engine_service import EngineJob, EngineService
+from kibitz.gui.workers import Worker, call_with_store, start_store_worker
 
 COLOUR_NAMES = {chess.WHITE: "White", chess.BLACK: "Black"}
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum"
 
 
 def _percent(value: object) -> str:
@@ -41,6 +52,25 @@ def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
     return table
 
 
+def wrapping_table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
+    """A table as tall as its rows, whose last column (a note) takes the width left and wraps its
+    text: a long note is read whole, no row hides under a scroll bar, nothing scrolls sideways."""
+    table = _table(headers, rows)
+    table.setMaximumHeight(QWIDGETSIZE_MAX)  # _table's fixed height would not follow the wrapped rows
+    table.setWordWrap(True)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+    table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    header = table.horizontalHeader()
+    header.setMinimumSectionSize(40)
+    note = len(headers) - 1
+    header.resizeSection(note, header.fontMetrics().horizontalAdvance(headers[note]) + 24)
+    header.setStretchLastSection(True)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # rows follow the wrap
+    return table
+
+
 def opening_items(node: OpeningNode, board: chess.Board) -> list[QTreeWidgetItem]:
     """Tree rows for the children of ``node`` (move, games, score, the model's probability, its favourites)."""
     items = []
@@ -50,20 +80,43 @@ def opening_items(node: OpeningNode, board: chess.Board) -> list[QTreeWidgetItem
         after.push_san(child.san)
         favourites = ", ".join(f"{san} {p:.0%}" for san, p in child.model_top)
         item = QTreeWidgetItem([f"{number} {child.san}", str(child.games), f"{child.score:.0%}",
-                                _percent(child.model_probability), favourites])
+                                _percent(child.model_probability), favourites,
+                                child.opening.text() if child.opening else ""])
         item.addChildren(opening_items(child, after))
         items.append(item)
+    if node.rare:
+        note = QTreeWidgetItem([node.rare_text()])
+        note.setForeground(0, QBrush(QColor("gray")))
+        note.setData(0, Qt.ItemDataRole.UserRole, node.rare)  # the games it stands for
+        items.append(note)
     return items
+
+
+def _span_notes(item: QTreeWidgetItem) -> None:
+    """The "N more games …" notes read across the columns (they are no move with figures)."""
+    for index in range(item.childCount()):
+        child = item.child(index)
+        if child is None:
+            continue
+        if child.data(0, Qt.ItemDataRole.UserRole) is not None:
+            child.setFirstColumnSpanned(True)
+        _span_notes(child)
 
 
 class InsightPage(QWidget):
     profile_ready = Signal(object)  # PlayerProfile
     profile_failed = Signal(str)
     model_reverted = Signal(object)  # the Player whose served model changed
+    habits_ready = Signal(object)  # list[Habit]
 
     def __init__(self, store: Store, pool: QThreadPool, parent: QWidget | None = None, *,
-                 open_store: Callable[[], Store] | None = None) -> None:
+                 open_store: Callable[[], Store] | None = None, engine: EngineService | None = None) -> None:
         super().__init__(parent)
+        self.engine = engine
+        self.habits_job: EngineJob | None = None
+        self.habits: list[Habit] | None = None
+        self.habits_label = QLabel("")
+        self.habits_label.setWordWrap(True)
         self.store = store
         self.open_store = open_store
         self.pool = pool
@@ -79,7 +132,8 @@ class InsightPage(QWidget):
         self.trees: dict[chess.Color, QTreeWidget] = {}
         for colour in (chess.WHITE, chess.BLACK):
             tree = QTreeWidget()
-            tree.setHeaderLabels(["move", "games", "score", "model gave it", "model's favourites after it"])
+            tree.setHeaderLabels(["move", "games", "score", "model gave it", "model's favourites after it",
+                                  "opening"])
             self.trees[colour] = tree
             self.openings.addTab(tree, f"As {COLOUR_NAMES[colour]}")
         top = QHBoxLayout()
@@ -92,8 +146,18 @@ class InsightPage(QWidget):
         layout = QVBoxLayout(content)
         layout.addLayout(top)
         layout.addLayout(charts)
+        self.pair_box = QVBoxLayout()
+        self.pair_chart = ChartView(minimum=QSize(260, 220))
+        layout.addWidget(QLabel("<b>Against each other, and strength by month</b>"))
+        pair = QHBoxLayout()
+        pair.addLayout(self.pair_box, 1)
+        pair.addWidget(self.pair_chart, 1)
+        layout.addLayout(pair)
         layout.addWidget(QLabel("<b>Model history</b> (scored on the newest games)"))
         layout.addLayout(self.versions_box)
+        layout.addWidget(QLabel("<b>Habits that cost points</b> (repeated moves the model expects and the engine "
+                                "condemns, the costliest first)"))
+        layout.addWidget(self.habits_label)
         layout.addWidget(QLabel("<b>Openings</b>"))
         layout.addWidget(self.openings, 1)
         scroll = QScrollArea()
@@ -129,13 +193,66 @@ class InsightPage(QWidget):
             [[COLOUR_NAMES[c], str(r.games), str(r.wins), str(r.draws), str(r.losses), _percent(r.score)]
              for c, r in profile.results.items()]))
         self._show_versions(profile)
+        self._show_pair(profile)
         for colour, tree in self.trees.items():
             tree.clear()
             tree.addTopLevelItems(opening_items(profile.openings[colour], chess.Board()))
+            _span_notes(tree.invisibleRootItem())
             tree.expandToDepth(1)
             for column in range(tree.columnCount()):
                 tree.resizeColumnToContents(column)
         self.profile_ready.emit(profile)
+        self._find_habits(profile.player)
+
+    def _find_habits(self, player: Player) -> None:
+        """The costly habits, in the engine's thread after the page is shown (the searches are cached)."""
+        if self.engine is None or not self.engine.available:
+            self.habits_label.setText(self.engine.missing_text() if self.engine is not None else "")
+            return
+        self.habits_label.setText("The engine is looking at the positions the player keeps meeting…")
+        open_store, shared = self.open_store, self.store
+
+        def work(engine: Any, cancelled: Callable[[], bool], _report: Callable[[Any], None]) -> list[Habit]:
+            return call_with_store(open_store, shared, lambda store: find_habits(
+                store, player, engine, open_predictor(player, store), REVIEW_LIMIT, cancelled=cancelled))
+
+        self.habits_job = self.engine.run(f"habits {id(self)}", work, self.show_habits,
+                                          lambda message: self.habits_label.setText(f"No habits: {message}"))
+
+    def show_habits(self, habits: list[Habit] | None) -> None:
+        if habits is None or self.player is None:
+            return
+        self.habits = habits
+        self.habits_label.setText(habits_html(self.player.name, habits[:8]))
+        self.habits_ready.emit(habits)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        if self.habits_job is not None:
+            self.habits_job.cancel()
+        super().closeEvent(event)
+
+    def _show_pair(self, profile: PlayerProfile) -> None:
+        """Head-to-head results month by month, and the performance rating by month (engine/pair_record.py)."""
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for record in profile.head_to_head:
+            layout.addWidget(plain_label(f"Against {record.opponent}: {record.total.games} games, "
+                                         f"{record.total.text()} ({_percent(record.total.score)})"))
+            layout.addWidget(_table(["month", "games", "won", "drawn", "lost", "score"],
+                                    [[m, str(t.games), str(t.wins), str(t.draws), str(t.losses), _percent(t.score)]
+                                     for m, t in record.by_month]))
+        if profile.strength:
+            layout.addWidget(plain_label("Performance rating by month (the opponents' ratings from the games' "
+                                         "tags or their level here, ± 400 × (won − lost) / games):"))
+            layout.addWidget(_table(["month", "rated games", "opponents", "performance"],
+                                    [[p.month, str(p.games), str(p.opponents), str(p.performance)]
+                                     for p in profile.strength]))
+        if not profile.head_to_head and not profile.strength:
+            layout.addWidget(plain_label("No finished games with a date against another player here yet."))
+        self._replace(self.pair_box, box)
+        self.pair_chart.set_chart(head_to_head_chart(profile.player.name, profile.head_to_head))
+        self.pair_chart.setVisible(bool(profile.head_to_head))
 
     def _show_versions(self, profile: PlayerProfile) -> None:
         rows, self.revert_buttons = [], {}
@@ -146,16 +263,18 @@ class InsightPage(QWidget):
                          _percent(figures.get("top3")), _percent(validation.get("top1")), state, v.note])
         for name, figures in profile.baselines.items():
             rows.append(["", name, "", _percent(figures["top1"]), _percent(figures["top3"]), "", "", ""])
-        table = _table(["version", "trained", "games", f"top-1 (newest {profile.newest_games})", "top-3",
-                        "top-1 held back when trained", "state", "note"], rows)
+        table = wrapping_table(["version", "trained", "games", f"top-1 (newest {profile.newest_games})", "top-3",
+                                "top-1 held back\nwhen trained", "state", "note"], rows)
         box = QWidget()
         layout = QHBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(table, 1)
         buttons = QVBoxLayout()
+        served_before = {r.path for r in self.store.model_history(profile.player.id)
+                         if r.meta.get("installed") is not False}
         for i, v in enumerate(profile.versions, 1):
             if not v.current and v.newest is not None:  # only a usable, not served version
-                button = QPushButton(f"Serve version {i} again")
+                button = QPushButton(f"Serve version {i} again" if v.folder in served_before else f"Serve version {i}")
                 button.clicked.connect(lambda _=False, folder=v.folder: self.revert(folder))
                 self.revert_buttons[v.folder] = button
                 buttons.addWidget(button)

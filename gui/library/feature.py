@@ -17,10 +17,23 @@ from kibitz.gui.words import plural
 from kibitz.gui.workers import Worker
 
 
-def _read_rows(open_store: Callable[[], StoreLike]) -> list[library.GameRow]:
+NAMING_BATCH = 10_000  # openings named per read of the list (seconds): the window can close in between
+QUICK_NAMING = 200  # so few (the games being played) are named before the one read, in a fraction of a second
+
+
+def _read_rows(open_store: Callable[[], StoreLike],
+               report: Callable[[list[library.GameRow]], None]) -> tuple[list[library.GameRow], bool]:
+    """The rows, and whether games are left without an opening name. Games not named yet (a store
+    from before names were kept) are named here, a batch per read, after the rows are shown once."""
     store = open_store()
     try:
-        return library.game_rows(store)  # type: ignore[arg-type]
+        if library.unnamed_games(store) <= QUICK_NAMING:  # type: ignore[arg-type]
+            library.name_openings(store)  # type: ignore[arg-type]
+            return library.game_rows(store), False  # type: ignore[arg-type]
+        rows = library.game_rows(store)  # type: ignore[arg-type]
+        report(rows)
+        library.name_openings(store, limit=NAMING_BATCH)  # type: ignore[arg-type]
+        return library.game_rows(store), library.unnamed_games(store) > 0  # type: ignore[arg-type]
     finally:
         store.close()
 
@@ -79,6 +92,7 @@ class LibraryFeature(QObject):
         take a second to read; the window stays responsive), else here."""
         self._stale = False
         if self.open_store is None or self.pool is None:
+            library.name_openings(self.store)  # type: ignore[arg-type]
             self._loaded(library.game_rows(self.store))  # type: ignore[arg-type]
             return
         if self._loading is not None:
@@ -86,15 +100,24 @@ class LibraryFeature(QObject):
             return
         opener = self.open_store
         self.games_view.count.setText("Reading the games…")
-        worker = Worker(lambda report: _read_rows(opener))
-        worker.signals.succeeded.connect(self._loaded)
+        worker = Worker(lambda report: _read_rows(opener, report))
+        worker.signals.progressed.connect(self._loaded)
+        worker.signals.succeeded.connect(self._read)
         worker.signals.failed.connect(lambda message: self.notify(f"The games could not be read: {message}"))
         worker.signals.finished.connect(self._load_finished)
         self._loading = worker
         self.pool.start(worker)
 
+    def _read(self, result: tuple[list[library.GameRow], bool]) -> None:
+        rows, unnamed_left = result
+        self._loaded(rows)
+        if unnamed_left:
+            self._stale = True  # name the next batch: read again when this read is done
+
     def _loaded(self, rows: list[library.GameRow]) -> None:
-        self.model.set_rows(rows)
+        # The players as they are called now: a renamed player's games are found under the new name.
+        names = {p.id: (p.name, *p.aliases) for p in self.store.players()}
+        self.model.set_rows(rows, names)
         self.games_loaded.emit()
 
     def _load_finished(self) -> None:
@@ -135,8 +158,10 @@ class LibraryFeature(QObject):
         wins = sum(1 for result, white in rows if result == ("1-0" if white else "0-1"))
         draws = sum(1 for result, _ in rows if result == "1/2-1/2")
         losses = sum(1 for result, white in rows if result == ("0-1" if white else "1-0"))
+        unfinished = len(rows) - wins - draws - losses  # "*" (in progress, abandoned) or no result read
         return PlayerPage(player.id, player.name, tuple(player.aliases), getattr(player, "level", None), len(rows),
-                          wins, draws, losses, library.model_summary(self.store, player_id))  # type: ignore[arg-type]
+                          wins, draws, losses, library.model_summary(self.store, player_id),  # type: ignore[arg-type]
+                          unfinished)
 
     def show_player(self, player_id: int) -> None:
         self.players_view.show_page(self.page(player_id))

@@ -7,7 +7,7 @@ milliseconds. ``bench/library_bench.py`` measures both.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from kibitz.engine.library import GameRow
 from kibitz.engine.store import name_key
 
-COLUMNS = ("White", "Black", "Date", "Result", "Event", "Source", "Moves")
+COLUMNS = ("White", "Black", "Date", "Result", "Event", "Source", "Moves", "Opening")
 SOURCES = {"app": "played here", "pgn": "imported"}
 RESULT_FILTERS = ("any result", "White won", "Black won", "draw", "unfinished")
 _RESULT_OF = {"White won": "1-0", "Black won": "0-1", "draw": "1/2-1/2", "unfinished": "*"}
@@ -27,8 +27,9 @@ Index = QModelIndex | QPersistentModelIndex
 class GameFilter:
     """What the list shows: every field empty shows every game.
 
-    ``player`` matches White or Black (as the store compares names); ``text`` any of the names,
-    the event and the date; dates are PGN dates ("2024.05.01"), compared as text, so "2024" works.
+    ``player`` matches White or Black (as the store compares names), as recorded in the game or as
+    the linked player is called now (renamed, or known by an alias); ``text`` any of those names,
+    the event, the date and the opening; dates are PGN dates ("2024.05.01"), compared as text, so "2024" works.
     """
 
     text: str = ""
@@ -38,16 +39,16 @@ class GameFilter:
     date_from: str = ""
     date_to: str = ""
 
-    def matcher(self) -> Callable[[GameRow, str], bool]:
+    def matcher(self) -> Callable[[GameRow, str, str], bool]:
         text, player = self.text.casefold().strip(), name_key(self.player)
         result = _RESULT_OF.get(self.result)
         date_from, date_to = self.date_from.strip(), self.date_to.strip()
         date_to_end = date_to + "\uffff"  # "2024" takes in all of 2024
         pid = self.player_id
 
-        def accepts(row: GameRow, haystack: str) -> bool:
+        def accepts(row: GameRow, haystack: str, names: str) -> bool:
             return ((not text or text in haystack)
-                    and (not player or player in name_key(row.white) or player in name_key(row.black))
+                    and (not player or player in names)
                     and (pid is None or pid in (row.white_id, row.black_id))
                     and (result is None or row.result == result)
                     and (not date_from or row.date >= date_from)
@@ -61,7 +62,7 @@ def _plies_text(plies: int) -> str:
 
 _SORT_KEYS: tuple[Callable[[GameRow], Any], ...] = (
     lambda r: name_key(r.white), lambda r: name_key(r.black), lambda r: r.date, lambda r: r.result,
-    lambda r: r.event.casefold(), lambda r: r.source, lambda r: r.plies)
+    lambda r: r.event.casefold(), lambda r: r.source, lambda r: r.plies, lambda r: (r.eco or "\uffff", r.opening))
 
 
 class GamesModel(QAbstractTableModel):
@@ -71,15 +72,21 @@ class GamesModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[GameRow] = []
         self._haystacks: list[str] = []
+        self._names: list[str] = []  # each row's names, name_key'd: as recorded and as the players are called now
         self._shown: list[int] = []  # indices into _rows, in display order
         self._filter = GameFilter()
         self._sort: tuple[int, Qt.SortOrder] = (2, Qt.SortOrder.DescendingOrder)
 
     # -- filling ------------------------------------------------------------------------------------
-    def set_rows(self, rows: Sequence[GameRow]) -> None:
+    def set_rows(self, rows: Sequence[GameRow], player_names: Mapping[int, Sequence[str]] | None = None) -> None:
+        """The games, and the names of each linked player (``player_names[id]``: name and aliases)."""
+        known = player_names or {}
         self.beginResetModel()
         self._rows = list(rows)
-        self._haystacks = [f"{r.white}\t{r.black}\t{r.event}\t{r.date}".casefold() for r in self._rows]
+        self._names = ["\t".join(name_key(n) for n in (r.white, r.black, *known.get(r.white_id or -1, ()),
+                                                         *known.get(r.black_id or -1, ()))) for r in self._rows]
+        self._haystacks = [f"{r.white}\t{r.black}\t{r.event}\t{r.date}\t{r.eco} {r.opening}".casefold() + "\t" + names
+                           for r, names in zip(self._rows, self._names)]
         self._shown = self._order(self._matching())
         self.endResetModel()
 
@@ -91,8 +98,8 @@ class GamesModel(QAbstractTableModel):
 
     def _matching(self) -> list[int]:
         accepts = self._filter.matcher()
-        rows, haystacks = self._rows, self._haystacks
-        return [i for i in range(len(rows)) if accepts(rows[i], haystacks[i])]
+        rows, haystacks, names = self._rows, self._haystacks, self._names
+        return [i for i in range(len(rows)) if accepts(rows[i], haystacks[i], names[i])]
 
     def _order(self, indices: list[int]) -> list[int]:
         column, order = self._sort
@@ -144,10 +151,12 @@ class GamesModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (row.white, row.black, row.date, row.result, row.event, SOURCES.get(row.source, row.source),
-                    _plies_text(row.plies))[column]
+                    _plies_text(row.plies), f"{row.eco} {row.opening}" if row.eco else "")[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             if column in (0, 1):
                 return (row.white, row.black)[column]
+            if column == 7 and row.eco:
+                return f"{row.eco} {row.opening}"
             if column == 3 and row.termination:
                 return row.termination
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (3, 6):

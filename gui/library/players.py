@@ -37,6 +37,7 @@ class PlayerPage:
     draws: int
     losses: int
     model: str
+    unfinished: int = 0  # games without a result: the total is the four counts together
 
 
 class PlayersView(QWidget):
@@ -50,6 +51,7 @@ class PlayersView(QWidget):
     level_changed = Signal(int, object)  # player id, level or None
     games_requested = Signal(int)
     insight_requested = Signal(int)  # what the models know about the player
+    retrain_requested = Signal(int)  # fine-tune this player's model now
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +80,7 @@ class PlayersView(QWidget):
         for index, (key, text, signal) in enumerate((
                 ("games", "Show their games", self.games_requested),
                 ("insight", "What the models know…", self.insight_requested),
+                ("retrain", "Retrain their model", self.retrain_requested),
                 ("rename", "Rename…", self.rename_requested),
                 ("aliases", "Edit aliases…", self.aliases_requested),
                 ("merge", "Merge into another player…", self.merge_requested),
@@ -131,8 +134,9 @@ class PlayersView(QWidget):
             return
         self.name.setText(page.name)
         self.aliases.setText(", ".join(page.aliases) if page.aliases else "no other names")
+        unfinished = f", {page.unfinished:,} unfinished" if page.unfinished else ""
         self.record.setText(f"{plural(page.games, 'game')}: {page.wins:,} won, {page.draws:,} drawn, "
-                            f"{page.losses:,} lost" if page.games else "no games yet")
+                            f"{page.losses:,} lost{unfinished}" if page.games else "no games yet")
         self.level.blockSignals(True)
         self.level.setValue(page.level if page.level is not None else self.level.minimum())
         self.level.blockSignals(False)

@@ -20,6 +20,7 @@ from kibitz.gui.library.model import RESULT_FILTERS, GameFilter, GamesModel
 from kibitz.gui.words import plural
 
 FILTER_DELAY_MS = 150  # filter when the typing pauses, not on every key
+ONLY_NAME_WIDTH = 140  # px of a player's name on the "Only …: show all" button (the search box keeps its room)
 
 
 class LibraryView(QWidget):
@@ -35,7 +36,8 @@ class LibraryView(QWidget):
         super().__init__(parent)
         self.model = model
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search names, event, date")
+        self.search.setPlaceholderText("Search names, event, date, opening")
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance(self.search.placeholderText()) + 24)
         self.player = QLineEdit()
         self.player.setPlaceholderText("Player")
         self.result = QComboBox()
@@ -74,10 +76,10 @@ class LibraryView(QWidget):
         rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((170, 170, 95, 70, 200, 90, 60)):
+        for column, width in enumerate((150, 150, 90, 65, 150, 80, 55, 240)):
             header.resizeSection(column, width)
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(7, QHeaderView.ResizeMode.Stretch)  # the opening takes what room is left
         self.table.doubleClicked.connect(lambda index: self.open_requested.emit(model.game_id(index.row())))
 
         self.count = plain_label()
@@ -125,8 +127,15 @@ class LibraryView(QWidget):
     def show_player(self, player_id: int | None, name: str = "") -> None:
         """Only this player's games (None: everyone's)."""
         self.player_id = player_id
-        self.clear_player.setText(f"Only {name}: show all" if player_id is not None else "")
+        shown = self.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, ONLY_NAME_WIDTH)
+        self.clear_player.setText(f"Only {shown}: show all" if player_id is not None else "")
+        self.clear_player.setToolTip(f"Only {name}'s games are listed; click to list everyone's"
+                                     if player_id is not None else "")
         self.clear_player.setVisible(player_id is not None)
+        if player_id is not None:  # the player's games, not theirs among an old name filter's
+            self.player.blockSignals(True)
+            self.player.clear()
+            self.player.blockSignals(False)
         self.apply_filter()
 
     def selected_ids(self) -> list[int]:

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from typing import Any
 
 import chess
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
+from kibitz.engine.eco import opening_of
 from kibitz.gui.actions import add_action
 from kibitz.gui.dialogs import Dialogs, NewGameChoice
 from kibitz.gui.guess import GuessController
 from kibitz.gui.overlay import MAX_ARROWS, compute_shapes
 from kibitz.gui.play.predictions import PredictionService
+from kibitz.gui.play.move_entry import typed_move
 from kibitz.gui.play.session import GameSession
 from kibitz.gui.play.texts import NO_GAME, played_next, seat_text, status_text
 from kibitz.gui.play.view import PlayView, connect_button
@@ -25,7 +28,10 @@ from kibitz.gui.protocols import GameRecordLike, PlayerLike, StoreLike
 from kibitz.gui.settings import AppSettings, OverlayMode, overlay_visible
 from kibitz.gui.words import plural
 
+HintsLike = Any  # gui.insight.hints.HintController: changed, said, shapes(board)
+
 Notify = Callable[[str], None]
+CLOCK_TICK_MS = 100  # the clocks repaint (and the flag is looked for) ten times a second
 
 
 class PlayFeature(QObject):
@@ -54,20 +60,33 @@ class PlayFeature(QObject):
         self.players: dict[chess.Color, PlayerLike | None] = {chess.WHITE: None, chess.BLACK: None}
         self.view_ply: int | None = None  # None: the live position; else plies shown while walking back
         self.guesses: GuessController | None = None  # guess the move, when the window gives one
+        self.hints: HintsLike | None = None  # the engine's hints, when the window gives them
         self.board.move_attempted.connect(self._move_attempted)
         self.move_list.ply_clicked.connect(self.show_ply)
         predictions.predictions_changed.connect(self.refresh_overlay)
         predictions.hold_while_predicting(self.board)
         for button, slot in ((self.takeback_button, self.takeback), (self.flip_button, self.flip),
                              (self.draw_button, self.offer_draw), (self.resign_button, self.resign),
-                             (self.view.play_on_button, self.play_on)):
+                             (self.view.play_on_button, self.play_on), (self.view.pause_button, self.toggle_pause)):
             connect_button(button, slot)
+        self.move_entry = self.view.move_entry
+        self.move_entry.move_entered.connect(self.play_typed)
+        # A thin timer over the session's clock model: it repaints and asks whether a flag fell.
+        self.clock_timer = QTimer(self)
+        self.clock_timer.setInterval(CLOCK_TICK_MS)
+        self.clock_timer.timeout.connect(self._tick)
 
     def set_guesses(self, guesses: GuessController) -> None:
         """Consult ``guesses`` on every live move: in guess mode the watching player's drag is a guess."""
         self.guesses = guesses
         guesses.changed.connect(self.refresh_overlay)
         guesses.scored.connect(self.notify)
+
+    def set_hints(self, hints: HintsLike) -> None:
+        """Draw ``hints``' shapes over the position shown (they drop themselves when it changes)."""
+        self.hints = hints
+        hints.changed.connect(self.refresh_overlay)
+        hints.said.connect(self.notify)
 
     # ----------------------------------------------------------------------------- menus --
     def fill_game_menu(self, window: QWidget, menu: QMenu) -> None:
@@ -77,6 +96,7 @@ class PlayFeature(QObject):
         self.resign_action = add_action(window, menu, "&Resign…", self.resign)
         self.abandon_action = add_action(window, menu, "&Abandon this game…", self.abandon)
         self.play_on_action = add_action(window, menu, "&Play on from here…", self.play_on)
+        self.pause_action = add_action(window, menu, "Pause &clocks", self.toggle_pause, "Ctrl+P")
 
     def fill_view_menu(self, window: QWidget, menu: QMenu) -> None:
         self.flip_action = add_action(window, menu, "&Flip board", self.flip, "F")
@@ -127,15 +147,21 @@ class PlayFeature(QObject):
                                              f"{session.seats[chess.BLACK].name} is not finished. It stays in "
                                              "the Games tab to go on with later.\n\nStart a new game?")):
             return False
-        names = [p.name for p in self.store.players()]
-        # The same players by default (for play on, also the names of an imported game's players).
-        last = {c: p.name if p is not None else session.seats[c].name if session is not None else ""
-                for c, p in self.players.items()}
-        levels = {p.name: getattr(p, "level", None) for p in self.store.players()}
-        choice = self.dialogs.new_game(names, last[chess.WHITE], last[chess.BLACK], levels=levels)
+        players = self.store.players()
+        names = [p.name for p in players]
+        # The two who last played here, also after a restart - never the names of an opened (imported)
+        # game, which Enter would make players of. A player deleted since is not offered.
+        white, black = (self._player_now_called(name) for name in self.settings.last_players)
+        levels = {p.name: getattr(p, "level", None) for p in players}
+        choice = self.dialogs.new_game(names, white, black, levels=levels)
         if choice is None:
             return False
         return self.start(choice, board=board)
+
+    def _player_now_called(self, name: str) -> str:
+        """The player's name today (renamed, or ``name`` an alias), "" when nobody is called ``name``."""
+        player = self.store.find_player(name) if name.strip() else None
+        return player.name if player is not None else ""
 
     def start(self, choice: NewGameChoice, *, board: chess.Board | None = None) -> bool:
         try:
@@ -146,8 +172,9 @@ class PlayFeature(QObject):
             return False
         if self.session is not None and not self.session.is_over and self.session.ply == 0:
             self.store.delete_game(self.session.game_id)  # an empty game is not worth keeping
+        self.settings.last_players = (white.name, black.name)
         session = GameSession.start(self.store, white, black, event=choice.event, board=board,
-                                    promotion_chooser=self.dialogs.choose_promotion)
+                                    controls=choice.controls, promotion_chooser=self.dialogs.choose_promotion)
         self._attach(session, {chess.WHITE: white, chess.BLACK: black})
         return True
 
@@ -193,6 +220,7 @@ class PlayFeature(QObject):
             self.session.move_played.disconnect(self._position_changed)
             self.session.position_reset.disconnect(self._position_reset)
             self.session.game_finished.disconnect(self._game_finished)
+            self.session.clock_changed.disconnect(self.refresh)
             self.session.deleteLater()
         self.session = session
         self.players = players
@@ -202,25 +230,36 @@ class PlayFeature(QObject):
             session.move_played.connect(self._position_changed)
             session.position_reset.connect(self._position_reset)
             session.game_finished.connect(self._game_finished)
+            session.clock_changed.connect(self.refresh)
             self.predictions.load(players, self.shown_board())
         self.refresh()
         self.game_changed.emit()
 
-    def _move_attempted(self, from_square: int, to_square: int) -> None:
+    def play_typed(self, text: str) -> None:
+        """A move typed in SAN or UCI: played as if made on the board (Enter in the move box)."""
+        board = self.shown_board()
+        move = typed_move(board, text)
+        if move is None:
+            self.notify(f"“{text.strip()}” is not a legal move here." if text.strip() else "Type a move first.")
+            return
+        self.move_entry.clear()
+        self._move_attempted(move.from_square, move.to_square, move.promotion)
+
+    def _move_attempted(self, from_square: int, to_square: int, promotion: int | None = None) -> None:
         session = self.session
         if session is None:
             self.notify(NO_GAME)
             if self.new_game():
-                self._move_attempted(from_square, to_square)
+                self._move_attempted(from_square, to_square, promotion)
             return
         if self.view_ply is not None or session.is_over:
-            self._move_elsewhere(from_square, to_square)
+            self._move_elsewhere(from_square, to_square, promotion)
             return
         if self._waiting_for_guess():
             self._guess(from_square, to_square)
             return
         try:
-            played = session.attempt_move(from_square, to_square)
+            played = session.attempt_move(from_square, to_square, promotion)
         except (sqlite3.Error, OSError) as error:  # a full disk, a vanished folder...
             played = None
             self.dialogs.inform("Move not saved", "The move could not be saved, so it was not played "
@@ -228,7 +267,7 @@ class PlayFeature(QObject):
         if played is None:
             self.refresh()  # refused, cancelled or not saved: put the piece back
 
-    def _move_elsewhere(self, from_square: int, to_square: int) -> None:
+    def _move_elsewhere(self, from_square: int, to_square: int, promotion: int | None = None) -> None:
         """A move on a position that is not the live one: take back to it, or play on in a new game."""
         session = self.session
         assert session is not None
@@ -238,13 +277,13 @@ class PlayFeature(QObject):
             if self.dialogs.confirm("Take back?", f"This is an earlier position. Take back the last "
                                     f"{plural(undo, 'move')} and play from here?"):
                 session.takeback(undo)
-                self._move_attempted(from_square, to_square)
+                self._move_attempted(from_square, to_square, promotion)
                 return
         elif self.dialogs.confirm("Play on?", ("This game is over." if session.result != "*" else
                                                "This game is stored for looking at.")
                                   + " Play on from this position in a new game?"):
             if self.new_game(board=shown):
-                self._move_attempted(from_square, to_square)
+                self._move_attempted(from_square, to_square, promotion)
                 return
         self.refresh()
 
@@ -291,6 +330,47 @@ class PlayFeature(QObject):
             text = session.outcome_text()
             self.notify(f"Game over: {text}.")
             QTimer.singleShot(0, lambda: self.game_finished.emit(text))
+
+    def toggle_pause(self) -> None:
+        """Pause both clocks, or start them again (a move played while paused starts them too)."""
+        session = self.session
+        if session is None or session.clock is None or session.is_over:
+            return
+        if session.clock_paused:
+            session.resume_clock()
+        else:
+            session.pause_clock()
+            self.notify("Clocks paused: Start clocks, or a move, sets them going again.")
+
+    def _tick(self) -> None:
+        session = self.session
+        if session is None or session.check_time():  # a flag fell: game_finished refreshes everything
+            return
+        self._show_clocks(self.shown_board())
+
+    def _show_clocks(self, board: chess.Board) -> None:
+        """The clocks at the position shown: running down at the live position, as recorded when walking back."""
+        session = self.session
+        times = session.clock_times(self.view_ply) if session is not None else None
+        top = chess.WHITE if self.board.is_flipped() else chess.BLACK
+        live = session is not None and self.view_ply is None and not session.is_over and not session.clock_paused
+        relayout = False
+        for color, label in ((top, self.view.top_clock), (not top, self.view.bottom_clock)):
+            if times is None:
+                relayout |= not label.isHidden()
+                label.hide()
+                continue
+            relayout |= label.isHidden()
+            label.show_time(times[color], running=live and board.turn == color)
+        if relayout:
+            self.view.board_frame.relayout()
+        # The timer runs while a clock does, even while an earlier position is looked at: a flag still falls.
+        running = (session is not None and session.clock is not None and session.clock.running
+                   and not session.is_over)
+        if running and not self.clock_timer.isActive():
+            self.clock_timer.start()
+        elif not running and self.clock_timer.isActive():
+            self.clock_timer.stop()
 
     def takeback(self) -> None:
         if self.session is not None and self.session.takeback(1) == 0:
@@ -377,6 +457,11 @@ class PlayFeature(QObject):
         self.top_name.setText(seat_text(session, top, board, self.view_ply))
         self.bottom_name.setText(seat_text(session, not top, board, self.view_ply))
         self.status_label.setText(status_text(session, self.view_ply))
+        self._show_clocks(board)
+        opening = opening_of(board) if session is not None else None
+        self.view.opening_label.setText(opening.text() if opening is not None else "")
+        self.view.opening_label.setVisible(opening is not None)
+        self.move_entry.set_board(board if session is not None and not board.is_game_over() else None)
         if session is not None:
             self.move_list.set_moves(session.sans, black_first=session.board.root().turn == chess.BLACK,
                                      current=self.shown_ply(),
@@ -390,11 +475,17 @@ class PlayFeature(QObject):
         self.view.play_on_button.setEnabled(can_play_on)
         for widget in (self.resign_button, self.draw_button):
             widget.setEnabled(in_progress)
+        has_clock = in_progress and session is not None and session.clock is not None
+        self.view.pause_button.setEnabled(has_clock)
+        self.view.pause_button.setVisible(session is not None and session.clock is not None)  # only timed games
+        paused = has_clock and session is not None and session.clock_paused
+        self.view.pause_button.setText("Start clocks" if paused else "Pause clocks")
         if hasattr(self, "takeback_action"):
             self.takeback_action.setEnabled(can_take_back)
             for action in (self.resign_action, self.draw_action, self.abandon_action):
                 action.setEnabled(in_progress)
             self.play_on_action.setEnabled(can_play_on)
+            self.pause_action.setEnabled(has_clock)
         if hasattr(self, "auto_orient_action"):
             self.auto_orient_action.setEnabled(self._auto_orient_applies())
         if session is not None:
@@ -430,12 +521,16 @@ class PlayFeature(QObject):
             if shown and not waiting else []
         if self.guesses is not None and self.view_ply is None:
             shapes = self.guesses.shapes(session.game_id, session.ply, shapes)
+        if self.hints is not None:
+            shapes = [*shapes, *self.hints.shapes(board)]
         self.board.set_shapes(shapes)
         name = session.seats[board.turn].name
         description = self.predictions.description(board.turn)
         played = played_next(session, self.view_ply, predictions)
-        if session.is_over and self.view_ply is None:
-            self.prediction_panel.show_predictions(name, [], description, note="The game is over.")
+        if session.is_over and self.view_ply is None:  # nobody moves here: no "Likely moves for …"
+            self.prediction_panel.show_message(
+                "Game over" if session.result != "*" else "The last position of this game",
+                f"{session.outcome_text()}. Walk back through the moves (←) to see what the model expected.")
         elif waiting:
             watcher = session.seats[not board.turn].name
             self.prediction_panel.show_predictions(name, [], description, note=(

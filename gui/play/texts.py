@@ -30,6 +30,8 @@ def status_text(session: GameSession | None, view_ply: int | None) -> str:
         text = f"{session.seat_to_move().name} to move ({COLOR_NAMES[session.turn]})"
         if session.board.is_check():
             text += " — check"
+        if session.clock_paused:
+            text += " — clocks paused"
     if view_ply is not None:
         text += f"\nShowing {move_name(session, view_ply)} (End: the last move)"
     return text

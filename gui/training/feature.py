@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStatusBar, QWidget
 from kibitz.gui.actions import add_action
 from kibitz.gui.dialogs import Dialogs, plain_label
 from kibitz.gui.play.feature import PlayFeature
-from kibitz.gui.training.runner import TrainingRunner
+from kibitz.gui.training.runner import INSTALL_HINT, TrainingRunner
 from kibitz.gui.words import plural
 
 #: The training's stage names, in words for the status bar.
@@ -59,6 +59,7 @@ class TrainingFeature(QObject):
                  notify: Callable[[str], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
+        self.available = runner.available  # without the training extra, say so instead of failing later
         self.dialogs = dialogs
         self.play = play
         self.notify = notify
@@ -100,6 +101,9 @@ class TrainingFeature(QObject):
             self.start(player.name)
 
     def start(self, player: str | None) -> None:
+        if not self.available:
+            self.dialogs.inform("Training", INSTALL_HINT + ".")
+            return
         if not self.runner.start(player):
             self.notify("Training is already running.")
             return
@@ -112,6 +116,9 @@ class TrainingFeature(QObject):
         player's newest games, and a killed run changes nothing."""
         if self.closed or not players:
             return
+        if not self.available:  # the setting was made with the extra installed: say it stays until it is back
+            self._show_notice(f"Not learning from the game: {INSTALL_HINT[0].lower()}{INSTALL_HINT[1:]}.")
+            return
         if not self.runner.start(players[0], more_players=players[1:], time_budget_s=time_budget_s):
             self.notify("Training is already running; this game is learned from at the next retrain.")
             return
@@ -122,11 +129,12 @@ class TrainingFeature(QObject):
         self.quiet = quiet  # background learning ends with a status-bar line, not a dialog
         self.cancel_action.setEnabled(True)
         self.label.setText(text)
+        self.label.setToolTip("")
         self.bar.setRange(0, 0)
         self.bar.show()
 
     def offer_after_game(self, outcome: str) -> None:
-        if self.closed or self.runner.running:
+        if self.closed or self.runner.running or not self.available:  # no retrain to offer without torch
             return
         if self.dialogs.confirm("Game over", f"{outcome}.\n\n"
                                 "Retrain the players' models now, so they learn from this game?"):
@@ -159,6 +167,13 @@ class TrainingFeature(QObject):
         self.notify(text.splitlines()[0] if text else "")
         if not self.quiet:
             self.dialogs.inform("Training", text)
+        elif not ok:  # unasked learning failed: say so until the next run, not for a few seconds
+            self._show_notice(text)
+
+    def _show_notice(self, text: str) -> None:
+        """A lasting line in the status bar (the whole text in its tooltip)."""
+        self.label.setText(text.splitlines()[0] if text else "")
+        self.label.setToolTip(text)
 
     def shutdown(self) -> None:
         self.closed = True

@@ -6,6 +6,7 @@ down, and cancelling is killing the process.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import sys
@@ -14,11 +15,19 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, Signal
 
+from kibitz.engine.words import TRAINING_INSTALL_HINT
+
 log = logging.getLogger(__name__)
 
 EXIT_NO_TORCH = 3
-INSTALL_HINT = "Training needs the training extra: pip install 'kibitz[train]'"
+INSTALL_HINT = TRAINING_INSTALL_HINT
 CommandFactory = Callable[[str | None, Path | None], tuple[str, list[str]]]
+
+
+def training_available() -> bool:
+    """Whether the training extra (torch) is installed where ``kibitz-train`` runs: this Python's
+    environment. Looked up, not imported: torch never loads into the app."""
+    return importlib.util.find_spec("torch") is not None
 
 
 def default_command(player: str | None, home: Path | None = None) -> tuple[str, list[str]]:
@@ -65,6 +74,12 @@ class TrainingRunner(QObject):
         self._buffer = b""
         self._final: dict[str, object] | None = None
         self._stderr = b""
+
+    @property
+    def available(self) -> bool:
+        """Whether a run can start here: ``kibitz-train`` needs the training extra (another command,
+        as in the tests, is taken as able to run)."""
+        return self.command is not default_command or training_available()
 
     @property
     def running(self) -> bool:

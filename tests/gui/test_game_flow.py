@@ -126,7 +126,7 @@ class _Store:
         self.moves: list[str] = []
         self.finished: tuple[str, str] | None = None
 
-    def add_move(self, game_id: int, ply: int, uci: str, san: str) -> None:
+    def add_move(self, game_id: int, ply: int, uci: str, san: str, clock: float | None = None) -> None:
         assert ply == len(self.moves)
         self.moves.append(uci)
 

@@ -30,11 +30,44 @@ def test_player_page_shows_the_profile_and_reverts(qtbot: Any, store: Any) -> No
     assert white.topLevelItemCount() == len(first) > 0
     assert white.topLevelItem(0).text(0) == f"1. {first[0].san}"
     assert white.topLevelItem(0).text(1) == str(first[0].games)
-    # Version 1 is served; version 2 (not installed then) can be served again.
+    # Lines played once are not listed, and the tree says so where they were left out.
+    rare = profile.openings[chess.WHITE].children[0].rare
+    assert rare > 0
+    note = white.topLevelItem(0).child(white.topLevelItem(0).childCount() - 1)
+    assert note.text(0) == profile.openings[chess.WHITE].children[0].rare_text() and "played once" in note.text(0)
+    assert note.isFirstColumnSpanned()
+    # Version 1 is served; version 2 (never served: not installed when trained) can be served.
     assert list(page.revert_buttons) == [folders[1]]
+    assert page.revert_buttons[folders[1]].text() == "Serve version 2"
     with qtbot.waitSignals([page.model_reverted, page.profile_ready], timeout=60000):
         qtbot.mouseClick(page.revert_buttons[folders[1]], Qt.MouseButton.LeftButton)
     assert store.latest_model(player.id).path == folders[1]
     assert list(page.revert_buttons) == [folders[0]]
+    assert page.revert_buttons[folders[0]].text() == "Serve version 1 again"
     assert [v.current for v in page.profile.versions] == [False, True]
     pool.waitForDone(10000)
+
+
+def test_a_long_note_in_the_model_history_is_read_whole(qtbot: Any) -> None:
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from kibitz.gui.insight.page import wrapping_table
+
+    long_note = "a personal model trained on 1,273 games did not beat the base model on the newest games"
+    rows = [[str(i), "2026-12-06 22:58", "1273", "52%", "79%", "–", "not installed", long_note] for i in (1, 2)]
+    holder = QWidget()
+    table = wrapping_table(["version", "trained", "games", "top-1 (newest 20)", "top-3", "top-1 held back",
+                            "state", "note"], rows + [["", "base model", "", "50%", "77%", "", "", ""]])
+    QVBoxLayout(holder).addWidget(table)
+    qtbot.addWidget(holder)
+    holder.resize(700, 400)
+    holder.show()
+    qtbot.waitExposed(holder)
+    header, note = table.horizontalHeader(), 7
+    assert header.sectionViewportPosition(note) + header.sectionSize(note) <= table.viewport().width()
+    needed = table.fontMetrics().boundingRect(QRect(0, 0, header.sectionSize(note) - 8, 10_000),
+                                              int(Qt.TextFlag.TextWordWrap), long_note).height()
+    assert table.rowHeight(0) >= needed > table.fontMetrics().height()  # wrapped, and every line shown
+    last = table.rowCount() - 1
+    assert table.rowViewportPosition(last) + table.rowHeight(last) <= table.viewport().height()  # no row hidden

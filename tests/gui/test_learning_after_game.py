@@ -6,6 +6,8 @@ import json
 import sys
 from typing import Any
 
+import pytest
+
 from gui_helpers import ScriptedDialogs, drag_move
 from kibitz.gui.insight.feature import LEARN_TIME_BUDGET_S
 
@@ -60,3 +62,23 @@ def test_learning_that_takes_too_long_is_stopped(qtbot: Any, make_window: Any) -
         window.training.learn(["Alice", "Bob"], LEARN_TIME_BUDGET_S, 0.5)
     assert done.args[0] is False and not window.training.runner.running
     assert any("took too long" in text for text in said)
+
+
+def test_without_the_training_extra_learning_says_so_and_stays(qtbot: Any, make_window: Any, app_settings: Any,
+                                                              dialogs: ScriptedDialogs,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from kibitz.engine.words import TRAINING_INSTALL_HINT
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if the extra were not installed
+    app_settings.learn_after_game = True  # turned on while it was
+    window = make_window()  # the real kibitz-train command, which needs torch
+    action = window.insight.learn_action
+    assert not action.isEnabled() and "needs the training extra" in action.text()
+    assert TRAINING_INSTALL_HINT in action.toolTip()
+    _finish_a_game(qtbot, window, dialogs)
+    assert not window.training.runner.running and not any(title == "Game over" for title, _ in dialogs.asked)
+    notice = window.training.label
+    assert "Not learning from the game" in notice.text() and 'pip install ".[train]"' in notice.text()
+    assert notice.isVisible()  # a lasting part of the status bar, not a message that goes after seconds
+    window.training.start(None)  # an asked-for retrain explains instead of failing
+    assert dialogs.informed[-1][0] == "Training" and TRAINING_INSTALL_HINT in dialogs.informed[-1][1]

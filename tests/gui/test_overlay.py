@@ -45,7 +45,7 @@ def test_shapes_are_plain_data_and_converging_arrows_are_shortened() -> None:
     assert [s.shortened for s in shapes] == [True, False, True]
     assert compute_shapes(moves) == shapes  # pure
     promotions = compute_shapes([(chess.Move.from_uci("e7e8q"), 0.3), (chess.Move.from_uci("e7e8n"), 0.2)])
-    assert len(promotions) == 1 and promotions[0].label == "50%"
+    assert len(promotions) == 1 and promotions[0].label == "30%"  # the queen's, as in the panel
 
 
 def test_a_confident_prediction_is_not_drawn_with_a_fan_of_tiny_arrows() -> None:
