@@ -13,9 +13,13 @@ game (the machine is shared with other jobs: compare the ratios, not the absolut
 * one move in the app: both players' predictors of the same band advance a ply and the mover's
   top five are computed - with the prior's memory of recent positions (what the app runs: the
   two predictors share one prior run) and without it (the baseline);
-* the step's parts.
+* the step's parts;
+* the Maia-3 prior (``kibitz.assets/maia3``) beside Maia-1's band: one prior step each (encode, run,
+  legal-move mask, softmax, SAN of the top five; batch 1, one thread), the per-position cost of each
+  run batch-1 and batched, and the background work that would keep Maia-3's outputs for a stored
+  game (tokens, logits and the pooled representation of every ply; ``--no-maia3`` skips it).
 
-    python bench/predictor_bench.py [--games 30] [--positions 4000] [--no-int8]
+    python bench/predictor_bench.py [--games 30] [--positions 4000] [--no-int8] [--no-maia3]
 """
 
 from __future__ import annotations
@@ -87,6 +91,8 @@ def main() -> None:
     parser.add_argument("--games", type=int, default=30)
     parser.add_argument("--positions", type=int, default=4000, help="real positions for the accuracy figures")
     parser.add_argument("--no-int8", action="store_true", help="skip building the int8 graph (a minute)")
+    parser.add_argument("--no-maia3", action="store_true", help="skip the Maia-3 figures")
+    parser.add_argument("--maia3-games", type=int, default=10, help="games the Maia-3 figures replay")
     args = parser.parse_args()
     games = [g for g in read_games(SAMPLE) if isinstance(g, PgnGame)][: args.games]
     info = load_model_info(base_model_dir())
@@ -176,6 +182,105 @@ def main() -> None:
     for name, samples in parts.items():
         med, p99, mean = figures(samples)
         print(f"{'  ' + name:<38} {med:9.3f} {p99:7.3f} {mean:7.3f}")
+    if not args.no_maia3:
+        maia3_figures(games[: args.maia3_games], band)
+
+
+def maia3_figures(games: list[PgnGame], band: int) -> None:
+    """Maia-3 beside Maia-1's ``band``: the prior step, batched vs batch-1 cost, per-game upkeep."""
+    from kibitz.engine import maia3_moves
+    from kibitz.engine.maia3 import Maia3Session, legal_softmax
+    from kibitz.engine.maia3_tokens import GameTokens, position_tokens
+
+    maia1, maia3 = PriorSession(band, remember=0), Maia3Session(threads=1)
+    steps: dict[str, list[float]] = {f"Maia-1 {band}": [], "Maia-3 (1500 vs 1500)": []}
+    planes = np.zeros((1, *FEATURE_SHAPE), np.float32)
+    all_planes, all_tokens = [], []
+    for number, game in enumerate(games):
+        moves = [chess.Move.from_uci(uci) for uci in game.moves]
+        for turn in range(2):  # the two priors take turns going first, game by game
+            if (turn + number) % 2 == 0:
+                history = PositionHistory(chess.Board())
+                for move in moves:
+                    board = history.board
+                    t = time.perf_counter()
+                    history.planes_into(planes[0])
+                    policy, _ = maia1.run(planes)
+                    indices, legal = legal_move_indices(board)
+                    probs = softmax(policy[0][indices])
+                    [board.san(legal[i]) for i in np.argsort(-probs, kind="stable")[:5]]
+                    steps[f"Maia-1 {band}"].append(time.perf_counter() - t)
+                    all_planes.append(planes.copy())
+                    history.push(move)
+            else:
+                boards = [chess.Board()]
+                for move in moves:
+                    board = boards[-1]
+                    t = time.perf_counter()
+                    tokens = position_tokens(boards[-8:])[None]
+                    logits = maia3.run(tokens, 1500, 1500).logits
+                    indices, legal = maia3_moves.legal_move_indices(board)
+                    probs = legal_softmax(logits[0], indices)
+                    [board.san(legal[i]) for i in np.argsort(-probs, kind="stable")[:5]]
+                    steps["Maia-3 (1500 vs 1500)"].append(time.perf_counter() - t)
+                    all_tokens.append(tokens[0])
+                    boards.append(board.copy(stack=False))
+                    boards[-1].push(move)
+    print(f"Maia-3 beside Maia-1: {len(all_tokens)} positions of {len(games)} real games, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"{'prior step, batch 1, one thread':<38} {'median ms':>9} {'p99 ms':>7} {'mean ms':>7} {'x Maia-1':>8}")
+    reference = figures(steps[f"Maia-1 {band}"])[0]
+    for name, samples in steps.items():
+        med, p99, mean = figures(samples)
+        print(f"{'  ' + name:<38} {med:9.3f} {p99:7.3f} {mean:7.3f} {med / reference:8.1f}")
+    # The same 256 positions through each prior, batch 1 and batched (the run alone).
+    planes_all, tokens_all = np.concatenate(all_planes)[:256], np.stack(all_tokens)[:256]
+    print(f"{'prior run only, ms per position':<38} {'1 thread':>9} {'2 threads':>9}")
+    for name, runs in (
+        ("Maia-1 batch 1", lambda s, x: [s.run(x[i:i + 1]) for i in range(len(x))]),
+        ("Maia-1 batch 256", lambda s, x: s.run_batched(x, 256)),
+    ):
+        row = [_per_position(lambda: runs(PriorSession(band, threads=n, remember=0), planes_all), len(planes_all))
+               for n in (1, 2)]
+        print(f"{'  ' + name:<38} {row[0]:9.3f} {row[1]:9.3f}")
+    for batch in (1, 16, 64):
+        row = []
+        for threads in (1, 2):
+            session = Maia3Session(threads=threads)
+            row.append(_per_position(lambda: session.run_batched(tokens_all, 1500, 1500, batch=batch), len(tokens_all)))
+        print(f"{'  Maia-3 batch ' + str(batch):<38} {row[0]:9.3f} {row[1]:9.3f}")
+    # What a background worker would do for each stored game: encode it, run every ply (each side
+    # at its own rating) with the pooled representation, keep the legal moves' logits and pooled.
+    session = Maia3Session(threads=2)
+    seconds, plies, kept = [], 0, 0
+    for game in games:
+        moves = [chess.Move.from_uci(uci) for uci in game.moves]
+        t = time.perf_counter()
+        encoded = GameTokens.of(chess.Board(), moves)
+        ratings = np.where(encoded.turns[:-1], 1500, 1400)
+        out = session.run_batched(encoded.tokens[:-1], ratings, np.where(encoded.turns[:-1], 1400, 1500), pooled=True)
+        board = chess.Board()
+        for row, move in enumerate(moves):
+            indices, _ = maia3_moves.legal_move_indices(board)
+            kept += out.logits[row, indices].astype(np.float16).nbytes + out.pooled[row].astype(np.float16).nbytes
+            board.push(move)
+        seconds.append(time.perf_counter() - t)
+        plies += len(moves)
+    print(f"keeping Maia-3's outputs per stored game (2 threads, batches of 64): {np.mean(seconds):.2f} s per game "
+          f"of {plies / len(games):.0f} plies on average ({1e3 * sum(seconds) / plies:.1f} ms per ply); "
+          f"{kept / plies:.0f} bytes per ply kept (legal-move logits + pooled [256], float16)")
+
+
+def _per_position(run, count: int) -> float:
+    """Milliseconds per position of ``run`` over ``count`` positions (after a warm-up run)."""
+    run()
+    return 1e3 * _timed(run) / count
+
+
+def _timed(run) -> float:
+    t = time.perf_counter()
+    run()
+    return time.perf_counter() - t
 
 
 if __name__ == "__main__":

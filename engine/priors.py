@@ -21,7 +21,7 @@ from collections import deque
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
@@ -53,6 +53,20 @@ def prior_path(band: int) -> Path:
     return prior_dir() / f"maia-{band}.onnx"
 
 
+def cpu_session(path: Path, threads: int) -> Any:
+    """An onnxruntime session on ``path``: CPU provider, ``threads`` intra-op threads, quiet.
+
+    :raises Exception: onnxruntime's own error types when the file is not a graph it can run.
+    """
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 class PriorSession:
     """One band's graph: planes ``[N, 112, 8, 8]`` -> (policy logits ``[N, 1858]``, tower ``[N, 64, 8, 8]``).
 
@@ -66,13 +80,7 @@ class PriorSession:
         if not path.is_file():
             raise PriorError(f"the Maia-1 prior for band {band} is missing ({path}); reinstall kibitz")
         try:
-            import onnxruntime as ort
-
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            self._session = cpu_session(path, threads)
         except Exception as error:  # onnxruntime raises its own (Fail, InvalidGraph, ...) types
             raise PriorError(f"the Maia-1 prior {path} cannot be loaded ({error})") from error
         self.band = band

@@ -4,6 +4,7 @@
     kibitz-train finetune --player NAME --pgn FILE... [--base DIR] --out DIR
     kibitz-train evaluate --model DIR --player NAME --pgn FILE... [--history FILE...] [--json]
     kibitz-train convert-maia --src DIR --out DIR
+    kibitz-train convert-maia3 --src DIR --out DIR [--dtype fp16|fp32]
     kibitz-train report --player NAME --out report.html   # needs no torch
     kibitz-train [--player NAME ...] [--time-budget S]   # retrain every (named) player whose games changed
 
@@ -128,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("convert-maia", help="convert the Maia-1 .pb.gz nets to the app's ONNX priors", parents=[common])
     c.add_argument("--src", type=Path, required=True)
     c.add_argument("--out", type=Path, required=True)
+
+    c3 = sub.add_parser("convert-maia3", help="convert the published Maia-3 graph to the app's batched one",
+                        parents=[common])
+    c3.add_argument("--src", type=Path, required=True, help="folder with maia3-5m.onnx(.data) and LICENSE")
+    c3.add_argument("--out", type=Path, required=True)
+    c3.add_argument("--dtype", choices=("fp16", "fp32"), default="fp16")
+    c3.add_argument("--data", type=Path, help="games to check it on (default: data/ beside --src)")
     return parser
 
 
@@ -211,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         "finetune": commands.finetune_command,
         "evaluate": commands.evaluate_command,
         "convert-maia": commands.convert_maia_command,
+        "convert-maia3": commands.convert_maia3_command,
         None: commands.retrain_command,
     }[args.command]
     started = time.monotonic()
