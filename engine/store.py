@@ -354,11 +354,15 @@ class Store:
             first = next((line for line in "\n".join(problems).splitlines() if not line.startswith("***")), "")
             raise StoreError(f"the game store {self.path} is damaged ({first.strip()[:120]}); kibitz will not write "
                              "into it: move it aside and restore a backup, or start afresh without it", self.path)
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        # The version and the tables in one statement, so one snapshot: read apart, a process creating
+        # the store between the two reads made it look like another program's (version 0, tables).
+        version, names = self._db.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version), "
+            "(SELECT group_concat(name, char(10)) FROM sqlite_master WHERE type = 'table')").fetchone()
         if version > SCHEMA_VERSION:
             raise StoreError(f"the game store {self.path} was written by a newer kibitz (schema {version}, this "
                              f"one knows up to {SCHEMA_VERSION}); update kibitz to open it", self.path)
-        tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = set(names.split("\n")) if names else set()
         # kibitz creates its tables and sets the version in one transaction: tables at version 0, or
         # a version without kibitz's tables, are another program's database.
         if (version == 0 and tables) or (version > 0 and not {"players", "games", "moves"} <= tables):

@@ -34,4 +34,4 @@ def test_each_result_line_is_printed_once(tmp_path: Path, capsys: pytest.Capture
     assert cli.main(["--home", str(home), "--progress", "none"]) == 0
     out = capsys.readouterr().out.splitlines()
     jo_lines = [line for line in out if line.startswith("Jo: 1 game")]
-    assert len(jo_lines) == 1 and "keeps the model they have" in jo_lines[0]
+    assert len(jo_lines) == 1 and "the network learns after 20" in jo_lines[0]
