@@ -316,9 +316,11 @@ def player_band(player: Player, store: Store) -> int:
     return models.player_band(store, player)
 
 
-def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:
+def open_predictor(player: Player | None, store: Store | None, *,
+                   without_games: frozenset[int] = frozenset()) -> GamePredictor:
     """The predictor for what serves ``player`` (:func:`kibitz.engine.models.served_model`: their
-    personal model, else the base adapter), with their live book: every stored game counted.
+    personal model, else the base adapter), with their live book: every stored game counted but
+    ``without_games`` (a stored game under review: its own moves must not predict themselves).
 
     Never raises for a missing or broken model, or malformed model details in the store (the
     store reads damaged ones as a model not to serve); the status says what was chosen and why. The store is only read during this call.
@@ -340,7 +342,7 @@ def open_predictor(player: Player | None, store: Store | None) -> GamePredictor:
     words = predictor.status.description
     if player is not None and store is not None:
         try:
-            predictor.adapter.book = models.served_book(store, player, served.info)
+            predictor.adapter.book = models.served_book(store, player, served.info, without=without_games)
             if predictor.adapter.book is not None and not served.personal:
                 games = plural(len(models.player_game_ids(store, player.id)), "game")
                 words += f" + {player.name}'s openings from their {games}"

@@ -88,9 +88,11 @@ class GameReview:
         return sorted(worst, key=lambda m: m.ply)
 
 
-def served_model(player: object | None, store: Store | None) -> ServedModel | None:
-    """What :func:`open_predictor` would serve the player (None when no model is usable)."""
-    predictor = open_predictor(player, store)  # type: ignore[arg-type]
+def served_model(player: object | None, store: Store | None, *,
+                 without_games: frozenset[int] = frozenset()) -> ServedModel | None:
+    """What :func:`open_predictor` would serve the player (None when no model is usable), its book
+    counting their stored games but ``without_games``."""
+    predictor = open_predictor(player, store, without_games=without_games)  # type: ignore[arg-type]
     if not isinstance(predictor, ModelPredictor) or predictor.status.band is None:
         return None
     return ServedModel(predictor.adapter, predictor.status.band, predictor.status.description)
@@ -146,7 +148,9 @@ def review_game(store: Store, game_id: int, *, threads: int = 2) -> GameReview:
     descriptions: dict[chess.Color, str] = {}
     for colour, player_id in ((chess.WHITE, record.white_id), (chess.BLACK, record.black_id)):
         player = store.player(player_id) if player_id is not None else None
-        model = served_model(player, store)
+        # The book counts every stored game: the reviewed one is left out, or its moves would
+        # predict themselves (a game just played would look 100% predictable).
+        model = served_model(player, store, without_games=frozenset({game_id}))
         if model is not None:
             models[colour] = model
         descriptions[colour] = model.description if model else "no model"

@@ -20,7 +20,7 @@ def test_review_agrees_with_the_live_predictor(store) -> None:
     assert review.models[chess.WHITE] and review.models[chess.BLACK]
     # The live predictor (what the overlay shows on the player's turns) gives the same probabilities
     # and top choices; its book is the player's, so only the player's moves are compared.
-    predictor = open_predictor(player, store)
+    predictor = open_predictor(player, store, without_games=frozenset({game_id}))
     board = chess.Board()
     colour = chess.WHITE if record.white_id == player.id else chess.BLACK
     for move_review, uci in zip(review.moves[:20], record.moves):
@@ -67,3 +67,19 @@ def test_a_long_game_is_reviewed_ply_by_ply(store) -> None:
         ply += 1
     review = review_game(store, game_id)
     assert [m.ply for m in review.moves] == list(range(ply))
+
+
+def test_a_reviewed_game_is_not_predicted_by_its_own_moves(store) -> None:
+    """The live book counts every stored game; the review leaves the reviewed game out of it."""
+    son, dad = store.add_player("Son"), store.add_player("Dad")
+    board, game_id = chess.Board(), store.start_game(son.id, dad.id)
+    for ply, san in enumerate("a3 e5 h3".split()):
+        move = board.parse_san(san)
+        store.add_move(game_id, ply, move.uci(), san)
+        board.push(move)
+    store.finish_game(game_id, "1-0", "resignation")
+    live = open_predictor(son, store)
+    live.reset(chess.Board())
+    assert dict((p.san, p.probability) for p in live.top_moves(20)).get("a3", 0.0) > 0.3  # the book knows it
+    first = review_game(store, game_id).moves[0]
+    assert first.san == "a3" and first.probability < 0.01 and first.rank > 1  # as before the game was played
