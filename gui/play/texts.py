@@ -35,7 +35,7 @@ def status_text(session: GameSession | None, view_ply: int | None) -> str:
         here += f": {session.seats[shown.turn].name} to move ({COLOR_NAMES[shown.turn]})"
         if shown.is_check():
             here += " — check"
-    return f"{here}\nIn the game: {game} (End: the last move)"
+    return f"{here}\nIn the game (End): {game}"
 
 
 def _game_text(session: GameSession) -> str:
