@@ -22,6 +22,8 @@ from html import escape
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 LEFT, RIGHT, TOP, BOTTOM = 52, 16, 34, 44
 LEGEND_ROW = 14
+TITLE_ROW = 16
+TITLE_CHAR = 8.2  # a generous width of one bold 13 px character: a wrapped title never runs off the chart
 
 
 @dataclass(frozen=True)
@@ -36,24 +38,47 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+def title_lines(title: str, width: int) -> list[str]:
+    """The title broken at spaces into lines that fit ``width`` (a narrow chart shows it whole).
+
+    >>> title_lines("Does the model learn Alice? (each on games it did not learn from)", 300)
+    ['Does the model learn Alice? (each', 'on games it did not learn from)']
+    """
+    lines: list[str] = []
+    for word in title.split():
+        if lines and (len(lines[-1]) + 1 + len(word)) * TITLE_CHAR <= width - 8:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _top(title: str, width: int) -> float:
+    """The y of the plot's top edge: below every line of the title."""
+    return TOP + TITLE_ROW * (len(title_lines(title, width)) - 1)
+
+
 def _frame(width: int, height: int, title: str) -> list[str]:
+    # One <text> per line: QtSvg (SVG Tiny) does not place <tspan> lines.
     return [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
             f'<rect width="{width}" height="{height}" fill="white"/>',
-            f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">'
-            f'{escape(title)}</text>']
+            *(f'<text x="{width / 2}" y="{18 + TITLE_ROW * i}" text-anchor="middle" font-size="13" '
+              f'font-weight="bold" class="title">{escape(line)}</text>'
+              for i, line in enumerate(title_lines(title, width)))]
 
 
-def _y_axis(parts: list[str], width: int, base: float, y_max: float, y_label: str, percent: bool) -> None:
-    plot_h = base - TOP
+def _y_axis(parts: list[str], width: int, top: float, base: float, y_max: float, y_label: str,
+            percent: bool) -> None:
+    plot_h = base - top
     for i in range(5):
         value = y_max * i / 4
-        y = TOP + plot_h * (1 - i / 4)
+        y = top + plot_h * (1 - i / 4)
         text = f"{value:.0%}" if percent else _fmt(value)
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{width - RIGHT}" y2="{y:.1f}" stroke="#e3e3e3"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#444">{text}</text>')
-    parts.append(f'<text x="14" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" fill="#444" '
-                 f'transform="rotate(-90 14 {TOP + plot_h / 2:.1f})">{escape(y_label)}</text>')
+    parts.append(f'<text x="14" y="{top + plot_h / 2:.1f}" text-anchor="middle" fill="#444" '
+                 f'transform="rotate(-90 14 {top + plot_h / 2:.1f})">{escape(y_label)}</text>')
 
 
 def _group(name: str, marks: list[str]) -> list[str]:
@@ -117,8 +142,9 @@ class LineChart:
         return _base([s.name for s in self.series], self.width, self.height)
 
     def _py(self, y: float) -> float:
-        plot_h = self._bottom() - TOP
-        return TOP + plot_h * (1 - min(max(y / self.y_max, 0.0), 1.0))
+        top = _top(self.title, self.width)
+        plot_h = self._bottom() - top
+        return top + plot_h * (1 - min(max(y / self.y_max, 0.0), 1.0))
 
     def x_at(self, pixel_x: float, shown_width: float) -> float:
         """The x value under a click at ``pixel_x`` on the chart drawn ``shown_width`` pixels wide."""
@@ -130,13 +156,14 @@ class LineChart:
     def y_at(self, pixel_y: float, shown_height: float) -> float:
         """The y value at ``pixel_y`` on the chart drawn ``shown_height`` pixels high."""
         y = pixel_y * self.height / shown_height
-        share = 1 - (y - TOP) / (self._bottom() - TOP)
+        top = _top(self.title, self.width)
+        share = 1 - (y - top) / (self._bottom() - top)
         return min(max(share, 0.0), 1.0) * self.y_max
 
     def svg(self) -> str:
         parts = _frame(self.width, self.height, self.title)
         base = self._bottom()
-        _y_axis(parts, self.width, base, self.y_max, self.y_label, self.percent)
+        _y_axis(parts, self.width, _top(self.title, self.width), base, self.y_max, self.y_label, self.percent)
         low, high = self._x_bounds()
         step = max(1, math.ceil((high - low) / 6))  # whole-number ticks: moves and versions count
         for x in range(math.ceil(low), math.floor(high) + 1, step):
@@ -175,8 +202,9 @@ class BarChart:
     def svg(self) -> str:
         parts = _frame(self.width, self.height, self.title)
         base = _base([name for name, _ in self.series], self.width, self.height)
-        _y_axis(parts, self.width, base, self.y_max, self.y_label, self.percent)
-        plot_w, plot_h = self.width - LEFT - RIGHT, base - TOP
+        top = _top(self.title, self.width)
+        _y_axis(parts, self.width, top, base, self.y_max, self.y_label, self.percent)
+        plot_w, plot_h = self.width - LEFT - RIGHT, base - top
         group = plot_w / max(len(self.categories), 1)
         bar = group * 0.8 / max(len(self.series), 1)
         for c, category in enumerate(self.categories):

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractScrollArea, QHBoxLayout, QHeaderView, QL
                                QSizePolicy, QTableWidget, QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
-from kibitz.engine.analysis import REVIEW_LIMIT
+from kibitz.engine.analysis import NO_ENGINE, REVIEW_LIMIT
 from kibitz.engine.habits import Habit, find_habits
 from kibitz.engine.models import ModelError
 from kibitz.engine.openings import OpeningNode
@@ -33,6 +33,7 @@ from kibitz.gui.workers import Worker, call_with_store, start_store_worker
 
 COLOUR_NAMES = {chess.WHITE: "White", chess.BLACK: "Black"}
 QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum"
+WIDEST_COLUMN = 170  # px: wider cells of a wrapping table wrap, so its note keeps the room left
 
 
 def _percent(value: object) -> str:
@@ -54,7 +55,8 @@ def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
 
 def wrapping_table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
     """A table as tall as its rows, whose last column (a note) takes the width left and wraps its
-    text: a long note is read whole, no row hides under a scroll bar, nothing scrolls sideways."""
+    text: a long note is read whole, no row hides under a scroll bar, nothing scrolls sideways.
+    The other columns fit their contents up to :data:`WIDEST_COLUMN`, past which they wrap."""
     table = _table(headers, rows)
     table.setMaximumHeight(QWIDGETSIZE_MAX)  # _table's fixed height would not follow the wrapped rows
     table.setWordWrap(True)
@@ -65,6 +67,8 @@ def wrapping_table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
     header = table.horizontalHeader()
     header.setMinimumSectionSize(40)
     note = len(headers) - 1
+    for column in range(note):  # a long cell ("measured on") wraps too, rather than squeezing the note
+        header.resizeSection(column, min(header.sectionSize(column), WIDEST_COLUMN))
     header.resizeSection(note, header.fontMetrics().horizontalAdvance(headers[note]) + 24)
     header.setStretchLastSection(True)
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # rows follow the wrap
@@ -207,7 +211,8 @@ class InsightPage(QWidget):
     def _find_habits(self, player: Player) -> None:
         """The costly habits, in the engine's thread after the page is shown (the searches are cached)."""
         if self.engine is None or not self.engine.available:
-            self.habits_label.setText(self.engine.missing_text() if self.engine is not None else "")
+            # Say why the section is empty and how to fill it, rather than a heading over nothing.
+            self.habits_label.setText(self.engine.missing_text() if self.engine is not None else NO_ENGINE)
             return
         self.habits_label.setText("The engine is looking at the positions the player keeps meeting…")
         open_store, shared = self.open_store, self.store

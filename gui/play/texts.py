@@ -22,18 +22,31 @@ def seat_text(session: GameSession | None, color: chess.Color, shown: chess.Boar
 
 
 def status_text(session: GameSession | None, view_ply: int | None) -> str:
+    """The game's state; while walking back, first whose move it is in the position shown, so the
+    status line and the "Likely moves for …" panel name the same player."""
     if session is None:
         return NO_GAME
+    game = _game_text(session)
+    if view_ply is None:
+        return game
+    shown = session.board_at(view_ply)
+    here = f"Showing {move_name(session, view_ply)}"
+    if not shown.is_game_over():
+        here += f": {session.seats[shown.turn].name} to move ({COLOR_NAMES[shown.turn]})"
+        if shown.is_check():
+            here += " — check"
+    return f"{here}\nIn the game (End): {game}"
+
+
+def _game_text(session: GameSession) -> str:
+    """The state of the game itself: over, or who is to move at its last position."""
     if session.is_over:
-        text = f"Game over: {session.outcome_text()}" if session.result != "*" else session.outcome_text()
-    else:
-        text = f"{session.seat_to_move().name} to move ({COLOR_NAMES[session.turn]})"
-        if session.board.is_check():
-            text += " — check"
-        if session.clock_paused:
-            text += " — clocks paused"
-    if view_ply is not None:
-        text += f"\nShowing {move_name(session, view_ply)} (End: the last move)"
+        return f"Game over: {session.outcome_text()}" if session.result != "*" else session.outcome_text()
+    text = f"{session.seat_to_move().name} to move ({COLOR_NAMES[session.turn]})"
+    if session.board.is_check():
+        text += " — check"
+    if session.clock_paused:
+        text += " — clocks paused"
     return text
 
 

@@ -87,6 +87,10 @@ def test_arrow_keys_walk_the_move_list(qtbot: Any, make_window: Any) -> None:
     assert chess.F3 not in window.play.board.pieces()
     assert chess.G1 in window.play.board.controller.destinations  # the position shown takes moves
     assert window.play.board.shapes() == []
+    status = window.play.status_label.text().splitlines()
+    assert status[0] == "Showing 1…e5: Alice to move (White)"  # the position shown, not the game's last one
+    assert status[1] == "In the game (End): Bob to move (Black)"
+    assert window.play.prediction_panel.title.text() == "Likely moves for Alice"  # both name the same player
     qtbot.keyClick(window, Qt.Key.Key_Home)
     assert window.play.view_ply == 0 and window.play.board.pieces()[chess.E2].piece_type == chess.PAWN
     qtbot.keyClick(window, Qt.Key.Key_Right)

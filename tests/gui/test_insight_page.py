@@ -7,8 +7,10 @@ from typing import Any
 
 import chess
 from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtWidgets import QApplication, QTableWidget
 
 from insight_data import add_model_versions, store_with_games
+from kibitz.engine.analysis import NO_ENGINE
 from kibitz.gui.insight import InsightPage
 
 
@@ -71,3 +73,41 @@ def test_a_long_note_in_the_model_history_is_read_whole(qtbot: Any) -> None:
     assert table.rowHeight(0) >= needed > table.fontMetrics().height()  # wrapped, and every line shown
     last = table.rowCount() - 1
     assert table.rowViewportPosition(last) + table.rowHeight(last) <= table.viewport().height()  # no row hidden
+
+
+def test_player_page_reads_whole_at_1100_by_900(qtbot: Any, store: Any) -> None:
+    """The chart title, the model history's notes and the habits section are readable at a usual size."""
+    import re
+
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    player = store_with_games(store, 12)
+    add_model_versions(store, player)
+    pool = QThreadPool()
+    page = InsightPage(store, pool)
+    qtbot.addWidget(page)
+    page.resize(1100, 900)
+    page.show()
+    with qtbot.waitSignal(page.profile_ready, timeout=60000) as ready:
+        page.load(player)
+    qtbot.waitExposed(page)
+    QApplication.processEvents()  # the new tables are laid out (deferred layout requests)
+    # The first chart's title is drawn whole: its lines join to the full title and each fits the chart.
+    chart = page.charts["accuracy"]
+    lines = re.findall(r'<text [^>]*class="title">([^<]*)</text>', chart.svg())
+    assert " ".join(lines) == f"Does the model learn {player.name}? (each on games it did not learn from)"
+    font = QFont("sans-serif")
+    font.setPixelSize(13)
+    font.setBold(True)
+    assert max(QFontMetrics(font).horizontalAdvance(line) for line in lines) <= chart.width()
+    # The note column takes the width left over; no other column is wider than its contents need.
+    table = page.versions_box.itemAt(0).widget().findChild(QTableWidget)
+    header, note = table.horizontalHeader(), table.columnCount() - 1
+    for column in range(note):
+        assert header.sectionSize(column) <= max(table.sizeHintForColumn(column),
+                                                 header.sectionSizeHint(column)) + 1
+    assert header.sectionSize(note) >= max(header.sectionSize(c) for c in range(note))
+    # With no engine, the habits section says why it is empty and how to get one.
+    assert page.habits_label.text() == NO_ENGINE and page.habits_label.isVisible()
+    assert ready.args[0].games == 12
+    pool.waitForDone(10000)
