@@ -47,7 +47,8 @@ from kibitz.training.evaluate import evaluate_games, move_frequencies, scored_ga
 from kibitz.training.personal import finetune
 from kibitz.training.player_games import player_games_in
 from kibitz.training.progress import Reporter
-from kibitz.training.splits import HELD_OUT_PLAYERS, sort_key_date, time_split
+from kibitz.engine.player_games import date_key
+from kibitz.training.splits import HELD_OUT_PLAYERS, time_split
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -143,7 +144,7 @@ def opponent_ratings(corpus: Corpus, names) -> list[float | None]:
         white, black = name_key(str(corpus.white[i])), name_key(str(corpus.black[i]))
         if white in keys or black in keys:
             elo = int(corpus.black_elo[i] if white in keys else corpus.white_elo[i])
-            found.append((sort_key_date(str(corpus.date[i])), elo or None))
+            found.append((date_key(str(corpus.date[i])), elo or None))
     found.sort(key=lambda pair: pair[0])
     return [elo for _, elo in found]
 

@@ -15,7 +15,6 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-from kibitz.engine.player_games import date_key
 from kibitz.engine.store import name_key
 from kibitz.training.corpus import Corpus
 
@@ -41,7 +40,6 @@ def games_with(corpus: Corpus, names: Iterable[str]) -> np.ndarray:
     return np.flatnonzero(white | black)
 
 
-sort_key_date = date_key  # the one date rule (engine.player_games), under the name benches know
 
 
 @dataclass(frozen=True)
