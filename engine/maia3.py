@@ -33,7 +33,7 @@ import numpy as np
 from kibitz.engine.book import OwnMoves, PlayerBook, position_hash
 from kibitz.engine.maia3_moves import VOCAB_SIZE, legal_move_indices, move_to_index
 from kibitz.engine.maia3_tokens import DEFAULT_VIEW, TOKEN_SHAPE, GameTokens, View
-from kibitz.engine.priors import cpu_session
+from kibitz.engine.priors import prior_graph
 from kibitz.engine.scoring import ScoredGame
 
 GRAPH_NAME: Final = "maia3-5m.onnx"
@@ -67,12 +67,7 @@ class Maia3Session:
 
     def __init__(self, *, threads: int = 1, path: Path | None = None) -> None:
         path = path or maia3_path()
-        if not path.is_file():
-            raise Maia3Error(f"the Maia-3 prior is missing ({path}); reinstall kibitz")
-        try:
-            self._session = cpu_session(path, threads)
-        except Exception as error:  # onnxruntime raises its own (Fail, InvalidGraph, ...) types
-            raise Maia3Error(f"the Maia-3 prior {path} cannot be loaded ({error})") from error
+        self._session = prior_graph(path, threads, name="Maia-3 prior", error=Maia3Error)
         self.path = path
         self._lock = threading.Lock()  # one run at a time: a session may be shared between threads
 

@@ -67,6 +67,19 @@ def cpu_session(path: Path, threads: int) -> Any:
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
+def prior_graph(path: Path, threads: int, *, name: str, error: type[Exception]) -> Any:
+    """:func:`cpu_session` on a shipped prior graph, every failure one sentence naming the prior.
+
+    :raises error: when the file is missing or onnxruntime cannot load it.
+    """
+    if not path.is_file():
+        raise error(f"the {name} is missing ({path}); reinstall kibitz")
+    try:
+        return cpu_session(path, threads)
+    except Exception as problem:  # onnxruntime raises its own (Fail, InvalidGraph, ...) types
+        raise error(f"the {name} {path} cannot be loaded ({problem})") from problem
+
+
 class PriorSession:
     """One band's graph: planes ``[N, 112, 8, 8]`` -> (policy logits ``[N, 1858]``, tower ``[N, 64, 8, 8]``).
 
@@ -77,12 +90,7 @@ class PriorSession:
         """``path``: another graph for the band than the shipped one (benchmarks); ``remember``:
         how many single-position runs to keep (0: none)."""
         path = path or prior_path(band)
-        if not path.is_file():
-            raise PriorError(f"the Maia-1 prior for band {band} is missing ({path}); reinstall kibitz")
-        try:
-            self._session = cpu_session(path, threads)
-        except Exception as error:  # onnxruntime raises its own (Fail, InvalidGraph, ...) types
-            raise PriorError(f"the Maia-1 prior {path} cannot be loaded ({error})") from error
+        self._session = prior_graph(path, threads, name=f"Maia-1 prior for band {band}", error=PriorError)
         self.band = band
         self.path = path
         self._lock = threading.Lock()  # one run at a time: sessions are shared between predictors
