@@ -33,6 +33,7 @@ import numpy as np
 from kibitz.engine.book import OwnMoves, PlayerBook, position_hash
 from kibitz.engine.maia3_moves import VOCAB_SIZE, legal_move_indices, move_to_index
 from kibitz.engine.maia3_tokens import DEFAULT_VIEW, TOKEN_SHAPE, GameTokens, View
+from kibitz.engine.player_games import replay
 from kibitz.engine.priors import prior_graph
 from kibitz.engine.scoring import ScoredGame
 
@@ -189,13 +190,10 @@ def own_moves(games: Sequence[ScoredGame]) -> OwnMoves:
     (:mod:`kibitz.engine.book`), keyed by Maia-3's vocabulary; no tokens are made."""
     game_of, keys, moves = [], [], []
     for g, game in enumerate(games):
-        board = game.start.copy(stack=False)
-        for move in game.moves:
-            if game.colour is None or board.turn == game.colour:
-                game_of.append(g)
-                keys.append(position_hash(board))
-                moves.append(move_to_index(move, board.turn))
-            board.push(move)
+        for _, board, move in replay(game.start, game.moves, game.colour):
+            game_of.append(g)
+            keys.append(position_hash(board))
+            moves.append(move_to_index(move, board.turn))
     return OwnMoves(np.array(game_of, np.int32), np.array(keys, np.uint64), np.array(moves, np.int16), len(games))
 
 

@@ -31,6 +31,7 @@ import numpy as np
 
 from kibitz.engine import features, moves
 from kibitz.engine.book import OwnMoves, PlayerBook, position_hash
+from kibitz.engine.pgn import starting_board
 from kibitz.engine.player_games import (DATE_ORDER_SQL, DEFAULT_BOOK_STRENGTH, LearningStatus, learning_status,
                                         replay)
 from kibitz.engine.priors import BANDS, DEFAULT_BAND, band_for_rating
@@ -398,7 +399,7 @@ def own_moves(store: Store, player_id: int) -> tuple[OwnMoves, list[int]]:
     for gid in missing:
         record = store.game(gid)
         colour = chess.WHITE if record.white_id == player_id else chess.BLACK
-        start = chess.Board(record.fen) if record.fen else chess.Board()
+        start = starting_board(record.fen)
         plies = [(position_hash(board), moves.move_to_index(m, board))
                  for _, board, m in replay(start, [chess.Move.from_uci(u) for u in record.moves], colour)]
         game.append(np.full(len(plies), gid, np.int64))

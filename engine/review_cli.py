@@ -22,7 +22,8 @@ import chess.engine
 from kibitz.engine.analysis import NO_ENGINE, REVIEW_LIMIT, Engine, EngineError, Judgement, find_engine, judge_moves
 from kibitz.engine.eval_cache import EvalCache
 from kibitz.engine.models import ModelError, base_model_dir
-from kibitz.engine.pgn import PgnGame, SkippedGame, read_games
+from kibitz.engine.player_games import replay
+from kibitz.engine.pgn import PgnGame, SkippedGame, read_games, starting_board
 from kibitz.engine.predictor import open_model
 from kibitz.engine.priors import band_for_rating
 from kibitz.engine.review import MoveReview, ServedModel, review_moves, served_model
@@ -86,14 +87,13 @@ def review_rows(game: PgnGame, models: dict[chess.Color, ServedModel],
     """The contract's rows: ``ply`` (1 = the first move), ``san``, ``mover`` (the name), ``probability``,
     ``eval_before`` / ``eval_after`` (pawns from White's side, or "#N" for a mate; None without an
     engine) and ``verdict`` (one of analysis.VERDICTS; "" without an engine)."""
-    start = chess.Board(game.fen) if game.fen else chess.Board()
+    start = starting_board(game.fen)
     moves = [chess.Move.from_uci(u) for u in game.moves]
     by_ply: dict[int, MoveReview] = {m.ply: m for m in review_moves(start, moves, models)}
     names = {chess.WHITE: game.headers.get("White", "White"), chess.BLACK: game.headers.get("Black", "Black")}
     judged = {j.ply: j for j in judgements or []}
     rows = []
-    board = start.copy(stack=False)
-    for ply, move in enumerate(moves):
+    for ply, board, move in replay(start, moves):
         model, judgement = by_ply.get(ply), judged.get(ply)
         rows.append({
             "ply": ply + 1, "san": board.san(move), "mover": names[board.turn],
@@ -102,7 +102,6 @@ def review_rows(game: PgnGame, models: dict[chess.Color, ServedModel],
             "eval_after": judgement.after.to_json() if judgement else None,
             "verdict": judgement.verdict if judgement else "",
         })
-        board.push(move)
     return rows
 
 
@@ -142,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             model = _model_for(game.headers.get(tag, ""), game.headers.get(f"{tag}Elo"), store)
             if model is not None:
                 models[colour] = model
-        start = chess.Board(game.fen) if game.fen else chess.Board()
+        start = starting_board(game.fen)
         judgements, note = _judge(game, start, args)
     finally:
         if store is not None:

@@ -583,3 +583,26 @@ def test_exported_pgn_files_follow_the_umask(store: Store, tmp_path: Path) -> No
         os.umask(old)
     assert (path.stat().st_mode & 0o777) == 0o644
     assert (single.stat().st_mode & 0o777) == 0o644
+
+
+def test_a_players_book_counts_chess960_castling_as_played(store: Store, tmp_path: Path) -> None:
+    """The live book replays a Chess960 game from its Chess960 start: castling (king takes rook) is
+    counted as the move it is there, not read on a standard board that has no such castling."""
+    from kibitz.engine import models, moves as vocabulary
+    from kibitz.engine.book import position_hash
+    from kibitz.engine.player_games import replay
+
+    text, _ = chess960_games(4)
+    source = tmp_path / "960.pgn"
+    source.write_text(text, encoding="utf-8")
+    alice = store.add_player("Alice")
+    store.import_games([g for g in read_games(source) if isinstance(g, PgnGame)])
+    table, ids = models.own_moves(store, alice.id)
+    expected_keys, expected_moves = [], []
+    for game_id in ids:
+        record = store.game(game_id)
+        for _, board, move in replay(starting_board(record.fen), [chess.Move.from_uci(u) for u in record.moves],
+                                     chess.WHITE):
+            expected_keys.append(position_hash(board))
+            expected_moves.append(vocabulary.move_to_index(move, board))
+    assert list(table.key) == expected_keys and list(table.move) == expected_moves

@@ -166,7 +166,7 @@ def measure_plies(data: Path, limit: int, *, view: View = DEFAULT_VIEW) -> tuple
         for game in (g for g in pgn.read_games(data / name) if isinstance(g, pgn.PgnGame)):
             if counted >= per_file:
                 break
-            start = chess.Board(game.fen) if game.fen else chess.Board()
+            start = pgn.starting_board(game.fen)
             scored = ScoredGame(start, [chess.Move.from_uci(u) for u in game.moves], None)
             games.append(scored)
             movers.append((_elo(game.headers.get("WhiteElo")), _elo(game.headers.get("BlackElo"))))
