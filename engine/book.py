@@ -195,7 +195,7 @@ class OwnMoves:
             for _, board, move in replay(start, played, colour):
                 game_of.append(g)
                 keys.append(position_hash(board))
-                moves.append(move_to_index(move, board))
+                moves.append(move_to_index(move, board.turn))
         return cls(np.array(game_of, np.int32), np.array(keys, np.uint64), np.array(moves, np.int16), len(games))
 
     def excluding(self, games: Sequence[int]) -> OwnMoves:

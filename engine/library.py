@@ -175,7 +175,7 @@ def delete_player(store: Store, player_id: int) -> None:
 
 
 def model_summary(store: Store, player_id: int) -> str:
-    """Which model predicts the player's moves, in the panel's words ("Maia 1500 prior + …"), and
+    """Which model predicts the player's moves, in the panel's words ("Maia-3 at 1,450 + …"), and
     where the player is in the learning loop."""
     from kibitz.engine.models import ModelError, served_model
     from kibitz.engine.player_games import MIN_ADAPTER_GAMES
@@ -186,7 +186,7 @@ def model_summary(store: Store, player_id: int) -> str:
         served = served_model(store, player)
     except ModelError as error:
         return f"no predictions: {error}"
-    words = describe(served.info, served.band)
+    words = describe(served.info, served.rating)
     if served.problem:
         return f"{words} ({served.problem})"
     if not served.personal:

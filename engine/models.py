@@ -1,10 +1,10 @@
 """The model registry: where model files live, what their metadata says, which model serves a player.
 
-A model folder holds ``model.onnx`` (the adapter's single-step graph, which reads the Maia-1
-prior's outputs) and ``model.json`` (who it is for, the prior band it was trained over,
-vocabulary and feature versions, training data, figures, and the ONNX file's sha256 - so a
-half-replaced or damaged file is recognised, never loaded). The prior graphs are shared by every
-model and ship in ``kibitz.assets/maia`` (see :mod:`kibitz.engine.priors`). The base adapter ships
+A model folder holds ``model.onnx`` (the adapter's single-step graph, which reads the Maia-3
+prior's outputs) and ``model.json`` (who it is for, the player's rating for the prior it was
+trained at, vocabulary and feature versions, training data, figures, and the ONNX file's sha256 -
+so a half-replaced or damaged file is recognised, never loaded). The prior's graph is shared by
+every model and ships in ``kibitz.assets/maia3`` (see :mod:`kibitz.engine.priors`). The base adapter ships
 in ``kibitz.assets/base``; personal models live under ``<home>/models/<player id>/<version>/``,
 a new folder per training run, so a retrain that is not better leaves the installed one alone.
 
@@ -34,10 +34,10 @@ from kibitz.engine.book import OwnMoves, PlayerBook, position_hash
 from kibitz.engine.pgn import starting_board
 from kibitz.engine.player_games import (DATE_ORDER_SQL, DEFAULT_BOOK_STRENGTH, LearningStatus, learning_status,
                                         replay)
-from kibitz.engine.priors import BANDS, DEFAULT_BAND, band_for_rating
+from kibitz.engine.priors import DEFAULT_RATING, MAX_RATING, MIN_RATING, rating_key
 
 if TYPE_CHECKING:
-    from kibitz.engine.store import ModelRecord, Player, Store
+    from kibitz.engine.store import GameRecord, ModelRecord, Player, Store
 
 MODEL_FILE: Final = "model.onnx"
 META_FILE: Final = "model.json"
@@ -60,7 +60,7 @@ class ModelInfo:
     player: str | None
     hidden: int
     games_trained: int
-    band: int | None  # the prior band a personal model was trained over (None: any, for the base)
+    rating: int | None  # the player's rating a personal model was trained at (None: any, for the base)
     meta: dict[str, Any] = field(repr=False)
 
     @property
@@ -140,14 +140,14 @@ def load_model_info(folder: Path) -> ModelInfo:
         _check_sha256(file_inside(folder, book["file"]), book.get("sha256"))
     try:
         hidden = int(meta["config"]["hidden"])
-        band = meta.get("band")
+        rating = meta.get("rating")
         info = ModelInfo(
             folder=folder,
             kind=str(meta["kind"]),
             player=meta.get("player"),
             hidden=hidden,
             games_trained=int(meta.get("games_trained", 0)),
-            band=None if band is None else int(band),
+            rating=None if rating is None else int(rating),
             meta=meta,
         )
     except (KeyError, TypeError, ValueError, OverflowError) as error:  # OverflowError: int(Infinity)
@@ -241,11 +241,11 @@ def add_book(folder: Path, book: bytes, *, strength: float, half_life: float | N
 
 @dataclass(frozen=True)
 class ServedModel:
-    """What predicts a player: an adapter folder over a prior band (the player's live book beside it,
-    :func:`served_book`), and why a personal model is not served, if one is not."""
+    """What predicts a player: an adapter folder with the player's rating for the prior (the player's
+    live book beside it, :func:`served_book`), and why a personal model is not served, if one is not."""
 
     info: ModelInfo
-    band: int
+    rating: int
     record: ModelRecord | None  # the store's record of a personal model; None: the base adapter
     problem: str | None = None
 
@@ -254,21 +254,55 @@ class ServedModel:
         return self.record is not None
 
 
-def recorded_band(record: ModelRecord | None) -> tuple[int | None, str | None]:
-    """The band a model record names (None: none), or None and why it is not a Maia band."""
-    band = record.meta.get("band") if record is not None else None
-    if band is None:
-        return None, None
-    if isinstance(band, (int, float)) and not isinstance(band, bool) and band in BANDS:
-        return int(band), None
-    return None, f"the recorded band {band!r} is not a Maia band"
+def recorded_rating(store: Store, player_id: int) -> tuple[int | None, str | None]:
+    """The rating the player's games chose at the newest retrain that fitted one (None: none yet),
+    or None and why the recorded one is not a rating. A retrain fits the rating whether or not its
+    network is installed, so every record is read, newest first."""
+    for record in reversed(store.model_history(player_id)):
+        rating = record.meta.get("rating")
+        if rating is None:
+            continue
+        if isinstance(rating, (int, float)) and not isinstance(rating, bool) and MIN_RATING <= rating <= MAX_RATING:
+            return rating_key(rating), None
+        return None, f"the recorded rating {rating!r} is not a rating"
+    return None, None
 
 
-def player_band(store: Store, player: Player) -> int:
-    """The prior band for ``player``: the one their games chose at the last retrain, else the
+def player_rating(store: Store, player: Player) -> int:
+    """The prior's rating for ``player``: the one their games chose at the last retrain, else the
     level given in the player dialog, else the default."""
-    band, _ = recorded_band(store.latest_model(player.id))
-    return band if band is not None else band_for_rating(player.level)
+    rating, _ = recorded_rating(store, player.id)
+    return rating if rating is not None else rating_key(player.level)
+
+
+def opponent_ratings(store: Store, records: list[GameRecord], player_id: int) -> list[int | None]:
+    """Per game, the opponent's rating for the prior: a player kibitz knows at their
+    :func:`player_rating`; anyone else at the game's ``WhiteElo`` / ``BlackElo`` tag; None when
+    neither is known (the prior then takes them to be as strong as the player)."""
+    known: dict[int, int] = {}
+    ratings: list[int | None] = []
+    for record in records:
+        white = record.white_id == player_id
+        other = record.black_id if white else record.white_id
+        if other is not None and other != player_id:
+            if other not in known:
+                known[other] = player_rating(store, store.player(other))
+            ratings.append(known[other])
+            continue
+        tag = store.tags(record.id).get("BlackElo" if white else "WhiteElo", "")
+        ratings.append(rating_key(int(tag)) if tag.strip().isdigit() else None)
+    return ratings
+
+
+def game_ratings(store: Store, records: list[GameRecord], player_id: int) -> list[tuple[int, int]]:
+    """Per game of the player, the (White, Black) ratings the prior reads it at: the player at their
+    :func:`player_rating`, the opponent as :func:`opponent_ratings` says, else as strong as the player."""
+    player = player_rating(store, store.player(player_id))
+    pairs: list[tuple[int, int]] = []
+    for record, opponent in zip(records, opponent_ratings(store, records, player_id)):
+        other = player if opponent is None else opponent
+        pairs.append((player, other) if record.white_id == player_id else (other, player))
+    return pairs
 
 
 def installed_record(store: Store, player_id: int) -> ModelRecord | None:
@@ -279,26 +313,28 @@ def installed_record(store: Store, player_id: int) -> ModelRecord | None:
 
 def served_model(store: Store | None, player: Player | None) -> ServedModel:
     """The served-model rule: the player's latest recorded model if it is installed and usable,
-    else the bundled base adapter over the player's band. ``problem`` says what was wrong first
-    (a malformed band, a candidate that was not better, an unusable folder).
+    else the bundled base adapter; either at the player's rating (:func:`player_rating`).
+    ``problem`` says what was wrong first (a malformed rating, a candidate that was not better, an
+    unusable folder).
 
     :raises ModelError: when not even the base adapter can be used.
     """
     if store is None or player is None:
-        return ServedModel(load_model_info(base_model_dir()), DEFAULT_BAND, None)
+        return ServedModel(load_model_info(base_model_dir()), DEFAULT_RATING, None)
     record = store.latest_model(player.id)
-    recorded, band_problem = recorded_band(record)
-    band = recorded if recorded is not None else band_for_rating(player.level)
-    problems = [band_problem] if band_problem else []
+    recorded, rating_problem = recorded_rating(store, player.id)
+    rating = recorded if recorded is not None else rating_key(player.level)
+    problems = [rating_problem] if rating_problem else []
     if record is not None and record.meta.get("installed") is False:
         problems.append(str(record.meta.get("reason", "the personal model did not beat the base")))
     elif record is not None:
         try:
             info = load_model_info(Path(record.path))
-            return ServedModel(info, info.band or band, record, problems[0] if problems else None)
+            # A network is served at the rating it learned over; a later fit serves the base adapter.
+            return ServedModel(info, info.rating or rating, record, problems[0] if problems else None)
         except ModelError as error:
             problems.append(f"personal model unusable: {error}")
-    return ServedModel(load_model_info(base_model_dir()), band, None, problems[0] if problems else None)
+    return ServedModel(load_model_info(base_model_dir()), rating, None, problems[0] if problems else None)
 
 
 def adapter_games(info: ModelInfo, keys: list[str] | None = None) -> frozenset[str]:
@@ -339,7 +375,7 @@ def revert(store: Store, player: Player, folder: Path) -> None:
     :raises ModelError: when that folder no longer holds a usable model.
     """
     info = load_model_info(folder)
-    store.record_model(player.id, folder, info.games_trained, {"installed": True, "band": info.band, "reverted": True})
+    store.record_model(player.id, folder, info.games_trained, {"installed": True, "rating": info.rating, "reverted": True})
 
 
 def recorded_versions(store: Store, player: Player) -> list[tuple[ModelRecord, ModelInfo | None]]:
@@ -400,7 +436,7 @@ def own_moves(store: Store, player_id: int) -> tuple[OwnMoves, list[int]]:
         record = store.game(gid)
         colour = chess.WHITE if record.white_id == player_id else chess.BLACK
         start = starting_board(record.fen)
-        plies = [(position_hash(board), moves.move_to_index(m, board))
+        plies = [(position_hash(board), moves.move_to_index(m, board.turn))
                  for _, board, m in replay(start, [chess.Move.from_uci(u) for u in record.moves], colour)]
         game.append(np.full(len(plies), gid, np.int64))
         key.append(np.array([h for h, _ in plies], np.uint64))

@@ -1,26 +1,24 @@
-"""The move vocabulary: chess moves <-> indices, seen from the mover's side of the board.
+"""The move vocabulary, shared by training and serving: Maia-3's 4,352 policy outputs <-> python-chess moves.
 
-The order is exactly lc0's 1,858-move policy order, so the Maia-1 prior's outputs and kibitz's
-adapter outputs index the same moves (one vocabulary for training and serving, never a mapping
-table beside it). Black's moves are mirrored vertically (a8 becomes a1) before they are looked
-up, so "advance the king's pawn two squares" has one index for both colours.
+Every move is seen from the side to move: a Black move is mirrored vertically first (rank r
+becomes rank 9 - r), so White's e2e4 and Black's e7e5 share an index. Then
 
-For each from-square a1..h8: every square a queen or a knight could reach from it on an empty
-board, in ascending square order (1,792 moves); then for each seventh-rank pawn and direction
-(left, straight, right) the promotions to queen, rook and bishop (66). Two lc0 conventions differ
-from python-chess's moves and are translated here:
+* a non-promotion is ``from * 64 + to`` (python-chess square numbers, a1 = 0 ... h8 = 63), 4,096
+  indices; castling is the king's own move (e1g1, e1c1), as python-chess writes it;
+* a promotion (always rank 7 -> 8 once mirrored) is ``4096 + (from_file * 8 + to_file) * 4 + piece``
+  with piece 0 queen, 1 rook, 2 bishop, 3 knight: 256 indices, every piece explicit.
 
-* a promotion to a knight is the plain from-to move (a queen promotion is explicit);
-* castling is written king-takes-rook (e1h1, e1a1), not e1g1 / e1c1.
+This is CSSLab's encoding (``maia3``; see ``kibitz.assets/maia3/README.md``); the tests check it
+against their graph on thousands of real positions.
 
->>> import chess
 >>> board = chess.Board()
->>> index = move_to_index(chess.Move.from_uci("e2e4"), board)
->>> index_to_move(index, board)
-Move.from_uci('e2e4')
->>> italian = chess.Board("r1bqk1nr/pppp1ppp/2n5/2b1p3/2B1P3/5N2/PPPP1PPP/RNBQK2R w KQkq - 4 4")
->>> index_to_move(move_to_index(chess.Move.from_uci("e1g1"), italian), italian)
-Move.from_uci('e1g1')
+>>> move_to_index(chess.Move.from_uci("e2e4"), board.turn)
+796
+>>> board.push(chess.Move.from_uci("e2e4"))
+>>> index_to_move(796, board.turn)          # the same index is Black's e7e5
+Move.from_uci('e7e5')
+>>> index_to_move(move_to_index(chess.Move.from_uci("b2a1n"), chess.BLACK), chess.BLACK)
+Move.from_uci('b2a1n')
 """
 
 from __future__ import annotations
@@ -31,101 +29,57 @@ from typing import Final
 import chess
 import numpy as np
 
-VOCAB_VERSION: Final = "kibitz-moves-2"
-
-MoveIndex = int
-_Key = tuple[chess.Square, chess.Square, "chess.PieceType | None"]
-
-_QUEEN_DIRECTIONS: Final = [(0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1), (-1, 0), (-1, 1)]
-_KNIGHT_JUMPS: Final = [(1, 2), (2, 1), (2, -1), (1, -2), (-1, -2), (-2, -1), (-2, 1), (-1, 2)]
-#: lc0's explicit promotions, in its order; a knight promotion is the plain from-to move.
-_EXPLICIT_PROMOTIONS: Final = (chess.QUEEN, chess.ROOK, chess.BISHOP)
-
-
-def _build_vocabulary() -> list[_Key]:
-    keys: list[_Key] = []
-    for origin in chess.SQUARES:
-        file, rank = chess.square_file(origin), chess.square_rank(origin)
-        targets: list[chess.Square] = []
-        for df, dr in _QUEEN_DIRECTIONS:
-            for distance in range(1, 8):
-                f, r = file + df * distance, rank + dr * distance
-                if not (0 <= f < 8 and 0 <= r < 8):
-                    break
-                targets.append(chess.square(f, r))
-        for df, dr in _KNIGHT_JUMPS:
-            f, r = file + df, rank + dr
-            if 0 <= f < 8 and 0 <= r < 8:
-                targets.append(chess.square(f, r))
-        keys.extend((origin, target, None) for target in sorted(targets))
-    for file in range(8):
-        origin = chess.square(file, 6)
-        for df in (-1, 0, 1):
-            if 0 <= file + df < 8:
-                target = chess.square(file + df, 7)
-                keys.extend((origin, target, piece) for piece in _EXPLICIT_PROMOTIONS)
-    return keys
-
-
-_KEYS: Final = _build_vocabulary()
-_INDEX_OF: Final = {key: index for index, key in enumerate(_KEYS)}
-
-VOCAB_SIZE: Final = len(_KEYS)
-#: Input index meaning "no previous move" (the first ply of a game); not an output class.
+VOCAB_VERSION: Final = "maia3-moves-1"
+FROM_TO: Final = 64 * 64
+PROMOTION_PIECES: Final = (chess.QUEEN, chess.ROOK, chess.BISHOP, chess.KNIGHT)
+VOCAB_SIZE: Final = FROM_TO + 8 * 8 * len(PROMOTION_PIECES)
+_PIECE_SLOT: Final = {piece: slot for slot, piece in enumerate(PROMOTION_PIECES)}
+#: The adapter's "previous move" before the first ply of a game: one index past the vocabulary.
 NO_MOVE: Final = VOCAB_SIZE
-VOCAB_HASH: Final = hashlib.sha256(repr(_KEYS).encode()).hexdigest()[:16]
-
-# Castling in the mover's frame: python-chess's king move -> lc0's king-takes-rook move.
-_CASTLING_TO_LC0: Final = {
-    (chess.E1, chess.G1): (chess.E1, chess.H1),
-    (chess.E1, chess.C1): (chess.E1, chess.A1),
-}
-_CASTLING_FROM_LC0: Final = {lc0: standard for standard, lc0 in _CASTLING_TO_LC0.items()}
+VOCAB_HASH: Final = hashlib.sha256(f"{VOCAB_VERSION}:{VOCAB_SIZE}:from*64+to,mirrored-for-black,"
+                                   f"promotions-qrbn".encode()).hexdigest()[:16]
 
 
-def _to_mover_frame(square: chess.Square, turn: chess.Color) -> chess.Square:
+def _seen_by(square: chess.Square, turn: chess.Color) -> chess.Square:
     return square if turn == chess.WHITE else chess.square_mirror(square)
 
 
-def move_to_index(move: chess.Move, board: chess.Board) -> MoveIndex:
-    """Index of ``move``, to be played on ``board`` (whose side to move makes it).
+def move_to_index(move: chess.Move, turn: chess.Color) -> int:
+    """The vocabulary index of ``move`` played by the side ``turn``.
 
-    The board is needed to tell castling (a king's e1g1, lc0's e1h1) from a rook or queen
-    making the same from-to move.
-
-    :raises KeyError: for a move no piece could make (a null move, a drop).
+    :raises ValueError: for a move the vocabulary has no index for (a null move, a promotion that
+        does not go from the seventh rank to the eighth, a promotion to a king).
     """
-    turn = board.turn
-    origin, target = _to_mover_frame(move.from_square, turn), _to_mover_frame(move.to_square, turn)
-    if (origin, target) in _CASTLING_TO_LC0 and board.is_castling(move):
-        origin, target = _CASTLING_TO_LC0[(origin, target)]
-    promotion = None if move.promotion in (None, chess.KNIGHT) else move.promotion
-    return _INDEX_OF[(origin, target, promotion)]
+    origin, target = _seen_by(move.from_square, turn), _seen_by(move.to_square, turn)
+    if not move:
+        raise ValueError("a null move has no index in Maia-3's vocabulary")
+    if move.promotion is None:
+        return origin * 64 + target
+    if move.promotion not in _PIECE_SLOT or chess.square_rank(origin) != 6 or chess.square_rank(target) != 7:
+        raise ValueError(f"{move.uci()} is not a promotion Maia-3's vocabulary knows")
+    files = chess.square_file(origin) * 8 + chess.square_file(target)
+    return FROM_TO + files * len(PROMOTION_PIECES) + _PIECE_SLOT[move.promotion]
 
 
-def index_to_move(index: MoveIndex, board: chess.Board) -> chess.Move:
-    """The move with vocabulary ``index`` for the side to move on ``board``, as python-chess
-    writes it (castling e1g1, a pawn reaching the last rank without an explicit piece becomes a
-    knight). Legality is not checked.
+def index_to_move(index: int, turn: chess.Color) -> chess.Move:
+    """The move of vocabulary ``index`` for the side ``turn`` (legal or not: mask with the board).
 
-    :raises IndexError: when ``index`` is outside the vocabulary.
+    :raises ValueError: for an index outside the vocabulary.
     """
     if not 0 <= index < VOCAB_SIZE:
-        raise IndexError(f"move index {index} outside the vocabulary of {VOCAB_SIZE}")
-    origin, target, promotion = _KEYS[index]
-    if (origin, target) in _CASTLING_FROM_LC0 and promotion is None:
-        real_origin = _to_mover_frame(origin, board.turn)
-        if board.king(board.turn) == real_origin:
-            origin, target = _CASTLING_FROM_LC0[(origin, target)]
-    origin, target = _to_mover_frame(origin, board.turn), _to_mover_frame(target, board.turn)
-    if promotion is None and chess.square_rank(target) in (0, 7):
-        if board.piece_type_at(origin) == chess.PAWN:
-            promotion = chess.KNIGHT
-    return chess.Move(origin, target, promotion)
+        raise ValueError(f"{index} is not an index of Maia-3's vocabulary (0 ... {VOCAB_SIZE - 1})")
+    if index < FROM_TO:
+        origin, target = divmod(index, 64)
+        promotion = None
+    else:
+        files, slot = divmod(index - FROM_TO, len(PROMOTION_PIECES))
+        origin_file, target_file = divmod(files, 8)
+        origin, target = chess.square(origin_file, 6), chess.square(target_file, 7)
+        promotion = PROMOTION_PIECES[slot]
+    return chess.Move(_seen_by(origin, turn), _seen_by(target, turn), promotion)
 
 
 def legal_move_indices(board: chess.Board) -> tuple[np.ndarray, list[chess.Move]]:
-    """Vocabulary indices of the legal moves on ``board`` (int64), with the moves in the same order."""
-    moves = list(board.legal_moves)
-    indices = np.fromiter((move_to_index(m, board) for m in moves), dtype=np.int64, count=len(moves))
-    return indices, moves
+    """The legal moves of ``board`` (python-chess's order) and their vocabulary indices (int64)."""
+    legal = list(board.legal_moves)
+    return np.fromiter((move_to_index(m, board.turn) for m in legal), np.int64, len(legal)), legal

@@ -50,8 +50,6 @@ MIN_JUDGED_GAMES = 5
 MAX_ADAPTER_GAMES = 1500
 #: The player page and the report measure each model on this many of the newest games it did not learn from.
 SHOWN_GAMES = 20
-#: The prior's band is chosen on about this many of the player's newest moves.
-BAND_POSITIONS = 3000
 #: The book's weight (in games) over the base adapter, before a personal model has fitted its own.
 DEFAULT_BOOK_STRENGTH = 2.0
 

@@ -49,7 +49,7 @@ class ModelVersion:
     folder: Path
     created_at: float
     games_trained: int
-    band: int | None
+    rating: int | None
     installed: bool  # was it served when recorded
     current: bool  # is it served now
     note: str  # why it was (not) installed, reverted, ...
@@ -90,9 +90,10 @@ def results_by_colour(records: list[GameRecord], player_id: int) -> dict[chess.C
     return {c: Results(*v) for c, v in counts.items()}
 
 
-def _scored(records: list[GameRecord], player_id: int) -> list[ScoredGame]:
-    return [ScoredGame(start_board(r), [chess.Move.from_uci(u) for u in r.moves], player_colour(r, player_id))
-            for r in records]
+def _scored(store: Store, records: list[GameRecord], player_id: int) -> list[ScoredGame]:
+    opponents = models.opponent_ratings(store, records, player_id)
+    return [ScoredGame(start_board(r), [chess.Move.from_uci(u) for u in r.moves], player_colour(r, player_id),
+                       opponent) for r, opponent in zip(records, opponents)]
 
 
 def _summary(plies: list[PlyScore]) -> dict[str, float | int]:
@@ -113,7 +114,7 @@ def _version(record: ModelRecord, info: ModelInfo | None, served: models.ServedM
     note = str(record.meta.get("reason") or ("reverted to" if record.meta.get("reverted") else ""))
     validation = info.meta.get("evaluation", {}).get("served") if info else None
     return ModelVersion(record.path, record.created_at, record.games_trained,
-                        (info.band if info else None) or record.meta.get("band"),
+                        (info.rating if info else None) or record.meta.get("rating"),
                         record.meta.get("installed") is not False, current, note, validation, figures, measured_on)
 
 
@@ -158,13 +159,13 @@ def measured_on_words(records: list[GameRecord], indices: list[int]) -> str:
     return f"the newest {len(indices)} game{'s' if len(indices) != 1 else ''} it did not learn from{dates}"
 
 
-def _measure(store: Store, player: Player, session: AdapterSession, info: ModelInfo, band: int,
+def _measure(store: Store, player: Player, session: AdapterSession, info: ModelInfo, rating: int,
              games: list[ScoredGame], ids: list[int], indices: list[int]) -> list[PlyScore]:
     """The model as served on the games at ``indices``, its book counted on every other game."""
     if not indices:
         return []
     session.book = models.served_book(store, player, info, without={ids[i] for i in indices})
-    return [plies[0] for plies in compare_models([session], band, [games[i] for i in indices])
+    return [plies[0] for plies in compare_models([session], rating, [games[i] for i in indices])
             if len(plies[0].moves) > 1]
 
 
@@ -172,20 +173,20 @@ def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_G
     """Everything the player page shows (seconds for a few hundred games; call it off the UI thread)."""
     ids = models.player_game_ids(store, player.id)
     records = [store.game(gid) for gid in ids]
-    games = _scored(records, player.id)
+    games = _scored(store, records, player.id)
     keys = [game_key(r.fen, r.moves) for r in records]
     split = max(len(games) - newest_games, 0)
     newest, older = games[split:], games[:split]
     served = models.served_model(store, player)
     base = AdapterSession(load_model_info(base_model_dir()))
-    base_plies = [p[0] for p in compare_models([base], served.band, newest) if len(p[0].moves) > 1]
+    base_plies = [p[0] for p in compare_models([base], served.rating, newest) if len(p[0].moves) > 1]
     versions, served_plies = [], None
     for record, info in recorded_versions(store, player):
         figures, words = None, "not usable"
         if info is not None:
             try:
                 indices = newest_unseen(keys, models.adapter_games(info, keys), newest_games)
-                plies = _measure(store, player, AdapterSession(info), info, info.band or served.band,
+                plies = _measure(store, player, AdapterSession(info), info, info.rating or served.rating,
                                  games, ids, indices)
                 figures, words = (_summary(plies) if plies else None), measured_on_words(records, indices)
                 if info.folder == served.info.folder:
@@ -195,7 +196,7 @@ def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_G
         versions.append(_version(record, info, served, figures, words))
     if served_plies is None:  # the base adapter serves: it never saw the player's games
         indices = newest_unseen(keys, frozenset(), newest_games)
-        served_plies = _measure(store, player, AdapterSession(served.info), served.info, served.band,
+        served_plies = _measure(store, player, AdapterSession(served.info), served.info, served.rating,
                                 games, ids, indices)
     by_move, by_phase = _predictability(served_plies)
     predictor = open_predictor(player, store)

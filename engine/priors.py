@@ -1,23 +1,30 @@
-"""The human-move prior: Maia-1's nine rating-band networks, run by onnxruntime.
+"""The human-move prior: CSSLab's Maia-3 5M (Chessformer), run by onnxruntime in batches.
 
-Each band (1100 ... 1900, 100 points of lichess rating) is one ONNX graph in
-``kibitz.assets/maia`` (converted from the public nets by ``training/maia_export.py``; GPL-3.0,
-licence and attribution beside them). A graph maps lc0's 112 input planes to the band's policy
-logits over the 1,858-move vocabulary and its residual tower's output, which kibitz's adapter
-reads. Sessions are cached per (band, threads): several predictors share one, and a session
-remembers its last few single-position runs, so two predictors of the same band following the
-same game (the app's two players) run the prior once per position, not twice.
+The graph in ``kibitz.assets/maia3`` (written by ``kibitz-train convert-maia3``; AGPL-3.0, licence
+and attribution beside it) maps ``tokens`` ``[N, 64, 96]`` (:mod:`kibitz.engine.features`),
+``self_elo`` and ``oppo_elo`` (int64 ``[N]``: the ratings of the side to move and of the other
+side, continuous) to
 
->>> sorted(BANDS)[:2]
-[1100, 1200]
->>> band_for_rating(1547)
-1500
+* ``logits_move`` ``[N, 4352]`` (:mod:`kibitz.engine.moves`; mask to the legal moves), and
+* ``pooled`` ``[N, 256]``: the transformer's final representation of the position (its 64 square
+  tokens averaged and layer-normed, what its value head reads) - what a player's adapter reads,
+  small enough to keep for every stored position (:mod:`kibitz.engine.prior_outputs`).
+
+Ratings are rounded to ``RATING_STEP`` before they reach the graph, so outputs computed once can be
+found again (and a rating fitted to a few points' precision would mean nothing anyway). Every ply
+of a game runs at (the mover's rating, the other side's): both players' predictors following one
+game ask the same question, and a session remembers its last few single-position answers, so the
+prior runs once per position for the two of them.
+
+>>> rating_key(1537), rating_key(90), rating_key(None)
+(1550, 400, 1500)
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -25,32 +32,40 @@ from typing import Any, Final
 
 import numpy as np
 
-BANDS: Final = tuple(range(1100, 2000, 100))
-DEFAULT_BAND: Final = 1500
-TOWER_SHAPE: Final = (64, 8, 8)
+from kibitz.engine.features import TOKEN_SHAPE
+from kibitz.engine.moves import VOCAB_SIZE
+
+GRAPH_NAME: Final = "maia3-5m.onnx"
+PRIOR_NAME: Final = "Maia-3"
+POOLED_SIZE: Final = 256
+#: Positions per onnxruntime call when scoring many: larger batches gain little on 2 cores
+#: (bench/predictor_bench.py) and a batch's float32 tokens stay a few MB.
+BATCH: Final = 64
+#: The rating used where none is known (a new player before their level is given or fitted).
+DEFAULT_RATING: Final = 1500
+RATING_STEP: Final = 50
+#: Ratings the app uses: the player dialog's range (Maia-3 itself clips to 0 ... 5000).
+MIN_RATING: Final = 400
+MAX_RATING: Final = 3000
 #: Single-position runs a session remembers (both players' predictors, a ply or two apart).
 RECENT_RUNS: Final = 4
 
 
 class PriorError(Exception):
-    """A prior graph that is missing or cannot be run; the message says why, for people."""
+    """The prior's graph is missing or cannot be run; the message says why, for people."""
 
 
-def band_for_rating(rating: float | None) -> int:
-    """The Maia band for a rating: its hundreds, clipped to 1100 ... 1900 (None: the default)."""
-    if rating is None:
-        return DEFAULT_BAND
-    return int(min(max(int(rating) // 100 * 100, BANDS[0]), BANDS[-1]))
+def rating_key(rating: float | None) -> int:
+    """A rating as the prior gets it: rounded to ``RATING_STEP``, clipped to the app's range
+    (None: the default)."""
+    if rating is None or not np.isfinite(rating):
+        return DEFAULT_RATING
+    rounded = int(round(float(rating) / RATING_STEP)) * RATING_STEP
+    return min(max(rounded, MIN_RATING), MAX_RATING)
 
 
-def prior_dir() -> Path:
-    return Path(str(resources.files("kibitz.assets") / "maia"))
-
-
-def prior_path(band: int) -> Path:
-    if band not in BANDS:
-        raise PriorError(f"there is no Maia-1 band {band}; the bands are {BANDS[0]} to {BANDS[-1]}")
-    return prior_dir() / f"maia-{band}.onnx"
+def prior_path() -> Path:
+    return Path(str(resources.files("kibitz.assets") / "maia3" / GRAPH_NAME))
 
 
 def cpu_session(path: Path, threads: int) -> Any:
@@ -67,70 +82,86 @@ def cpu_session(path: Path, threads: int) -> Any:
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def prior_graph(path: Path, threads: int, *, name: str, error: type[Exception]) -> Any:
-    """:func:`cpu_session` on a shipped prior graph, every failure one sentence naming the prior.
-
-    :raises error: when the file is missing or onnxruntime cannot load it.
-    """
-    if not path.is_file():
-        raise error(f"the {name} is missing ({path}); reinstall kibitz")
-    try:
-        return cpu_session(path, threads)
-    except Exception as problem:  # onnxruntime raises its own (Fail, InvalidGraph, ...) types
-        raise error(f"the {name} {path} cannot be loaded ({problem})") from problem
+@dataclass(frozen=True)
+class PriorOutputs:
+    logits: np.ndarray  # float32 [N, 4352]
+    pooled: np.ndarray  # float32 [N, 256]
 
 
 class PriorSession:
-    """One band's graph: planes ``[N, 112, 8, 8]`` -> (policy logits ``[N, 1858]``, tower ``[N, 64, 8, 8]``).
+    """The batched Maia-3 graph on onnxruntime's CPU provider (graph optimisations on).
 
     :raises PriorError: when the graph is missing or onnxruntime cannot load it.
     """
 
-    def __init__(self, band: int, *, threads: int = 1, path: Path | None = None, remember: int = RECENT_RUNS) -> None:
-        """``path``: another graph for the band than the shipped one (benchmarks); ``remember``:
-        how many single-position runs to keep (0: none)."""
-        path = path or prior_path(band)
-        self._session = prior_graph(path, threads, name=f"Maia-1 prior for band {band}", error=PriorError)
-        self.band = band
+    def __init__(self, *, threads: int = 1, path: Path | None = None, remember: int = RECENT_RUNS) -> None:
+        """``path``: another graph than the shipped one (benchmarks, the converter's checks);
+        ``remember``: how many single-position runs to keep (0: none)."""
+        path = path or prior_path()
+        if not path.is_file():
+            raise PriorError(f"the {PRIOR_NAME} prior is missing ({path}); reinstall kibitz")
+        try:
+            self._session = cpu_session(path, threads)
+        except Exception as problem:  # onnxruntime raises its own (Fail, InvalidGraph, ...) types
+            raise PriorError(f"the {PRIOR_NAME} prior {path} cannot be loaded ({problem})") from problem
         self.path = path
         self._lock = threading.Lock()  # one run at a time: sessions are shared between predictors
-        self._recent: deque[tuple[bytes, tuple[np.ndarray, np.ndarray]]] = deque(maxlen=remember)
+        self._recent: deque[tuple[bytes, PriorOutputs]] = deque(maxlen=remember)
 
-    def run(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Policy logits and tower output for a batch of planes (float32).
+    def run(self, tokens: np.ndarray, self_elo: float | np.ndarray, oppo_elo: float | np.ndarray) -> PriorOutputs:
+        """Move logits and ``pooled`` for ``tokens`` ``[N, 64, 96]``; a rating may be one number for
+        every position or one per position (each rounded by :func:`rating_key`).
 
-        A single position seen in one of the last few single-position runs is answered from
-        memory (the same arrays, read-only: the prior is a pure function of the planes).
+        A single position asked again within the last few single-position runs, at the same
+        ratings, is answered from memory (the same arrays, read-only: the prior is a pure function).
         """
-        planes = planes.astype(np.float32, copy=False)
-        if len(planes) != 1 or not self._recent.maxlen:
+        if tokens.ndim != 3 or tokens.shape[1:] != TOKEN_SHAPE:
+            raise ValueError(f"tokens must be [N, 64, 96], not {list(tokens.shape)}")
+        count = len(tokens)
+        feeds = {"tokens": np.ascontiguousarray(tokens, np.float32),
+                 "self_elo": _ratings(self_elo, count), "oppo_elo": _ratings(oppo_elo, count)}
+        if count != 1 or not self._recent.maxlen:
             with self._lock:
-                policy, tower = self._session.run(["policy", "tower"], {"planes": planes})
-            return policy, tower
-        key = planes.tobytes()  # 28 KB; comparing stops at the first differing byte
+                return self._run(feeds)
+        key = np.ascontiguousarray(tokens, np.uint8).tobytes() + feeds["self_elo"].tobytes() + feeds["oppo_elo"].tobytes()
         with self._lock:
             for seen, outputs in self._recent:
                 if seen == key:
                     return outputs
-            policy, tower = self._session.run(["policy", "tower"], {"planes": planes})
-            policy.flags.writeable = False
-            tower.flags.writeable = False
-            self._recent.appendleft((key, (policy, tower)))
-        return policy, tower
+            outputs = self._run(feeds)
+            outputs.logits.flags.writeable = False
+            outputs.pooled.flags.writeable = False
+            self._recent.appendleft((key, outputs))
+        return outputs
 
-    def run_batched(self, planes: np.ndarray, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`run` over a large array in slices of ``batch`` positions."""
-        policies, towers = [], []
-        for start in range(0, len(planes), batch):
-            policy, tower = self.run(planes[start : start + batch])
-            policies.append(policy)
-            towers.append(tower)
-        if not policies:
-            return np.zeros((0, 1858), np.float32), np.zeros((0, *TOWER_SHAPE), np.float32)
-        return np.concatenate(policies), np.concatenate(towers)
+    def _run(self, feeds: dict[str, np.ndarray]) -> PriorOutputs:
+        logits, pooled = self._session.run(["logits_move", "pooled"], feeds)
+        return PriorOutputs(np.asarray(logits), np.asarray(pooled))
+
+    def run_batched(self, tokens: np.ndarray, self_elo: float | np.ndarray, oppo_elo: float | np.ndarray,
+                    *, batch: int = BATCH) -> PriorOutputs:
+        """:meth:`run` over many positions in slices of ``batch``."""
+        count = len(tokens)
+        selfs, oppos = _ratings(self_elo, count), _ratings(oppo_elo, count)
+        logits = np.empty((count, VOCAB_SIZE), np.float32)
+        pooled = np.empty((count, POOLED_SIZE), np.float32)
+        for start in range(0, count, batch):
+            part = slice(start, start + batch)
+            out = self.run(tokens[part], selfs[part], oppos[part])
+            logits[part] = out.logits
+            pooled[part] = out.pooled
+        return PriorOutputs(logits, pooled)
 
 
-@lru_cache(maxsize=32)
-def prior_session(band: int, threads: int = 1) -> PriorSession:
-    """The shared session of ``band`` (created on first use)."""
-    return PriorSession(band, threads=threads)
+def _ratings(rating: float | np.ndarray, count: int) -> np.ndarray:
+    values = np.broadcast_to(np.asarray(rating, np.float64), (count,))
+    if not np.all(np.isfinite(values)):
+        raise ValueError("a rating given to the prior is not a number")
+    rounded = np.rint(values / RATING_STEP) * RATING_STEP
+    return np.clip(rounded, MIN_RATING, MAX_RATING).astype(np.int64)
+
+
+@lru_cache(maxsize=4)
+def prior_session(threads: int = 1) -> PriorSession:
+    """The shared session (created on first use)."""
+    return PriorSession(threads=threads)

@@ -82,7 +82,7 @@ def _versions_table(profile: PlayerProfile) -> str:
         figures = v.newest or {}
         validation = v.validation or {}
         state = "served now" if v.current else ("installed" if v.installed else "not installed")
-        rows.append(f"<tr><td>{i}</td><td>{escape(v.date)}</td><td>{v.games_trained}</td><td>{v.band or '-'}</td>"
+        rows.append(f"<tr><td>{i}</td><td>{escape(v.date)}</td><td>{v.games_trained}</td><td>{v.rating or '-'}</td>"
                     f"<td>{_percent(figures.get('top1'))}</td><td>{_percent(figures.get('top3'))}</td>"
                     f"<td>{escape(v.measured_on)}</td><td>{_percent(validation.get('top1'))}</td><td>{state}</td>"
                     f"<td>{escape(v.note)}</td></tr>")
@@ -90,7 +90,7 @@ def _versions_table(profile: PlayerProfile) -> str:
         rows.append(f"<tr><td></td><td>{escape(name)}</td><td></td><td></td><td>{_percent(figures['top1'])}</td>"
                     f"<td>{_percent(figures['top3'])}</td><td>the newest {profile.newest_games} games</td><td></td>"
                     "<td></td><td></td></tr>")
-    return ('<table id="models"><tr><th>version</th><th>trained</th><th>games</th><th>band</th>'
+    return ('<table id="models"><tr><th>version</th><th>trained</th><th>games</th><th>rating</th>'
             "<th>top-1</th><th>top-3</th><th>measured on</th>"
             "<th>top-1 when judged (games neither model had learned)</th>"
             "<th>state</th><th>note</th></tr>" + "".join(rows) + "</table>")

@@ -1,10 +1,10 @@
 """Review a game against the models: how likely each player's served model found every move played.
 
-Per ply, the mover's model (the one the app serves them: personal, else the base adapter over
-their band) gives the probability of the move played, its rank among the legal moves and its own
+Per ply, the mover's model (the one the app serves them: personal, else the base adapter, at
+their rating) gives the probability of the move played, its rank among the legal moves and its own
 top choice. From these come each player's "predictability" over the game and the most surprising
 moves. Scoring runs through :func:`kibitz.engine.scoring.compare_models` (the prior over every ply
-at once, both adapters side by side when the players share a band), so a 100-move game takes a
+at once at the movers' ratings, both adapters side by side), so a 100-move game takes a
 fraction of a second.
 
 >>> review = review_game(store, game_id)          # doctest: +SKIP
@@ -29,10 +29,11 @@ from kibitz.engine.store import GameRecord, Store
 
 @dataclass(frozen=True)
 class ServedModel:
-    """The adapter and prior band a player's predictions come from, and the panel's words for it."""
+    """The adapter and the player's rating for the prior their predictions come from, and the panel's
+    words for it."""
 
     adapter: AdapterSession
-    band: int
+    rating: int
     description: str
 
 
@@ -93,9 +94,9 @@ def served_model(player: object | None, store: Store | None, *,
     """What :func:`open_predictor` would serve the player (None when no model is usable), its book
     counting their stored games but ``without_games``."""
     predictor = open_predictor(player, store, without_games=without_games)  # type: ignore[arg-type]
-    if not isinstance(predictor, ModelPredictor) or predictor.status.band is None:
+    if not isinstance(predictor, ModelPredictor) or predictor.status.rating is None:
         return None
-    return ServedModel(predictor.adapter, predictor.status.band, predictor.status.description)
+    return ServedModel(predictor.adapter, predictor.status.rating, predictor.status.description)
 
 
 def review_moves(
@@ -104,16 +105,16 @@ def review_moves(
     """Every ply of the game scored by its mover's model (a side without a model is left out)."""
     scored: dict[int, PlyScore] = {}
     colours = [c for c in (chess.WHITE, chess.BLACK) if c in models]
-    if len(colours) == 2 and models[chess.WHITE].band == models[chess.BLACK].band:
-        # One prior run; both adapters follow every ply, each keeps its own side's moves.
-        game = ScoredGame(start, list(moves), None)
+    if len(colours) == 2:
+        # One prior run at each mover's rating; both adapters follow every ply, each keeps its own side's moves.
+        game = ScoredGame(start, list(moves), None, opponent=models[chess.BLACK].rating)
         adapters = [models[chess.WHITE].adapter, models[chess.BLACK].adapter]
-        for white_view, black_view in compare_models(adapters, models[chess.WHITE].band, [game], threads=threads):
+        for white_view, black_view in compare_models(adapters, models[chess.WHITE].rating, [game], threads=threads):
             scored[white_view.ply] = white_view if _mover(start, white_view.ply) == chess.WHITE else black_view
     else:
         for colour in colours:
             game = ScoredGame(start, list(moves), colour)
-            for (ply,) in compare_models([models[colour].adapter], models[colour].band, [game], threads=threads):
+            for (ply,) in compare_models([models[colour].adapter], models[colour].rating, [game], threads=threads):
                 scored[ply.ply] = ply
     return [_move_review(board, index, move, scored[index])
             for index, board, move in replay(start, moves) if index in scored]

@@ -3,7 +3,7 @@
 Per move: the mover, the move (SAN), the probability the mover's model gave it, the engine's
 evaluation before and after (pawns from White's side) and the verdict. A player the store knows
 (by name or alias) is predicted by the model the app serves them; anyone else by the base adapter
-over the Maia band of their rating tag. Without an engine it says so and prints the models' part.
+at the rating of their rating tag. Without an engine it says so and prints the models' part.
 The JSON shape is a contract (docs/contracts.md).
 """
 
@@ -25,7 +25,7 @@ from kibitz.engine.models import ModelError, base_model_dir
 from kibitz.engine.player_games import replay
 from kibitz.engine.pgn import PgnGame, SkippedGame, read_games, starting_board
 from kibitz.engine.predictor import open_model
-from kibitz.engine.priors import band_for_rating
+from kibitz.engine.priors import rating_key
 from kibitz.engine.review import MoveReview, ServedModel, review_moves, served_model
 from kibitz.engine.store import DB_NAME, Store, StoreError, default_home
 
@@ -59,16 +59,16 @@ def _nth_game(path: Path, number: int) -> PgnGame | str:
 
 
 def _model_for(name: str, rating: str | None, store: Store | None) -> ServedModel | None:
-    """The model the app serves ``name``; for a stranger the base adapter at their rating's band."""
+    """The model the app serves ``name``; for a stranger the base adapter at their rating tag's rating."""
     player = store.find_player(name) if store is not None and name else None
     if player is not None:
         return served_model(player, store)
     try:
-        band = band_for_rating(int(rating)) if rating and rating.isdigit() else band_for_rating(None)
-        predictor = open_model(base_model_dir(), band=band)
+        elo = rating_key(int(rating) if rating and rating.isdigit() else None)
+        predictor = open_model(base_model_dir(), rating=elo)
     except ModelError:
         return None
-    return ServedModel(predictor.adapter, band, predictor.status.description)
+    return ServedModel(predictor.adapter, elo, predictor.status.description)
 
 
 def _open_store(home: Path | None) -> Store | None:

@@ -1,32 +1,35 @@
 """Scoring whole games through the served graphs, many games at once (no torch).
 
-Evaluation, the install decision and the choice of a player's prior band all need the
-probability a model gave to each move a player made. They run here, through the same ONNX
-graphs and the same encoder the live predictor uses - the prior over every ply in large batches,
-then the adapter one ply at a time across all games together - so every figure describes
-exactly what the app serves.
+Evaluation, the install decision and the choice of a player's rating all need the probability a
+model gave to each move a player made. They run here, through the same ONNX graphs and the same
+encoder the live predictor uses - the prior over every ply in large batches, then the adapter one
+ply at a time across all games together - so every figure describes exactly what the app serves.
+
+Every ply runs the prior at (the mover's rating, the other side's), as the live predictor does:
+the scored player at ``rating``, their opponent at the game's recorded rating for them
+(:attr:`ScoredGame.opponent`), or at ``rating`` too where the game records none.
 
 >>> import chess
 >>> game = ScoredGame(chess.Board(), [chess.Move.from_uci("e2e4")], chess.WHITE)
 >>> [round(float(p.probabilities.max()), 2) for p in prior_plies(1500, [game])]  # doctest: +SKIP
-[0.65]
+[0.35]
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import chess
 import numpy as np
 
 from kibitz.engine.book import position_hash
-from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
+from kibitz.engine.features import TOKEN_SHAPE, GameTokens
 from kibitz.engine.moves import NO_MOVE, legal_move_indices, move_to_index
 from kibitz.engine.player_games import replay
-from kibitz.engine.priors import BANDS, prior_session
+from kibitz.engine.priors import prior_session, rating_key
 from kibitz.engine.predictor import AdapterSession, softmax
 
 GAMES_PER_CHUNK = 48
@@ -36,11 +39,13 @@ PHASES: tuple[tuple[str, int, int], ...] = (("1-10", 1, 10), ("11-50", 11, 50), 
 
 @dataclass(frozen=True)
 class ScoredGame:
-    """A game to score: its first position, its moves, and whose moves count (None: both)."""
+    """A game to score: its first position, its moves, whose moves count (None: both, the player
+    being White) and the opponent's rating where the game records it."""
 
     start: chess.Board
     moves: Sequence[chess.Move]
     colour: chess.Color | None
+    opponent: float | None = None
 
 
 @dataclass(frozen=True)
@@ -60,73 +65,84 @@ class PlyScore:
 
 @dataclass
 class _Encoded:
-    planes: np.ndarray  # [N, 112, 8, 8]
+    tokens: np.ndarray  # uint8 [N, 64, 96]
+    self_elo: np.ndarray  # [N] the mover's rating
+    oppo_elo: np.ndarray  # [N] the other side's
     prev: np.ndarray  # [N] previous move index
     rows: list[tuple[int, int, int, np.ndarray, list[chess.Move], int]]  # game, ply, row, legal idx, moves, played
     hashes: list[int]  # the position hash of each of ``rows`` (for a player's book)
     offsets: np.ndarray  # [G + 1] rows per game
 
 
-def _encode(games: Sequence[ScoredGame], first_game: int, only_scored: bool) -> _Encoded:
-    planes: list[np.ndarray] = []
+def _encode(games: Sequence[ScoredGame], first_game: int, rating: int, only_scored: bool) -> _Encoded:
+    tokens: list[np.ndarray] = []
+    selfs: list[int] = []
+    others: list[int] = []
     prev: list[int] = []
     rows = []
     hashes: list[int] = []
     offsets = [0]
     for g, game in enumerate(games):
-        history = PositionHistory(game.start)
+        encoded = GameTokens.of(game.start, game.moves).tokens
+        player = chess.WHITE if game.colour is None else game.colour
+        opponent = rating_key(game.opponent) if game.opponent is not None else rating
+        board = game.start.copy(stack=False)
         previous = NO_MOVE
         for ply, move in enumerate(game.moves):
-            board = history.board
             scored = game.colour is None or board.turn == game.colour
             if scored or not only_scored:
-                plane = np.empty(FEATURE_SHAPE, np.float32)
-                history.planes_into(plane)
-                planes.append(plane)
+                tokens.append(encoded[ply])
+                mine = board.turn == player
+                selfs.append(rating if mine else opponent)
+                others.append(opponent if mine else rating)
                 prev.append(previous)
                 if scored:
                     indices, legal = legal_move_indices(board)
                     played = legal.index(move)
-                    rows.append((first_game + g, ply, len(planes) - 1, indices, legal, played))
+                    rows.append((first_game + g, ply, len(tokens) - 1, indices, legal, played))
                     hashes.append(position_hash(board))
-            previous = move_to_index(move, board)
-            history.push(move)
-        offsets.append(len(planes))
-    return _Encoded(np.stack(planes) if planes else np.zeros((0, *FEATURE_SHAPE), np.float32),
+            previous = move_to_index(move, board.turn)
+            board.push(move)
+        offsets.append(len(tokens))
+    return _Encoded(np.stack(tokens) if tokens else np.zeros((0, *TOKEN_SHAPE), np.uint8),
+                    np.array(selfs, np.int64), np.array(others, np.int64),
                     np.array(prev, np.int64), rows, hashes, np.array(offsets))
 
 
-def prior_plies(band: int, games: Sequence[ScoredGame], *, threads: int = 2) -> Iterator[PlyScore]:
-    """The Maia-1 prior of ``band`` alone on the scored plies of ``games``."""
-    session = prior_session(band, threads)
+def prior_plies(rating: int, games: Sequence[ScoredGame], *, threads: int = 2) -> Iterator[PlyScore]:
+    """The prior alone, the player at ``rating``, on the scored plies of ``games``."""
+    session = prior_session(threads)
+    rating = rating_key(rating)
     for first in range(0, len(games), GAMES_PER_CHUNK):
-        encoded = _encode(games[first : first + GAMES_PER_CHUNK], first, only_scored=True)
-        policy, _ = session.run_batched(encoded.planes)
+        encoded = _encode(games[first : first + GAMES_PER_CHUNK], first, rating, only_scored=True)
+        logits = session.run_batched(encoded.tokens, encoded.self_elo, encoded.oppo_elo).logits
         for game, ply, row, indices, legal, played in encoded.rows:
-            yield PlyScore(game, ply, legal, softmax(policy[row, indices]), played)
+            yield PlyScore(game, ply, legal, softmax(logits[row, indices]), played)
 
 
 def model_plies(
-    adapter: AdapterSession, band: int, games: Sequence[ScoredGame], *, threads: int = 2
+    adapter: AdapterSession, rating: int, games: Sequence[ScoredGame], *, threads: int = 2
 ) -> Iterator[PlyScore]:
-    """The prior of ``band`` with ``adapter`` on the scored plies of ``games``, the adapter's
-    state carried through every ply of each game as the live predictor carries it."""
-    for scores in compare_models([adapter], band, games, threads=threads):
+    """The prior with the player at ``rating`` and ``adapter`` on the scored plies of ``games``,
+    the adapter's state carried through every ply of each game as the live predictor carries it."""
+    for scores in compare_models([adapter], rating, games, threads=threads):
         yield scores[0]
 
 
 def compare_models(
-    adapters: Sequence[AdapterSession], band: int, games: Sequence[ScoredGame], *, threads: int = 2,
+    adapters: Sequence[AdapterSession], rating: int, games: Sequence[ScoredGame], *, threads: int = 2,
     include_prior: bool = False,
 ) -> Iterator[list[PlyScore]]:
-    """Several adapters over the same prior band on the same plies (the prior runs once):
-    per scored ply, one :class:`PlyScore` per adapter - after the prior's own if
+    """Several adapters over the prior with the player at ``rating`` on the same plies (the prior
+    runs once): per scored ply, one :class:`PlyScore` per adapter - after the prior's own if
     ``include_prior``."""
-    session = prior_session(band, threads)
+    session = prior_session(threads)
+    rating = rating_key(rating)
     for first in range(0, len(games), GAMES_PER_CHUNK):
         chunk = games[first : first + GAMES_PER_CHUNK]
-        encoded = _encode(chunk, first, only_scored=False)
-        policy, tower = session.run_batched(encoded.planes)
+        encoded = _encode(chunk, first, rating, only_scored=False)
+        outputs = session.run_batched(encoded.tokens, encoded.self_elo, encoded.oppo_elo)
+        policy, pooled = outputs.logits, outputs.pooled
         lengths = np.diff(encoded.offsets)
         all_logits = []
         for adapter in adapters:
@@ -135,7 +151,7 @@ def compare_models(
             for ply in range(int(lengths.max()) if len(lengths) else 0):
                 active = np.flatnonzero(lengths > ply)
                 rows = encoded.offsets[active] + ply
-                out, h_next = adapter.step(tower[rows], policy[rows], encoded.prev[rows], h[active])
+                out, h_next = adapter.step(pooled[rows], policy[rows], encoded.prev[rows], h[active])
                 logits[rows] = out
                 h[active] = h_next
             all_logits.append(logits)
@@ -186,30 +202,6 @@ class Score:
     def summary(self) -> dict[str, float | int]:
         n = max(self.positions, 1)
         return {"positions": self.positions, "top1": self.top1 / n, "top3": self.top3 / n, "nll": self.nll / n}
-
-
-def choose_band(games: Sequence[ScoredGame], *, max_positions: int = 3000, threads: int = 2,
-                progress: Callable[[], None] | None = None) -> tuple[int, dict[int, float]]:
-    """The prior band with the lowest NLL on the player's moves in ``games`` (give the newest
-    last: a bounded sample of the newest plies is used, so choosing takes seconds).
-
-    Returns the band and every band's NLL; forced moves are skipped. ``progress()`` after each band.
-    """
-    sample: list[ScoredGame] = []
-    counted = 0
-    for game in reversed(games):
-        if counted >= max_positions:
-            break
-        sample.append(game)
-        counted += sum(1 for i in range(len(game.moves)) if game.colour is None or (i % 2 == 0) == (game.start.turn == game.colour))
-    sample.reverse()
-    nll: dict[int, float] = {}
-    for band in BANDS:
-        scores = [p.nll for p in prior_plies(band, sample, threads=threads) if len(p.moves) > 1]
-        nll[band] = float(np.mean(scores)) if scores else math.inf
-        if progress is not None:
-            progress()
-    return min(nll, key=lambda b: (nll[b], abs(b - 1500))), nll
 
 
 def position_key(board: chess.Board) -> str:
