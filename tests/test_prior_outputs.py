@@ -285,3 +285,15 @@ def test_the_table_cascades_from_games_in_the_schema(store: Store) -> None:
         with store.transaction() as db:
             db.execute("INSERT INTO prior_outputs VALUES (12345, 1500, 1500, ?, 0, x'00')", (PRIOR_VERSION,))
     assert prior_outputs.KEEP_PAIRS >= 2
+
+
+def test_kibitz_train_keep_outputs_runs_the_upkeep(kibitz_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kibitz.training.cli import main
+
+    with Store.open(kibitz_home) as store:
+        ids = _stored(store, _real_games(2))
+    assert main(["--home", str(kibitz_home), "keep-outputs", "--player", "Alice", "--progress", "none"]) == 0
+    assert "2 games run through the prior" in capsys.readouterr().out
+    with Store.open(kibitz_home) as store:
+        assert sorted(g for g, _, _ in store.query("SELECT game_id, 0, 0 FROM prior_outputs")) == sorted(ids)
+    assert main(["keep-outputs", "--home", str(kibitz_home), "--player", "Nobody", "--progress", "none"]) == 2
