@@ -41,7 +41,7 @@ from kibitz.engine.features import GameTokens
 from kibitz.engine.moves import legal_move_indices
 from kibitz.engine.pgn import starting_board
 from kibitz.engine.priors import GRAPH_NAME, POOLED_SIZE, PriorSession, prior_path
-from kibitz.engine.store import Store, StoreError, StoreFullError
+from kibitz.engine.store import GameRecord, Store, StoreError, StoreFullError
 
 log = logging.getLogger(__name__)
 
@@ -348,10 +348,22 @@ def wanted_outputs(store: Store, player_ids: Iterable[int] | None = None) -> lis
             store.player(player_id)
         except KeyError:
             continue  # deleted meanwhile
-        records = [r for r in store.games_of_player(player_id) if r.moves]
+        records = _games_without_moves(store, player_id)
         for record, (white, black) in zip(records, game_ratings(store, records, player_id)):
             wanted.append((record.id, white, black))
     return wanted
+
+
+def _games_without_moves(store: Store, player_id: int) -> list[GameRecord]:
+    """The player's games that have moves, as records without their moves (what the ratings read:
+    ids, sides, tags): a store of 100,000 games would otherwise hold every move in memory here."""
+    rows = store.query("SELECT id, white, black, white_id, black_id, event, date, result, termination, source, fen,"
+                       " created_at FROM games g WHERE (white_id = ? OR black_id = ?)"
+                       " AND EXISTS (SELECT 1 FROM moves m WHERE m.game_id = g.id) ORDER BY id", (player_id, player_id))
+    return [GameRecord(game_id, white, black, white_id, black_id, event, date, result, termination, source, fen,
+                       moves=(), created_at=created)
+            for game_id, white, black, white_id, black_id, event, date, result, termination, source, fen, created
+            in rows]
 
 
 def upkeep(store: Store, player_ids: Iterable[int] | None = None, *, session: PriorSession | None = None,
