@@ -40,7 +40,7 @@ from kibitz.engine import features, moves
 from kibitz.engine.features import GameTokens
 from kibitz.engine.moves import legal_move_indices
 from kibitz.engine.pgn import starting_board
-from kibitz.engine.priors import GRAPH_NAME, POOLED_SIZE, PriorSession, prior_path
+from kibitz.engine.priors import GRAPH_NAME, POOLED_SIZE, PriorSession, prior_path, rating_key
 from kibitz.engine.store import GameRecord, Store, StoreError, StoreFullError
 
 log = logging.getLogger(__name__)
@@ -193,8 +193,10 @@ class KeptOutputs:
         self.store = store
 
     def get(self, game_id: int, white: int, black: int) -> GameOutputs | None:
-        """The kept outputs (ratings already ``rating_key``-ed), or None: none kept at this pair
-        under this :data:`PRIOR_VERSION`, or a damaged blob (logged; :meth:`ensure` computes it again)."""
+        """The kept outputs, or None: none kept at this rating pair under this :data:`PRIOR_VERSION`,
+        or a damaged blob (logged; :meth:`ensure` computes it again). Ratings are keys as
+        :func:`~kibitz.engine.priors.rating_key` makes them (rounded here too: 1537 finds 1550)."""
+        white, black = rating_key(white), rating_key(black)
         rows = self.store.query("SELECT outputs FROM prior_outputs WHERE game_id = ? AND white_rating = ?"
                                 " AND black_rating = ? AND prior_version = ?", (game_id, white, black, PRIOR_VERSION))
         if not rows:
@@ -213,7 +215,7 @@ class KeptOutputs:
         :raises StoreFullError: when the disk is full (nothing of this call stays written).
         """
         with self.store.transaction() as db:
-            self._write(db, game_id, white, black, outputs)
+            self._write(db, game_id, rating_key(white), rating_key(black), outputs)
 
     @staticmethod
     def _write(db: sqlite3.Connection, game_id: int, white: int, black: int, outputs: GameOutputs) -> None:
@@ -235,7 +237,7 @@ class KeptOutputs:
         seen: set[tuple[int, int, int]] = set()
         result: list[tuple[int, int, int]] = []
         for key in wanted:
-            key = (int(key[0]), int(key[1]), int(key[2]))
+            key = (int(key[0]), rating_key(key[1]), rating_key(key[2]))
             if key not in kept and key not in seen:
                 seen.add(key)
                 result.append(key)
@@ -304,7 +306,7 @@ class KeptOutputs:
 
     def forget_other_ratings(self, wanted: Iterable[tuple[int, int, int]]) -> int:
         """Delete the outputs of ``wanted``'s games at any other rating pair; returns how many rows went."""
-        pairs = {(int(g), int(w), int(b)) for g, w, b in wanted}
+        pairs = {(int(g), rating_key(w), rating_key(b)) for g, w, b in wanted}
         with self.store.transaction() as db:
             before = db.total_changes
             db.executemany("DELETE FROM prior_outputs WHERE game_id = ? AND NOT (white_rating = ? AND black_rating = ?)",

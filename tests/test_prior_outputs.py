@@ -297,3 +297,37 @@ def test_kibitz_train_keep_outputs_runs_the_upkeep(kibitz_home: Path, capsys: py
     with Store.open(kibitz_home) as store:
         assert sorted(g for g, _, _ in store.query("SELECT game_id, 0, 0 FROM prior_outputs")) == sorted(ids)
     assert main(["keep-outputs", "--home", str(kibitz_home), "--player", "Nobody", "--progress", "none"]) == 2
+
+
+def test_an_app_game_from_a_fen_is_kept_as_the_prior_reads_it(store: Store, session: CountingSession) -> None:
+    game = _real_games(1)[0]
+    board = chess.Board()
+    for move in _moves(game)[:9]:
+        board.push(move)
+    fen = board.fen()  # Black to move, after nine plies of a real game
+    alice, bob = store.add_player("Alice"), store.add_player("Bob")
+    game_id = store.start_game(alice.id, bob.id, fen=fen)
+    rest = _moves(game)[9:]
+    replay = chess.Board(fen)
+    for ply, move in enumerate(rest):
+        store.add_move(game_id, ply, move.uci(), replay.san(move))
+        replay.push(move)
+    store.set_player_level(alice.id, 1300)
+    store.set_player_level(bob.id, 2000)
+    assert upkeep(store, [alice.id], session=session) == 1
+    (gid, white, black), = wanted_outputs(store, [bob.id])
+    assert (gid, white, black) == (game_id, 1300, 2000)
+    kept = KeptOutputs(store).get(game_id, white, black)
+    assert kept is not None
+    pooled, logits = _direct(session, chess.Board(fen), rest, 1300, 2000)
+    _assert_close(kept, pooled, logits)
+
+
+def test_ratings_are_found_as_the_prior_rounds_them(store: Store, session: CountingSession) -> None:
+    gid = _stored(store, _real_games(1))[0]
+    kept = KeptOutputs(store)
+    at_1550 = kept.ensure([(gid, 1537, 1512)], session)[gid]
+    session.positions = 0
+    assert kept.missing([(gid, 1550, 1500)]) == []
+    again = kept.get(gid, 1550, 1500)
+    assert again is not None and np.array_equal(again.pooled, at_1550.pooled)
