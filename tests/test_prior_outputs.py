@@ -327,7 +327,6 @@ def test_ratings_are_found_as_the_prior_rounds_them(store: Store, session: Count
     gid = _stored(store, _real_games(1))[0]
     kept = KeptOutputs(store)
     at_1550 = kept.ensure([(gid, 1537, 1512)], session)[gid]
-    session.positions = 0
     assert kept.missing([(gid, 1550, 1500)]) == []
     again = kept.get(gid, 1550, 1500)
     assert again is not None and np.array_equal(again.pooled, at_1550.pooled)
