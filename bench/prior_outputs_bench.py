@@ -7,7 +7,9 @@ machine is shared: read the ratios, not the absolute times):
   same games' positions: tokens in hand, no legal moves, no store);
 * computing and keeping the outputs: ``KeptOutputs.keep`` (replay, tokens, prior, legal-move
   logits, float16, the store's transactions), ms per game;
-* reading them back: ``KeptOutputs.get`` for every game (SQLite read, checksum, arrays), ms per game;
+* reading them back: ``KeptOutputs.get`` for every game (SQLite read, checksum, arrays), ms per game,
+  warm (the store's pages in the OS cache, as right after the upkeep wrote them), and
+  ``KeptOutputs.ensure`` over them all, as a retrain calls it;
 * the size kept: bytes per game and per ply, and the store file's growth.
 
     python bench/prior_outputs_bench.py [--games 60] [--pgn PATH]
@@ -75,6 +77,10 @@ def main() -> None:
                 assert outputs is not None
             reads.append(time.perf_counter() - started)
         read_s = statistics.median(reads)
+        started = time.perf_counter()
+        every = kept.ensure(wanted, session)  # what a retrain calls: all kept, nothing run
+        ensure_s = time.perf_counter() - started
+        assert len(every) == len(ids)
         count, blob_bytes = kept.stats()
         store.query("PRAGMA wal_checkpoint(TRUNCATE)")
         size_after = _store_bytes(Path(home))
@@ -86,6 +92,8 @@ def main() -> None:
     print(f"compute + keep:              {keep_s * 1000 / plies:7.2f} ms a position  ({keep_s * per_game:7.1f} ms a game)")
     print(f"read kept (median of 3):     {read_s * 1000 / plies:7.3f} ms a position  ({read_s * per_game:7.2f} ms a game)"
           f"   {keep_s / read_s:,.0f}x faster than computing")
+    print(f"ensure, all kept (a retrain): {ensure_s * 1000 / plies:7.3f} ms a position  "
+          f"({ensure_s * per_game:7.2f} ms a game)")
     print(f"kept: {count} games, {blob_bytes / count / 1024:.1f} KB a game, {blob_bytes / plies:.0f} bytes a ply; "
           f"store file grew {(size_after - size_before) / 1024 / count:.1f} KB a game")
 
