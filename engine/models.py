@@ -365,8 +365,10 @@ def record_not_installed(store: Store, player_id: int, folder: Path, games: int,
     current = installed_record(store, player_id)
     store.record_model(player_id, folder, games, {**meta, "installed": False, "reason": reason})
     if current is not None:
+        # The retrain's fitted rating stays the player's rating (the kept network serves at its own).
+        rating = {"rating": meta["rating"]} if "rating" in meta else {}
         store.record_model(player_id, current.path, current.games_trained,
-                           {**current.meta, "installed": True, "kept": reason})
+                           {**current.meta, **rating, "installed": True, "kept": reason})
 
 
 def revert(store: Store, player: Player, folder: Path) -> None:

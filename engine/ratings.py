@@ -155,3 +155,26 @@ def fit_rating(session: PriorSession, plies: Plies, *, max_positions: int = SAMP
                 score(rating)
     nll = {r: tried[r] for r in sorted(tried) if math.isfinite(tried[r])}
     return RatingFit(best(), nll, len(sample))
+
+
+def choose_rating(games: Sequence[ScoredGame], *, max_positions: int | None = None,
+                  session: PriorSession | None = None) -> RatingFit:
+    """:func:`fit_rating` on the scored moves of ``games`` (oldest first; only the newest games
+    that hold ``max_positions`` moves are encoded; default ``SAMPLE_POSITIONS``), each opponent at
+    the game's recorded rating.
+
+    :raises ValueError: when the games hold no move to fit on.
+    """
+    from kibitz.engine.priors import prior_session
+
+    max_positions = max_positions or SAMPLE_POSITIONS
+    newest: list[ScoredGame] = []
+    counted = 0
+    for game in reversed(games):
+        if counted >= max_positions:
+            break
+        newest.append(game)
+        counted += (len(game.moves) + 1) // 2 if game.colour is not None else len(game.moves)
+    newest.reverse()
+    plies = Plies.of(newest, [g.opponent for g in newest])
+    return fit_rating(session or prior_session(2), plies, max_positions=max_positions)

@@ -12,10 +12,10 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from kibitz.engine import maia3_moves as vocab
-from kibitz.engine.maia3 import Maia3Error, Maia3Session, Plies, legal_softmax, maia3_path
-from kibitz.engine.maia3_rating import fit_rating
-from kibitz.engine.maia3_tokens import GameTokens, position_tokens
+from kibitz.engine import moves as vocab
+from kibitz.engine.priors import PriorError, PriorSession, prior_path, rating_key
+from kibitz.engine.ratings import Plies, fit_rating, legal_softmax
+from kibitz.engine.features import GameTokens, PositionHistory, position_tokens
 from kibitz.engine.pgn import PgnGame, read_games
 from kibitz.engine.scoring import ScoredGame
 
@@ -46,8 +46,8 @@ def _elo(game: PgnGame, key: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def session() -> Maia3Session:
-    return Maia3Session(threads=2)
+def session() -> PriorSession:
+    return PriorSession(threads=2)
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +58,9 @@ def real_plies() -> tuple[Plies, np.ndarray, set[int]]:
     scored = [_scored(g) for g in games]
     plies = Plies.of(scored)
     white = np.array([(ply % 2 == 0) for ply in plies.ply])  # the slice's games start from the start
-    mine = np.array([_elo(games[g], "WhiteElo" if w else "BlackElo") for g, w in zip(plies.game, white)])
-    theirs = np.array([_elo(games[g], "BlackElo" if w else "WhiteElo") for g, w in zip(plies.game, white)])
+    # Rounded as the session rounds them, so the published graph is asked the same question.
+    mine = np.array([rating_key(_elo(games[g], "WhiteElo" if w else "BlackElo")) for g, w in zip(plies.game, white)])
+    theirs = np.array([rating_key(_elo(games[g], "BlackElo" if w else "WhiteElo")) for g, w in zip(plies.game, white)])
     castling = set()
     for row, (g, ply) in enumerate(zip(plies.game, plies.ply)):
         board = scored[g].start.copy()
@@ -203,14 +204,14 @@ def test_the_shipped_batched_graph_matches_the_published_one(session, real_plies
     plies, ratings, _ = real_plies
     rows = np.arange(0, len(plies), max(1, len(plies) // 200))[:200]  # 200 positions across the games
     sample = plies.take(rows)
-    dtype = json.loads((maia3_path().parent / "provenance.json").read_text(encoding="utf-8"))["output"]["dtype"]
-    assert parity_error(_need(PUBLISHED), maia3_path(), sample, ratings[rows], dtype) <= PARITY_TOLERANCE
+    dtype = json.loads((prior_path().parent / "provenance.json").read_text(encoding="utf-8"))["output"]["dtype"]
+    assert parity_error(_need(PUBLISHED), prior_path(), sample, ratings[rows], dtype) <= PARITY_TOLERANCE
     published = ort.InferenceSession(str(PUBLISHED), providers=["CPUExecutionProvider"])
     oppo = np.rint(sample.opponent).astype(np.int64)
     tokens = sample.tokens.astype(np.float32)
     expected = np.concatenate([published.run(["logits_move"], {"tokens": tokens[i:i + 1], "self_elo": ratings[rows][i:i + 1],
                                                                "oppo_elo": oppo[i:i + 1]})[0] for i in range(len(rows))])
-    got = session.run_batched(sample.tokens, ratings[rows], oppo, pooled=True, batch=64)
+    got = session.run_batched(sample.tokens, ratings[rows], oppo, batch=64)
     assert got.logits.shape == (len(rows), vocab.VOCAB_SIZE) and got.pooled.shape == (len(rows), 256)
     assert [int(np.argmax(g[legal])) for g, legal in zip(got.logits, sample.legal)] == \
         [int(np.argmax(e[legal])) for e, legal in zip(expected, sample.legal)]
@@ -240,17 +241,17 @@ def test_the_encoding_is_the_one_the_graph_learned_on_thousands_of_real_position
 
 
 def test_the_session_says_what_is_wrong(tmp_path, session):
-    with pytest.raises(Maia3Error, match="missing"):
-        Maia3Session(path=tmp_path / "none.onnx")
+    with pytest.raises(PriorError, match="missing"):
+        PriorSession(path=tmp_path / "none.onnx")
     broken = tmp_path / "broken.onnx"
     broken.write_bytes(b"not a graph")
-    with pytest.raises(Maia3Error, match="cannot be loaded"):
-        Maia3Session(path=broken)
+    with pytest.raises(PriorError, match="cannot be loaded"):
+        PriorSession(path=broken)
     with pytest.raises(ValueError, match=r"\[N, 64, 96\]"):
         session.run(np.zeros((1, 64, 12), np.float32), 1500, 1500)
     with pytest.raises(ValueError, match="not a number"):
         session.run(np.zeros((1, 64, 96), np.float32), float("nan"), 1500)
-    assert maia3_path().is_file()
+    assert prior_path().is_file()
 
 
 # --- ratings -----------------------------------------------------------------------------------
@@ -283,12 +284,12 @@ def test_a_rating_cannot_be_fitted_on_nothing(session):
 
 
 def test_a_book_keyed_by_maia3s_vocabulary_counts_the_players_own_moves():
-    from kibitz.engine.maia3 import own_moves
+    from kibitz.engine.book import OwnMoves
 
     start = chess.Board()
     games = [ScoredGame(start, [chess.Move.from_uci(u) for u in line], chess.BLACK)
              for line in (("e2e4", "e7e5"), ("d2d4", "e7e5"), ("e2e4", "c7c5"))]
-    book = own_moves(games).book(strength=2.0)
+    book = OwnMoves.of([(g.start, g.moves, chess.BLACK) for g in games]).book(strength=2.0)
     plies = Plies.of(games)
     assert len(plies) == 3  # Black's moves only
     counts = plies.book_counts(book)
@@ -296,3 +297,14 @@ def test_a_book_keyed_by_maia3s_vocabulary_counts_the_players_own_moves():
     moves = plies.moves[0]
     assert {moves[i].uci(): after_e4[i] for i in np.flatnonzero(after_e4)} == {"e7e5": 1.0, "c7c5": 1.0}
     assert float(book.counts(start, vocab.legal_move_indices(start)[0]).sum()) == 0  # White's never counted
+
+
+def test_the_live_history_gives_the_tokens_of_the_whole_game_encoder():
+    """PositionHistory (the predictor's, ply by ply) and GameTokens (scoring's, whole games) agree
+    at every ply of a real game, short games' repeated first position included."""
+    game = _scored(_games(SLICE, 1)[0])
+    whole = GameTokens.of(game.start, game.moves).tokens
+    history = PositionHistory(game.start)
+    for ply, move in enumerate(game.moves[:30]):
+        assert np.array_equal(history.tokens(), whole[ply]), ply
+        history.push(move)

@@ -15,7 +15,7 @@ pytest.importorskip("onnx")
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 
-from kibitz.engine.maia3 import maia3_path  # noqa: E402
+from kibitz.engine.priors import prior_path as maia3_path  # noqa: E402
 from kibitz.training import maia3_export  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -3,7 +3,6 @@
     kibitz-train pretrain --pgn FILE... --out DIR [--positions N] [--resume]
     kibitz-train finetune --player NAME --pgn FILE... [--base DIR] --out DIR
     kibitz-train evaluate --model DIR --player NAME --pgn FILE... [--history FILE...] [--json]
-    kibitz-train convert-maia --src DIR --out DIR
     kibitz-train convert-maia3 --src DIR --out DIR [--dtype fp16|fp32]
     kibitz-train report --player NAME --out report.html   # needs no torch
     kibitz-train keep-outputs [--player NAME ...]   # run the prior over stored games not kept yet; no torch
@@ -118,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--player", required=True)
     e.add_argument("--pgn", nargs="+", type=Path, required=True)
     e.add_argument("--history", nargs="+", type=Path, default=[],
-                   help="older games of the player: the frequency baseline, and the band for a base model")
+                   help="older games of the player: the frequency baseline, and the rating for a base model")
     e.add_argument("--from-ply", type=int, default=0)
     e.add_argument("--json", action="store_true")
 
@@ -126,10 +125,6 @@ def build_parser() -> argparse.ArgumentParser:
                        parents=[common])
     r.add_argument("--player", required=True)
     r.add_argument("--out", type=file_name, required=True)
-
-    c = sub.add_parser("convert-maia", help="convert the Maia-1 .pb.gz nets to the app's ONNX priors", parents=[common])
-    c.add_argument("--src", type=Path, required=True)
-    c.add_argument("--out", type=Path, required=True)
 
     c3 = sub.add_parser("convert-maia3", help="convert the published Maia-3 graph to the app's batched one",
                         parents=[common])
@@ -259,7 +254,6 @@ def main(argv: list[str] | None = None) -> int:
         "pretrain": commands.pretrain_command,
         "finetune": commands.finetune_command,
         "evaluate": commands.evaluate_command,
-        "convert-maia": commands.convert_maia_command,
         "convert-maia3": commands.convert_maia3_command,
         None: commands.retrain_command,
     }[args.command]

@@ -61,14 +61,6 @@ def evaluate_command(args: argparse.Namespace) -> int:
                                from_ply=args.from_ply, as_json=args.json)
 
 
-def convert_maia_command(args: argparse.Namespace) -> int:
-    from kibitz.training.maia_export import convert_all
-
-    convert_all(args.src, args.out)
-    Reporter(args.progress).finished(True, f"Maia-1 priors written to {args.out}")
-    return 0
-
-
 def convert_maia3_command(args: argparse.Namespace) -> int:
     from kibitz.training.maia3_export import convert
 

@@ -32,13 +32,20 @@ def unpack_move(code: int) -> chess.Move:
 
 @dataclass
 class GameInput:
-    """One game: its start position (None = standard) and its moves in real coordinates."""
+    """One game: its start position (None = standard), its moves in real coordinates, and its
+    players' ratings where known (for the prior)."""
 
     moves: Sequence[chess.Move]
     fen: str | None = None
+    white_elo: int | None = None
+    black_elo: int | None = None
+    game_id: int | None = None  # the game's id in the store, where it came from there
 
     def start_board(self) -> chess.Board:
         return starting_board(self.fen)
+
+    def rating_of(self, colour: chess.Color) -> int | None:
+        return self.white_elo if colour == chess.WHITE else self.black_elo
 
 
 @dataclass
@@ -60,7 +67,9 @@ class Corpus:
 
     def game(self, i: int) -> GameInput:
         codes = self.moves[self.move_offsets[i] : self.move_offsets[i + 1]]
-        return GameInput([unpack_move(int(c)) for c in codes], self.fen[i] or None)
+        white, black = int(self.white_elo[i]), int(self.black_elo[i])
+        return GameInput([unpack_move(int(c)) for c in codes], self.fen[i] or None,
+                         white if white > 0 else None, black if black > 0 else None)
 
     def games(self, indices: Iterable[int]) -> list[GameInput]:
         return [self.game(int(i)) for i in indices]

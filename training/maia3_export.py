@@ -9,7 +9,7 @@ graph optimisations off but not on (the optimiser trusts the stored shapes). Thi
 2. writes -1 as the first element of every ``Reshape`` target (each one's first element is the
    batch: checked, the conversion refuses a graph where it is not 1);
 3. drops the stored intermediate shapes, so onnxruntime infers them for the batch it is given;
-4. adds two outputs for a future per-player adapter: ``pooled`` ``[N, 256]`` (the final
+4. adds two outputs for the per-player adapter: ``pooled`` ``[N, 256]`` (the final
    LayerNorm of the averaged square tokens, which the value head reads) and ``squares``
    ``[N, 64, 256]`` (the final per-square tokens the policy head reads);
 5. embeds the weights in the one file (21 MB; ONNX's 2 GB limit is far) and, for ``fp16``, stores
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -39,10 +40,10 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 from kibitz.engine import pgn
-from kibitz.engine.maia3 import GRAPH_NAME, Maia3Session, Plies, legal_softmax
-from kibitz.engine.maia3_tokens import DEFAULT_VIEW, View
+from kibitz.engine.features import DEFAULT_VIEW, View
+from kibitz.engine.priors import GRAPH_NAME, PriorSession
+from kibitz.engine.ratings import Plies, legal_softmax
 from kibitz.engine.scoring import ScoredGame
-from kibitz.training.maia_export import _store_fp16, _write_atomic
 
 DTYPES: Final = ("fp32", "fp16")
 #: fp16 scored as fp32 on 3,000 real positions of two chess.com players (Saubhi65, Darshak05; not
@@ -62,6 +63,43 @@ POOLED_NODE: Final = "layer_norm_17"
 #: accuracy bench (training/splits.py's held-out players) nor Maia-3 (lichess games) judge on.
 MEASURE_PGNS: Final = ("online/Saubhi65.pgn.xz", "online/Darshak05.pgn.xz")
 
+
+
+def _store_fp16(model: onnx.ModelProto) -> None:
+    """Store every float32 initializer as float16, cast back to float32 before it is used
+    (onnxruntime folds the casts when it opens the file, so it still computes in float32)."""
+    graph = model.graph
+    casts = []
+    kept = []
+    for init in graph.initializer:
+        if init.data_type != TensorProto.FLOAT:
+            kept.append(init)
+            continue
+        half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16), init.name + "_fp16")
+        kept.append(half)
+        casts.append(helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT,
+                                      name=init.name + "_to_fp32"))
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    nodes = casts + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """``data`` into ``path`` through a temporary file renamed into place: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; these files are shipped
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -188,7 +226,7 @@ def _elo(text: str | None) -> float | None:
     return value if value and value > 0 else None
 
 
-def score(session: Maia3Session, plies: Plies, ratings: np.ndarray) -> dict[str, float]:
+def score(session: PriorSession, plies: Plies, ratings: np.ndarray) -> dict[str, float]:
     """Top-1 and mean NLL of the played moves at the movers' own ratings (opponent's where known)."""
     logits = session.run_batched(plies.tokens, ratings, plies.opponents(ratings)).logits
     hits, nll = 0, 0.0
@@ -253,8 +291,8 @@ def dtype_loss(source: Path, graph: Path, plies: Plies, ratings: np.ndarray) -> 
     with tempfile.TemporaryDirectory(prefix="kibitz-maia3-") as folder:
         fp32 = Path(folder) / "fp32.onnx"
         fp32.write_bytes(batched_model(source, "fp32").SerializeToString())
-        reference = score(Maia3Session(path=fp32, threads=2), plies, ratings)
-    this = score(Maia3Session(path=graph, threads=2), plies, ratings)
+        reference = score(PriorSession(path=fp32, threads=2), plies, ratings)
+    this = score(PriorSession(path=graph, threads=2), plies, ratings)
     return {"top1": reference["top1"] - this["top1"], "nll": this["nll"] - reference["nll"]}
 
 
@@ -269,14 +307,14 @@ def compare_dtypes(src: Path, data: Path, positions: int, folder: Path) -> dict[
     for dtype in DTYPES:
         path = folder / f"{dtype}.onnx"
         path.write_bytes(batched_model(src / GRAPH_NAME, dtype).SerializeToString())
-        results[dtype] = {**score(Maia3Session(path=path, threads=2), plies, ratings), "bytes": path.stat().st_size}
+        results[dtype] = {**score(PriorSession(path=path, threads=2), plies, ratings), "bytes": path.stat().st_size}
     return results
 
 
 def compare_views(graph: Path, data: Path, positions: int) -> dict[str, dict[str, float]]:
-    """Top-1 / NLL of the two history views (:mod:`kibitz.engine.maia3_tokens`) on the same
+    """Top-1 / NLL of the two history views (:mod:`kibitz.engine.features`) on the same
     positions, each mover at their own rating."""
-    session = Maia3Session(path=graph, threads=2)
+    session = PriorSession(path=graph, threads=2)
     return {view: score(session, *measure_plies(data, positions, view=view)) for view in ("board", "mover")}
 
 

@@ -1,9 +1,9 @@
-"""The adapter: how *this* person differs from the Maia-1 prior, and what this game has shown.
+"""The adapter: how *this* person differs from the Maia-3 prior, and what this game has shown.
 
-Per ply (both sides' moves), the prior's residual-tower output is squeezed by a 1x1 convolution
-and projected to a board vector ``z``; the previous move (an index, ``NO_MOVE`` at ply 0) is
-embedded; a GRU over the plies carries the game. A linear head on ``[z, GRU output]`` gives delta
-logits over the vocabulary and a log-scale for the prior:
+Per ply (both sides' moves), the prior's pooled view of the position (256 values) is projected to
+a board vector ``z``; the previous move (an index, ``NO_MOVE`` at ply 0) is embedded; a GRU over
+the plies carries the game. A linear head on ``[z, GRU output]`` gives delta logits over the
+vocabulary and a log-scale for the prior:
 
     logits = prior_logits * exp(log_scale) + delta
 
@@ -25,14 +25,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from kibitz.engine.moves import NO_MOVE, VOCAB_SIZE
-from kibitz.engine.priors import TOWER_SHAPE
+from kibitz.engine.priors import POOLED_SIZE
 
 
 @dataclass(frozen=True)
 class AdapterConfig:
     """Everything needed to rebuild the network; stored in every checkpoint and model.json."""
 
-    squeeze: int = 16  # planes the tower is squeezed to
     board: int = 128  # board vector z
     move_embed: int = 64
     hidden: int = 256
@@ -45,9 +44,7 @@ class Adapter(nn.Module):
     def __init__(self, cfg: AdapterConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        channels = TOWER_SHAPE[0]
-        self.squeeze = nn.Conv2d(channels, cfg.squeeze, 1)
-        self.project = nn.Linear(cfg.squeeze * 64, cfg.board)
+        self.project = nn.Linear(POOLED_SIZE, cfg.board)
         self.prev_move = nn.Embedding(NO_MOVE + 1, cfg.move_embed)
         self.gru = nn.GRU(cfg.board + cfg.move_embed, cfg.hidden, batch_first=True)
         self.head = nn.Linear(cfg.board + cfg.hidden, VOCAB_SIZE + 1)  # delta logits + log-scale
@@ -57,9 +54,9 @@ class Adapter(nn.Module):
     def initial_state(self, batch: int = 1) -> torch.Tensor:
         return torch.zeros(batch, self.cfg.hidden)
 
-    def _board_vector(self, tower: torch.Tensor) -> torch.Tensor:
-        """Tower output ``[N, 64, 8, 8]`` -> ``z [N, board]``."""
-        return F.relu(self.project(F.relu(self.squeeze(tower.float())).flatten(1)))
+    def _board_vector(self, pooled: torch.Tensor) -> torch.Tensor:
+        """The prior's pooled view ``[N, 256]`` -> ``z [N, board]``."""
+        return F.relu(self.project(pooled.float()))
 
     def _head(self, z: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(delta [N, V], log_scale [N, 1])`` from board vectors and GRU outputs."""
@@ -72,16 +69,16 @@ class Adapter(nn.Module):
 
     # -- whole games: training and validation ------------------------------------------------
     def forward(
-        self, tower: torch.Tensor, prev_move: torch.Tensor, h0: torch.Tensor | None = None
+        self, pooled: torch.Tensor, prev_move: torch.Tensor, h0: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Tower outputs ``[B, T, 64, 8, 8]`` and previous moves ``[B, T]`` of padded games ->
+        """The prior's pooled views ``[B, T, 256]`` and previous moves ``[B, T]`` of padded games ->
         (board vectors ``[B, T, board]``, GRU outputs ``[B, T, hidden]``, last state ``[B, hidden]``).
 
         The head is applied separately (:meth:`scores`) and only to the plies that are scored,
         which is most of the work saved when only one player's moves count.
         """
         batch, steps = prev_move.shape
-        z = self._board_vector(tower.reshape(batch * steps, *TOWER_SHAPE)).reshape(batch, steps, -1)
+        z = self._board_vector(pooled.reshape(batch * steps, POOLED_SIZE)).reshape(batch, steps, -1)
         x = torch.cat([z, self.prev_move(prev_move)], dim=-1)
         out, h_last = self.gru(x, None if h0 is None else h0[None])
         return z, out, h_last[0]
@@ -92,7 +89,7 @@ class Adapter(nn.Module):
         """Logits of ``moves [N, L]`` (vocabulary indices) given the prior's logits of those
         same moves ``[N, L]``, for N scored plies with board vectors ``z`` and GRU outputs ``out``.
 
-        Only the head's rows of those moves are used (a position has ~35 legal moves of 1,858):
+        Only the head's rows of those moves are used (a position has ~35 legal moves of 4,352):
         the same numbers as :meth:`_head` then a gather, at a small part of the cost.
         """
         both = torch.cat([z, out], dim=-1)
@@ -101,20 +98,20 @@ class Adapter(nn.Module):
         log_scale = F.linear(both, weight[VOCAB_SIZE:], bias[VOCAB_SIZE:])
         return self._combine(prior, delta, log_scale)
 
-    def game_logits(self, tower: torch.Tensor, prior: torch.Tensor, prev_move: torch.Tensor) -> torch.Tensor:
-        """Logits over the whole vocabulary for every ply of one game (tower ``[T, 64, 8, 8]``,
+    def game_logits(self, pooled: torch.Tensor, prior: torch.Tensor, prev_move: torch.Tensor) -> torch.Tensor:
+        """Logits over the whole vocabulary for every ply of one game (pooled ``[T, 256]``,
         prior ``[T, V]``, previous moves ``[T]``): what :meth:`step` gives ply by ply."""
-        z, out, _ = self(tower[None], prev_move[None])
+        z, out, _ = self(pooled[None], prev_move[None])
         delta, log_scale = self._head(z[0], out[0])
         return self._combine(prior, delta, log_scale)
 
     # -- one ply: the exported graph -----------------------------------------------------------
     def step(
-        self, tower: torch.Tensor, prior: torch.Tensor, prev_move: torch.Tensor, h: torch.Tensor
+        self, pooled: torch.Tensor, prior: torch.Tensor, prev_move: torch.Tensor, h: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """One ply: tower ``[N, 64, 8, 8]``, prior logits ``[N, V]``, previous move ``[N]``
+        """One ply: pooled ``[N, 256]``, prior logits ``[N, V]``, previous move ``[N]``
         (int64), state ``[N, H]`` -> (logits ``[N, V]``, next state ``[N, H]``)."""
-        z = self._board_vector(tower)
+        z = self._board_vector(pooled)
         h_next = gru_cell(torch.cat([z, self.prev_move(prev_move)], dim=-1), h, self.gru)
         delta, log_scale = self._head(z, h_next)
         return self._combine(prior, delta, log_scale), h_next
@@ -133,13 +130,13 @@ def gru_cell(x: torch.Tensor, h: torch.Tensor, gru: nn.GRU) -> torch.Tensor:
 
 
 class StepGraph(nn.Module):
-    """What is exported: (tower, prior, prev_move, h) -> (logits, h_next)."""
+    """What is exported: (pooled, prior, prev_move, h) -> (logits, h_next)."""
 
     def __init__(self, adapter: Adapter) -> None:
         super().__init__()
         self.adapter = adapter
 
     def forward(
-        self, tower: torch.Tensor, prior: torch.Tensor, prev_move: torch.Tensor, h: torch.Tensor
+        self, pooled: torch.Tensor, prior: torch.Tensor, prev_move: torch.Tensor, h: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.adapter.step(tower, prior, prev_move, h)
+        return self.adapter.step(pooled, prior, prev_move, h)

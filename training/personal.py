@@ -5,11 +5,12 @@ Judging follows the rule of :mod:`kibitz.engine.player_games` (games neither mod
 1. The judged games are the newest games the current model's adapter never trained on
    (:func:`~kibitz.engine.player_games.judged_split`); with too few, nothing is trained or judged -
    the current model stays and its live book already counts every game.
-2. The player's prior band is chosen on the other games (lowest NLL of the bare prior on a bounded
-   sample of the newest; :func:`kibitz.engine.scoring.choose_band`).
-3. The prior's view of every ply is cached once (:mod:`prior_cache`) in a scratch folder that a
-   killed run leaves for the next one to remove (:func:`kibitz.engine.models.work_folder`); only
-   the player's own moves are scored, the opponent's plies are context for the GRU.
+2. The player's rating for the prior is fitted on the other games (lowest NLL of the bare prior on
+   a bounded sample of the newest; :func:`kibitz.engine.ratings.choose_rating`).
+3. The prior's view of every ply is gathered (:mod:`prior_cache`) in a scratch folder that a
+   killed run leaves for the next one to remove (:func:`kibitz.engine.models.work_folder`), from
+   the outputs the store keeps for stored games (:mod:`kibitz.engine.prior_outputs`); only the
+   player's own moves are scored, the opponent's plies are context for the GRU.
 4. Starting from the base adapter, the adapter trains on the other games (the newest
    ``MAX_ADAPTER_GAMES``); the judged games stop it early. The player's book strength and recency
    are fitted on the judged games too, with counts from the other games. (The current model had
@@ -33,21 +34,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import chess
 import numpy as np
 
 from kibitz.engine import models
 from kibitz.engine.book import HALF_LIVES, BookGame, OwnMoves, fit_strength, position_hash
 from kibitz.engine.models import ModelInfo, base_model_dir, load_model_info, new_model_version_dir
 from kibitz.engine.moves import legal_move_indices
-from kibitz.engine.player_games import BAND_POSITIONS, MIN_ADAPTER_GAMES, JudgedSplit, game_key, judged_split, replay
+from kibitz.engine.player_games import MIN_ADAPTER_GAMES, JudgedSplit, game_key, judged_split, replay
 from kibitz.engine.predictor import AdapterSession
-from kibitz.engine.scoring import Score, choose_band, compare_models, model_plies
+from kibitz.engine.priors import rating_key
+from kibitz.engine.ratings import choose_rating
+from kibitz.engine.scoring import Score, compare_models, model_plies
 from kibitz.engine.store import Player, Store
 from kibitz.training.config_defaults import FINETUNE
+from kibitz.training.corpus import GameInput
 from kibitz.training.evaluate import scored_games
 from kibitz.training.export import export_model
 from kibitz.training.player_games import PlayerGame, player_games_from_files, player_games_from_store
-from kibitz.training.prior_cache import CacheGame, build_cache
+from kibitz.training.prior_cache import CacheGame, KeptSource, build_cache
 from kibitz.training.progress import Reporter
 from kibitz.training.train import WEIGHTS_FILE, TrainSettings, load_weights, train_adapter
 
@@ -61,8 +66,8 @@ class NothingToJudge(ValueError):
 @dataclass
 class FinetuneResult:
     folder: Path  # the exported candidate
-    band: int
-    band_nll: dict[int, float]
+    rating: int  # the player's rating for the prior, fitted on the games the adapter learned from
+    rating_nll: dict[int, float]
     book_strength: float  # the book's weight in games (inf: the book did not help and is not used)
     current: dict[str, float | int]  # the player's current model on the judged games, served
     candidate: dict[str, float | int]  # the candidate, served
@@ -105,9 +110,17 @@ class FinetuneResult:
         book = "no book" if math.isinf(self.book_strength) else f"own book at strength {self.book_strength:g}"
         return (f"{player}: top-1 {self.current['top1']:.1%} → {self.candidate['top1']:.1%}, NLL "
                 f"{self.current['nll']:.3f} → {self.candidate['nll']:.3f} against the {self.current_kind} model "
-                f"on {self.val_games:,} judged games ({int(self.candidate['positions']):,} moves); Maia {self.band} "
-                f"prior, {book}, its network trained on {self.train_games:,} games, {self.epochs:.1f} epochs, "
+                f"on {self.val_games:,} judged games ({int(self.candidate['positions']):,} moves); Maia-3 at "
+                f"{self.rating:,}, {book}, its network trained on {self.train_games:,} games, {self.epochs:.1f} epochs, "
                 f"{self.seconds:.0f} s")
+
+
+def cache_game(game: GameInput, colour: chess.Color, rating: int) -> CacheGame:
+    """The player's game for the prior cache: the player at ``rating``, the opponent at their
+    recorded rating (as strong as the player where none is recorded); the player's moves scored."""
+    opponent = rating_key(game.rating_of(not colour)) if game.rating_of(not colour) is not None else rating
+    white, black = (rating, opponent) if colour == chess.WHITE else (opponent, rating)
+    return CacheGame(game, white, black, (colour,), game.game_id)
 
 
 def game_keys(games: list[PlayerGame]) -> list[str]:
@@ -124,11 +137,13 @@ def finetune(
     current: Path | None = None,
     settings: TrainSettings | None = None,
     work: Path | None = None,
+    kept: KeptSource | None = None,
 ) -> FinetuneResult:
     """Fine-tune the base adapter in ``base`` (default: the bundled one) on ``games`` (oldest
     first), judge it against ``current`` (the player's installed model; default: the base) and
     write the candidate to ``out``, once and complete. ``work``: scratch space (default: a fresh
-    folder under :func:`kibitz.engine.models.work_root`, removed afterwards).
+    folder under :func:`kibitz.engine.models.work_root`, removed afterwards). ``kept``: the prior's
+    outputs the store keeps for stored games (computed here for the others).
 
     :raises ValueError: with fewer than ``MIN_GAMES`` games.
     :raises NothingToJudge: when the current model's adapter learned from all but a handful of them.
@@ -146,30 +161,31 @@ def finetune(
                              "nothing new to judge on, so it stays (its book counts every game)")
     learn = [games[i] for i in split.learn]
     judged = [games[i] for i in split.judged]
-    reporter.stage("choose prior band", 9, player=player)
-    band, band_nll = choose_band(scored_games([(g, c) for g, c, _ in learn]), max_positions=BAND_POSITIONS,
-                                 progress=lambda: reporter.advance(1))
+    reporter.stage("fit the player's rating", 1, player=player)
+    fit = choose_rating(scored_games([(g, c) for g, c, _ in learn]))
+    rating = fit.rating
+    reporter.advance(1)
     scratch = work or models.work_folder(models.work_root())
     try:
-        model, trained = _train(learn, judged, band, settings, base, scratch, reporter, player)
+        model, trained = _train(learn, judged, rating, settings, base, scratch, reporter, player, kept)
         reporter.stage("export and judge", 1, player=player)
         staged = scratch / "candidate"
         info = {"kind": "personal", "train_games": len(learn), "validation_games": len(judged),
                 "book_games": len(games), "adapter_games": [keys[i] for i in split.learn],
                 "judged_games": [keys[i] for i in split.judged],
-                "epochs": round(trained.epochs, 2), "band_nll": band_nll, "history": trained.history,
+                "epochs": round(trained.epochs, 2), "rating_nll": fit.nll, "history": trained.history,
                 "settings": dataclasses.asdict(settings),
-                "method": "base adapter fine-tuned on the player's own moves over their Maia band; opponent "
+                "method": "base adapter fine-tuned on the player's own moves over Maia-3 at their fitted rating; opponent "
                           "plies as context; judged on the newest games neither it nor the current model "
                           "learned from (early stopping and the book's strength fitted there too)",
                 "filters": "every ply of the player's games up to ply 300; forced moves not scored"}
-        meta = export_model(model, staged, player=player, band=band, games_trained=len(games),
+        meta = export_model(model, staged, player=player, rating=rating, games_trained=len(games),
                             parity_games=[g for g, _, _ in judged[-2:]], info=info)
         own = OwnMoves.of(book_games(games))  # every game replayed once; the judged games' book leaves some out
-        result, fit = _judge(out, games, own, split, AdapterSession(load_model_info(staged)), current_info, band,
-                             band_nll, trained, started)
+        result, book_fit = _judge(out, games, own, split, AdapterSession(load_model_info(staged)), current_info,
+                                  rating, fit.nll, trained, started)
         reporter.advance(1)
-        _write_candidate(staged, meta, own, result, fit)
+        _write_candidate(staged, meta, own, result, book_fit)
         shutil.rmtree(staged, ignore_errors=True)
         return result
     finally:
@@ -177,10 +193,10 @@ def finetune(
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _train(learn: list[PlayerGame], judged: list[PlayerGame], band: int, settings: TrainSettings, base: Path,
-           scratch: Path, reporter: Reporter, player: str) -> tuple[Any, Any]:
+def _train(learn: list[PlayerGame], judged: list[PlayerGame], rating: int, settings: TrainSettings, base: Path,
+           scratch: Path, reporter: Reporter, player: str, kept: KeptSource | None) -> tuple[Any, Any]:
     """The adapter trained on ``learn``, stopped early on ``judged`` (the prior cache lives in ``scratch``)."""
-    cache_games = [CacheGame(g, band, (c,)) for g, c, _ in [*learn, *judged]]
+    cache_games = [cache_game(g, c, rating) for g, c, _ in [*learn, *judged]]
     reporter.stage("prior over the player's games", len(cache_games), player=player, unit="game")
     done = [0]
 
@@ -188,7 +204,7 @@ def _train(learn: list[PlayerGame], judged: list[PlayerGame], band: int, setting
         reporter.advance(n - done[0])
         done[0] = n
 
-    cache = build_cache(cache_games, scratch / "cache", progress=cached)
+    cache = build_cache(cache_games, scratch / "cache", progress=cached, kept=kept)
     model = load_weights(base / WEIGHTS_FILE)
     reporter.stage("fine-tune", int(np.ceil(settings.max_epochs * 10)), player=player, unit="tenth")
     shown = [0]
@@ -207,19 +223,19 @@ def _train(learn: list[PlayerGame], judged: list[PlayerGame], band: int, setting
 
 
 def _judge(out: Path, games: list[PlayerGame], own: OwnMoves, split: JudgedSplit, candidate: AdapterSession,
-           current_info: ModelInfo, band: int, band_nll: dict[int, float], trained: Any, started: float
+           current_info: ModelInfo, rating: int, rating_nll: dict[int, float], trained: Any, started: float
            ) -> tuple[FinetuneResult, BookFit]:
     """Both models as served on the judged games, each book counted on every other game."""
     judged = [games[i] for i in split.judged]
     without_judged = own.excluding(split.judged)
-    fit = fit_book(candidate, without_judged, band, judged)
+    fit = fit_book(candidate, without_judged, rating, judged)
     candidate.book = (None if math.isinf(fit.strength)
                       else without_judged.book(strength=fit.strength, half_life=fit.half_life))
     incumbent = AdapterSession(current_info)
     settings = models.book_settings(current_info)
     incumbent.book = None if settings is None else without_judged.book(strength=settings[0], half_life=settings[1])
-    figures = judge([incumbent, candidate], current_info.band or band, band, judged)
-    result = FinetuneResult(out, band, band_nll, fit.strength, figures[0], figures[1], current_info.kind,
+    figures = judge([incumbent, candidate], current_info.rating or rating, rating, judged)
+    result = FinetuneResult(out, rating, rating_nll, fit.strength, figures[0], figures[1], current_info.kind,
                             trained.epochs, len(split.learn), len(split.judged), time.monotonic() - started,
                             trained.history, fit.nll)
     return result, fit
@@ -251,7 +267,7 @@ class BookFit:
     nll: dict[str, float]  # judged-games NLL by "strength/half-life" ("none": no book)
 
 
-def fit_book(adapter: AdapterSession, older: OwnMoves, band: int, games: list[PlayerGame]) -> BookFit:
+def fit_book(adapter: AdapterSession, older: OwnMoves, rating: int, games: list[PlayerGame]) -> BookFit:
     """The book's strength and recency half-life with the lowest NLL on ``games``, for the served
     model (``adapter`` without a book) and a book counted from ``older``."""
     positions: dict[tuple[int, int], tuple[int, np.ndarray]] = {}
@@ -261,7 +277,7 @@ def fit_book(adapter: AdapterSession, older: OwnMoves, band: int, games: list[Pl
     saved, adapter.book = adapter.book, None
     try:
         plies = [(ply.probabilities, *positions[(ply.game, ply.ply)], ply.played)
-                 for ply in model_plies(adapter, band, scored_games([(g, c) for g, c, _ in games]))
+                 for ply in model_plies(adapter, rating, scored_games([(g, c) for g, c, _ in games]))
                  if len(ply.moves) > 1]
     finally:
         adapter.book = saved
@@ -278,18 +294,18 @@ def fit_book(adapter: AdapterSession, older: OwnMoves, band: int, games: list[Pl
     return best
 
 
-def judge(sessions: list[AdapterSession], current_band: int, candidate_band: int, games: list[PlayerGame]) -> list[dict[str, Any]]:
+def judge(sessions: list[AdapterSession], current_rating: int, candidate_rating: int, games: list[PlayerGame]) -> list[dict[str, Any]]:
     """Served figures (onnxruntime, fp32) of the current model and the candidate on ``games``."""
     scored = scored_games([(g, c) for g, c, _ in games])
     scores = [Score(), Score()]
-    if current_band == candidate_band:
-        for current, candidate in compare_models(sessions, candidate_band, scored):
+    if current_rating == candidate_rating:
+        for current, candidate in compare_models(sessions, candidate_rating, scored):
             if len(current.moves) > 1:
                 scores[0].add_ply(current)
                 scores[1].add_ply(candidate)
-    else:  # the band changed: each model over its own prior
-        for i, band in enumerate((current_band, candidate_band)):
-            for (ply,) in compare_models([sessions[i]], band, scored):
+    else:  # the rating changed: each model over the prior at its own
+        for i, rating in enumerate((current_rating, candidate_rating)):
+            for (ply,) in compare_models([sessions[i]], rating, scored):
                 if len(ply.moves) > 1:
                     scores[i].add_ply(ply)
     return [s.summary() for s in scores]
@@ -364,7 +380,7 @@ def _retrain_one(store: Store, player: Player, reporter: Reporter, settings: Tra
                           work=work)
     except NothingToJudge as why:
         return str(why), str(why), False
-    meta = {"band": result.band, "validation": result.candidate, "judged": {
+    meta = {"rating": result.rating, "validation": result.candidate, "judged": {
         "games": result.val_games, "current": result.current, "candidate": result.candidate}}
     if result.improved:
         models.record_installed(store, player.id, folder, len(games), meta)

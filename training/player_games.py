@@ -9,7 +9,7 @@ from pathlib import Path
 
 import chess
 
-from kibitz.engine.models import player_game_ids
+from kibitz.engine.models import opponent_ratings, player_game_ids
 from kibitz.engine.player_games import date_key
 from kibitz.engine.store import DB_NAME, Store, default_home, name_key
 from kibitz.training.corpus import Corpus, GameInput, build_corpus
@@ -61,9 +61,10 @@ def player_games_in(corpus: Corpus, names: Iterable[str]) -> list[PlayerGame]:
 def player_games_from_store(store: Store, player_id: int) -> list[PlayerGame]:
     """The player's stored games with moves (imported and played in the app), oldest first."""
     out: list[PlayerGame] = []
-    for game_id in player_game_ids(store, player_id):
-        record = store.game(game_id)
+    records = [store.game(game_id) for game_id in player_game_ids(store, player_id)]
+    for record, opponent in zip(records, opponent_ratings(store, records, player_id)):
         colour = chess.WHITE if record.white_id == player_id else chess.BLACK
         moves = [chess.Move.from_uci(u) for u in record.moves]
-        out.append((GameInput(moves, record.fen), colour, record.date))
+        white, black = (None, opponent) if colour == chess.WHITE else (opponent, None)
+        out.append((GameInput(moves, record.fen, white, black, game_id=record.id), colour, record.date))
     return out

@@ -1,10 +1,10 @@
-"""The base adapter: trained on many players' games over the prior band that fits each game.
+"""The base adapter: trained on many players' games over the prior at each game's ratings.
 
-What it can learn that Maia-1 lacks is the whole game as context (Maia sees eight positions),
-and how the players of our data - online amateurs first - differ from lichess's band averages.
+What it can learn that Maia-3 lacks is the whole game as context (Maia sees eight positions),
+and how the players of our data - online amateurs first - differ from lichess's rating averages.
 Games are drawn from the given files with weights per source (the online amateurs weigh most),
-players held out for evaluation are left out entirely, each game is read over the band of its
-players' mean rating (masters over the top band), and the newest-independent 3% validate.
+players held out for evaluation are left out entirely, each game is read at its players' recorded
+ratings (the default rating where a game has none), and the newest-independent 3% validate.
 
 The work is resumable end to end: the prior cache (``<out>/cache``) continues where it stopped,
 and training continues from ``<out>/checkpoint.pt`` with ``resume``.
@@ -20,7 +20,7 @@ from pathlib import Path
 import chess
 import numpy as np
 
-from kibitz.engine.priors import band_for_rating
+from kibitz.engine.priors import rating_key
 from kibitz.engine.store import name_key
 from kibitz.training.corpus import Corpus
 from kibitz.training.export import export_model
@@ -45,12 +45,10 @@ class PretrainPlan:
     seed: int = 0
 
 
-def game_band(corpus: Corpus, i: int) -> int:
-    """The band of game ``i``: its players' mean rating (the top band for master games)."""
-    ratings = [r for r in (int(corpus.white_elo[i]), int(corpus.black_elo[i])) if r > 0]
-    if str(corpus.source[i]).startswith("masters"):
-        return band_for_rating(2000)
-    return band_for_rating(sum(ratings) / len(ratings) if ratings else None)
+def game_ratings(corpus: Corpus, i: int) -> tuple[int, int]:
+    """(White, Black) ratings of game ``i`` for the prior: as recorded, else the default."""
+    white, black = int(corpus.white_elo[i]), int(corpus.black_elo[i])
+    return rating_key(white if white > 0 else None), rating_key(black if black > 0 else None)
 
 
 def select_games(corpus: Corpus, plan: PretrainPlan) -> np.ndarray:
@@ -99,10 +97,10 @@ def pretrain(
     chosen = select_games(corpus, plan)
     if len(chosen) < 10:
         raise ValueError(f"only {len(chosen)} games are left for pretraining after the exclusions")
-    items = [CacheGame(corpus.game(int(i)), game_band(corpus, int(i)), (chess.WHITE, chess.BLACK)) for i in chosen]
-    bands = np.bincount([c.band for c in items], minlength=2000)
-    reporter.info(f"{len(items):,} games chosen; by band: " +
-                  ", ".join(f"{b}: {bands[b]}" for b in range(1100, 2000, 100) if bands[b]))
+    items = [CacheGame(corpus.game(int(i)), *game_ratings(corpus, int(i)), (chess.WHITE, chess.BLACK)) for i in chosen]
+    hundreds = np.bincount([(c.white + c.black) // 200 for c in items], minlength=31)
+    by_rating = {f"{100 * h}s": int(hundreds[h]) for h in range(len(hundreds)) if hundreds[h]}
+    reporter.info(f"{len(items):,} games chosen; by mean rating: " + ", ".join(f"{k}: {v}" for k, v in by_rating.items()))
     reporter.stage("prior cache", len(items), unit="game")
     done = [0]
 
@@ -132,18 +130,18 @@ def pretrain(
     if export:
         info = {"kind": "base", "games": len(items), "positions": cache.num_positions, "sources": sources,
                 "excluded_players": list(plan.exclude_players), "shares": plan.shares,
-                "bands": {str(b): int(bands[b]) for b in range(1100, 2000, 100) if bands[b]},
+                "mean_ratings": by_rating,
                 "settings": settings.__dict__, "epochs": round(result.epochs, 3), "seconds": round(result.seconds),
                 "history": result.history,
                 "validation": {"prior_nll": result.start.nll, "prior_top1": result.start.top1,
                                "nll": result.best.nll, "top1": result.best.top1, "positions": result.best.positions},
                 "filters": f"every ply of both colours up to ply {MAX_PLIES}; forced moves not scored in validation"}
-        export_model(model, out, player=None, band=None, games_trained=len(items), info=info,
+        export_model(model, out, player=None, rating=None, games_trained=len(items), info=info,
                      parity_games=[items[int(i)].game for i in val[:3]])
     return model
 
 
 def export_untrained(out: Path, parity_games: Sequence) -> None:
     """The adapter before any training: exactly the prior (its head is zero)."""
-    export_model(Adapter(AdapterConfig()), out, player=None, band=None, games_trained=0,
-                 parity_games=parity_games, info={"kind": "base", "untrained": True})
+    export_model(Adapter(AdapterConfig()), out, player=None, rating=None, games_trained=0,
+                 parity_games=parity_games, info={"kind": "base", "untrained": True}, identity=True)

@@ -1,10 +1,12 @@
 """Games -> the prior's view of every ply, computed once and kept in memory-mapped arrays.
 
-The Maia-1 prior is frozen, so its work - by far the most expensive part of the model - is done
-once per position, not once per epoch: each ply's tower output (float16) and the prior's logits
-of the legal moves are written to ``.npy`` files beside the moves, and training reads them back
-through ``np.memmap`` (the nanoGPT habit). The prior runs through the same ONNX graphs the app
-serves, so the adapter learns on exactly what it will be fed.
+The Maia-3 prior is frozen, so its work - by far the most expensive part of the model - is done
+once per position, not once per epoch: each ply's pooled view of the position (float16, 256
+values) and the prior's logits of the legal moves are written to ``.npy`` files beside the moves,
+and training reads them back through ``np.memmap`` (the nanoGPT habit). The prior runs through the
+same ONNX graph the app serves, at the same ratings (the mover's, the other side's), so the
+adapter learns on exactly what it will be fed. Games whose outputs the store keeps
+(:mod:`kibitz.engine.prior_outputs`) are read from there, not run again.
 
 A cache folder holds one array per field (see :class:`PriorCache`) and ``cache.json``. Building
 is resumable: progress is recorded whenever every pending batch has been written, and an
@@ -23,35 +25,40 @@ from pathlib import Path
 import chess
 import numpy as np
 
-from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
 from kibitz.engine.models import expected_versions
 from kibitz.engine.moves import NO_MOVE, legal_move_indices, move_to_index
-from kibitz.engine.priors import TOWER_SHAPE, prior_session
+from kibitz.engine.priors import POOLED_SIZE
+from kibitz.engine.prior_outputs import MAX_PLIES, GameOutputs, compute_outputs
+from kibitz.engine.priors import prior_session
 from kibitz.training.corpus import GameInput
 
-MAX_PLIES = 300  # longer games are cut; the tail of a 150-move game teaches little
-BATCH = 256
-CHECKPOINT_EVERY_S = 20.0  # a resumable record of the games done (drains part-full batches)
+BATCH_GAMES = 16  # games per prior call batch (about 1,300 positions)
+CHECKPOINT_EVERY_S = 20.0  # a resumable record of the games done
 PROGRESS_EVERY_S = 0.5  # progress is reported as the games go, not only at checkpoints
 META_FILE = "cache.json"
-_FIELDS = ("tower", "prev_move", "target", "scored", "legal_offsets", "legal", "prior_legal",
-           "game_offsets", "game_band")
+_FIELDS = ("pooled", "prev_move", "target", "scored", "legal_offsets", "legal", "prior_legal",
+           "game_offsets", "game_ratings")
+#: Outputs the store keeps for some games: given the games (with their ids), those it has or makes.
+KeptSource = Callable[[Sequence["CacheGame"]], list[GameOutputs]]
 
 
 @dataclass(frozen=True)
 class CacheGame:
-    """One game to cache: its moves, the prior band to read it with, and whose moves are scored."""
+    """One game to cache: its moves, the (White, Black) ratings to read it at, whose moves are
+    scored, and its id in the store (None: not stored, its outputs are computed here)."""
 
     game: GameInput
-    band: int
+    white: int
+    black: int
     scored_colours: tuple[chess.Color, ...] = (chess.WHITE, chess.BLACK)
+    game_id: int | None = None
 
 
 @dataclass
 class PriorCache:
     """Cached plies of several games; ``game_offsets`` delimit the games (ply ranges)."""
 
-    tower: np.ndarray  # float16 [N, 64, 8, 8]  prior tower output before each move
+    pooled: np.ndarray  # float16 [N, 256]  the prior's pooled view before each move
     prev_move: np.ndarray  # int16 [N]  previous move or NO_MOVE
     target: np.ndarray  # int16 [N]  move played
     scored: np.ndarray  # bool [N]  a ply whose move is a training / scoring target
@@ -59,11 +66,11 @@ class PriorCache:
     legal: np.ndarray  # int16 [L]  legal move indices per ply
     prior_legal: np.ndarray  # float16 [L]  the prior's logits of those moves
     game_offsets: np.ndarray  # int64 [G + 1]
-    game_band: np.ndarray  # int16 [G]
+    game_ratings: np.ndarray  # int16 [G, 2]  (White, Black)
 
     @property
     def num_games(self) -> int:
-        return int(self.game_band.shape[0])
+        return int(self.game_ratings.shape[0])
 
     @property
     def num_positions(self) -> int:
@@ -121,9 +128,11 @@ def build_cache(
     threads: int = 2,
     progress: Callable[[int, int], None] | None = None,
     description: dict | None = None,
+    kept: KeptSource | None = None,
 ) -> PriorCache:
     """Run the prior over every ply of ``games`` into ``folder`` (resuming an interrupted build
-    of the same games) and return the memory-mapped cache."""
+    of the same games) and return the memory-mapped cache. ``kept``: where stored games' outputs
+    come from (the store's kept outputs); other games' are computed here."""
     folder.mkdir(parents=True, exist_ok=True)
     fingerprint = _fingerprint(games)
     meta = _read_meta(folder)
@@ -136,7 +145,7 @@ def build_cache(
     else:
         game_offsets, legal_offsets = _layout(games)
     n, total_legal = int(game_offsets[-1]), int(legal_offsets[-1])
-    shapes = {"tower": ((n, *TOWER_SHAPE), np.float16), "prev_move": ((n,), np.int16),
+    shapes = {"pooled": ((n, POOLED_SIZE), np.float16), "prev_move": ((n,), np.int16),
               "target": ((n,), np.int16), "scored": ((n,), np.bool_), "legal": ((total_legal,), np.int16),
               "prior_legal": ((total_legal,), np.float16)}
     arrays = {name: np.lib.format.open_memmap(folder / f"{name}.npy", mode="r+" if resume else "w+",
@@ -145,32 +154,70 @@ def build_cache(
     if not resume:
         np.save(folder / "game_offsets.npy", game_offsets)
         np.save(folder / "legal_offsets.npy", legal_offsets)
-        np.save(folder / "game_band.npy", np.array([g.band for g in games], dtype=np.int16))
+        np.save(folder / "game_ratings.npy", np.array([(g.white, g.black) for g in games], dtype=np.int16).reshape(-1, 2))
         meta = {"fingerprint": fingerprint, "games_done": 0, "complete": False, "versions": expected_versions(),
                 "games": len(games), "positions": n, "description": description or {}}
         _write_meta(folder, meta)
     assert meta is not None
-    writer = _BatchWriter(arrays, legal_offsets, threads)
     started, start_game = time.monotonic(), int(meta["games_done"])
     saved = reported = time.monotonic()
-    for g in range(start_game, len(games)):
-        writer.add_game(games[g], int(game_offsets[g]))  # the prior runs on every full batch (a few games)
-        last = g == len(games) - 1
+    for first in range(start_game, len(games), BATCH_GAMES):
+        chunk = games[first : first + BATCH_GAMES]
+        for offset, (item, outputs) in enumerate(zip(chunk, _outputs(chunk, threads, kept))):
+            _write_game(arrays, item, outputs, int(game_offsets[first + offset]), legal_offsets)
+        done = first + len(chunk)
+        last = done == len(games)
         if last or time.monotonic() - saved >= CHECKPOINT_EVERY_S:
-            writer.drain()
             for array in arrays.values():
                 array.flush()
-            meta["games_done"] = g + 1
+            meta["games_done"] = done
             meta["seconds"] = meta.get("seconds", 0.0) + time.monotonic() - started
             started = saved = time.monotonic()
             _write_meta(folder, meta)
         if progress is not None and (last or time.monotonic() - reported >= PROGRESS_EVERY_S):
-            progress(g + 1, len(games))
+            progress(done, len(games))
             reported = time.monotonic()
-    del arrays, writer
+    del arrays
     meta["complete"] = True
     _write_meta(folder, meta)
     return PriorCache.open(folder)
+
+
+def _outputs(chunk: Sequence[CacheGame], threads: int, kept: KeptSource | None) -> list[GameOutputs]:
+    """The prior's outputs for each game of ``chunk``: kept ones from ``kept``, the rest computed."""
+    stored = [item for item in chunk if item.game_id is not None] if kept is not None else []
+    found = dict(zip((id(item) for item in stored), kept(stored))) if kept is not None and stored else {}
+    missing = [item for item in chunk if id(item) not in found]
+    computed = compute_outputs(prior_session(threads), [
+        (item.game.start_board(), list(item.game.moves[:MAX_PLIES]), item.white, item.black) for item in missing])
+    found.update(zip((id(item) for item in missing), computed))
+    return [found[id(item)] for item in chunk]
+
+
+def _write_game(arrays: dict[str, np.ndarray], item: CacheGame, outputs: GameOutputs, first_row: int,
+                legal_offsets: np.ndarray) -> None:
+    """One game's moves and the prior's outputs into the arrays, from ``first_row`` on."""
+    board = item.game.start_board()
+    plies = _plies(item.game)
+    if len(outputs.pooled) != plies:
+        raise ValueError(f"the prior's outputs cover {len(outputs.pooled)} plies of a {plies}-ply game")
+    rows = slice(first_row, first_row + plies)
+    arrays["pooled"][rows] = outputs.pooled
+    lo, hi = int(legal_offsets[first_row]), int(legal_offsets[first_row + plies])
+    arrays["prior_legal"][lo:hi] = outputs.legal_logits
+    previous = NO_MOVE
+    for ply in range(plies):
+        move = item.game.moves[ply]
+        row = first_row + ply
+        indices, _ = legal_move_indices(board)
+        start = int(legal_offsets[row])
+        arrays["legal"][start : start + len(indices)] = indices
+        target = move_to_index(move, board.turn)
+        arrays["target"][row] = target
+        arrays["prev_move"][row] = previous
+        arrays["scored"][row] = board.turn in item.scored_colours
+        previous = target
+        board.push(move)
 
 
 def _fingerprint(games: Sequence[CacheGame]) -> str:
@@ -178,67 +225,6 @@ def _fingerprint(games: Sequence[CacheGame]) -> str:
 
     digest = hashlib.sha1()
     for item in games:
-        digest.update(f"{item.band}:{item.game.fen}:{item.scored_colours}:".encode())
+        digest.update(f"{item.white}:{item.black}:{item.game.fen}:{item.scored_colours}:".encode())
         digest.update(" ".join(m.uci() for m in item.game.moves[:MAX_PLIES]).encode())
     return digest.hexdigest()
-
-
-class _BatchWriter:
-    """Collects plies per band and runs the prior on full batches, writing results in place."""
-
-    def __init__(self, arrays: dict[str, np.ndarray], legal_offsets: np.ndarray, threads: int) -> None:
-        self.arrays = arrays
-        self.legal_offsets = legal_offsets
-        self.threads = threads
-        self.pending: dict[int, tuple[list[np.ndarray], list[int]]] = {}
-
-    def add_game(self, item: CacheGame, first_row: int) -> None:
-        history = PositionHistory(item.game.start_board())
-        planes_list, rows = self.pending.setdefault(item.band, ([], []))
-        previous = NO_MOVE
-        a = self.arrays
-        for ply in range(_plies(item.game)):
-            board = history.board
-            move = item.game.moves[ply]
-            row = first_row + ply
-            indices, _ = legal_move_indices(board)
-            lo = self.legal_offsets[row]
-            a["legal"][lo : lo + len(indices)] = indices
-            target = move_to_index(move, board)
-            a["target"][row] = target
-            a["prev_move"][row] = previous
-            a["scored"][row] = board.turn in item.scored_colours
-            planes = np.empty(FEATURE_SHAPE, dtype=np.float32)
-            history.planes_into(planes)
-            planes_list.append(planes)
-            rows.append(row)
-            previous = target
-            history.push(move)
-        if len(rows) >= BATCH:
-            self._run(item.band)
-
-    def _run(self, band: int) -> None:
-        planes_list, rows = self.pending.pop(band, ([], []))
-        if not rows:
-            return
-        session = prior_session(band, self.threads)
-        policy, tower = session.run_batched(np.stack(planes_list), BATCH)
-        a = self.arrays
-        order = np.asarray(rows, dtype=np.int64)
-        if _contiguous(rows):
-            a["tower"][rows[0] : rows[-1] + 1] = tower
-        else:
-            a["tower"][order] = tower
-        lo, hi = self.legal_offsets[order], self.legal_offsets[order + 1]
-        counts = hi - lo
-        owner = np.repeat(np.arange(len(rows)), counts)
-        slots = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
-        a["prior_legal"][slots] = policy[owner, np.asarray(a["legal"][slots], dtype=np.int64)]
-
-    def drain(self) -> None:
-        for band in list(self.pending):
-            self._run(band)
-
-
-def _contiguous(rows: list[int]) -> bool:
-    return rows[-1] - rows[0] + 1 == len(rows)

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from kibitz.engine.models import expected_versions
 from kibitz.engine.moves import NO_MOVE
-from kibitz.engine.priors import TOWER_SHAPE
+from kibitz.engine.priors import POOLED_SIZE
 from kibitz.training.model import Adapter, AdapterConfig
 from kibitz.training.prior_cache import PriorCache
 
@@ -54,7 +54,7 @@ class TrainSettings:
 
 @dataclass
 class Batch:
-    tower: torch.Tensor  # [B, T, 64, 8, 8]
+    pooled: torch.Tensor  # [B, T, 256]
     prev_move: torch.Tensor  # [B, T]
     scored: torch.Tensor  # bool [B, T]
     moves: torch.Tensor  # [P, L] legal moves of the scored plies (padded with 0)
@@ -72,8 +72,8 @@ def make_batch(cache: PriorCache, games: np.ndarray) -> Batch:
     grid = starts[:, None] + np.arange(steps)[None, :]
     inside = np.arange(steps)[None, :] < lengths[:, None]
     rows = grid[inside]
-    tower = np.zeros((len(games) * steps, *TOWER_SHAPE), dtype=np.float16)
-    tower[np.flatnonzero(inside.ravel())] = cache.tower[rows]
+    pooled = np.zeros((len(games) * steps, POOLED_SIZE), dtype=np.float16)
+    pooled[np.flatnonzero(inside.ravel())] = cache.pooled[rows]
     prev = np.full(inside.shape, NO_MOVE, dtype=np.int64)
     prev[inside] = cache.prev_move[rows]
     scored = np.zeros(inside.shape, dtype=bool)
@@ -89,7 +89,7 @@ def make_batch(cache: PriorCache, games: np.ndarray) -> Batch:
     prior = np.where(valid, cache.prior_legal[slot], 0).astype(np.float32)
     target = np.argmax(moves == cache.target[scored_rows][:, None].astype(np.int64), axis=1)
     return Batch(
-        tower=torch.from_numpy(tower).reshape(len(games), steps, *TOWER_SHAPE),
+        pooled=torch.from_numpy(pooled).reshape(len(games), steps, POOLED_SIZE),
         prev_move=torch.from_numpy(prev), scored=torch.from_numpy(scored),
         moves=torch.from_numpy(moves), prior=torch.from_numpy(prior), valid=torch.from_numpy(valid),
         target=torch.from_numpy(target), choice=torch.from_numpy(counts > 1),
@@ -98,7 +98,7 @@ def make_batch(cache: PriorCache, games: np.ndarray) -> Batch:
 
 def batch_logits(model: Adapter, batch: Batch) -> torch.Tensor:
     """Logits of the legal moves of every scored ply, ``[P, L]`` (padding at -inf)."""
-    z, out, _ = model(batch.tower, batch.prev_move)
+    z, out, _ = model(batch.pooled, batch.prev_move)
     logits = model.scores(z[batch.scored], out[batch.scored], batch.prior, batch.moves)
     return logits.masked_fill(~batch.valid, float("-inf"))
 

@@ -1,12 +1,12 @@
-"""The 112-plane encoder on real positions: colour symmetry, history, repetitions, castling."""
+"""lc0's 112 input planes (Maia-1's encoder, kept for the accuracy bench's Maia-1 reference)."""
 
 from __future__ import annotations
 
 import chess
 import numpy as np
 
-from kibitz.engine.features import FEATURE_SHAPE, PositionHistory, encode
-from test_moves import real_games
+from kibitz.training.maia1.features import FEATURE_SHAPE, PositionHistory, encode
+from test_maia1_moves import real_games
 
 BLACK_TO_MOVE = 108
 

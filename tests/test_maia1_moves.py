@@ -8,7 +8,7 @@ from pathlib import Path
 import chess
 import pytest
 
-from kibitz.engine.moves import NO_MOVE, VOCAB_SIZE, index_to_move, legal_move_indices, move_to_index
+from kibitz.training.maia1.moves import NO_MOVE, VOCAB_SIZE, index_to_move, legal_move_indices, move_to_index
 from kibitz.engine.pgn import PgnGame, read_games
 
 DATA = Path(__file__).parent / "data"
