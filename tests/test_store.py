@@ -321,6 +321,7 @@ def test_migration_keeps_a_reimport_of_the_same_file_a_duplicate(tmp_path: Path)
         moves = [m for (m,) in db.execute("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (game_id,))]
         db.execute("UPDATE games SET dedup_key = ? WHERE id = ?", (schema_2_key(json.loads(tags), moves), game_id))
     db.execute("DROP TABLE guesses")  # a schema-2 store had none
+    db.execute("DROP TABLE prior_outputs")  # nor the prior's kept outputs
     for table, column in (("moves", "clock"), ("games", "eco"), ("games", "opening")):  # nor these
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     db.execute("PRAGMA user_version = 2")
@@ -506,6 +507,7 @@ def test_migration_rekeys_merged_games_and_unnormalised_names(tmp_path: Path) ->
     rekey = store_module._MIGRATIONS.index(store_module._rekey_names_and_distinct_games)
     for table, column in (("moves", "clock"), ("games", "eco"), ("games", "opening")):  # the migration after it
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    db.execute("DROP TABLE prior_outputs")  # and the one after that
     db.execute(f"PRAGMA user_version = {rekey}")
     db.close()
     with Store.open(tmp_path) as store:
