@@ -21,7 +21,8 @@ from kibitz.engine.store import Store
 
 def _scored(store: Store, records: list, player_id: int) -> list[ScoredGame]:
     """The player's side of each game, the opponent at their rating tag (as the player page reads them)."""
-    opponents = [int(store.tags(r.id)["BlackElo" if r.white_id == player_id else "WhiteElo"]) for r in records]
+    tags = [store.tags(r.id).get("BlackElo" if r.white_id == player_id else "WhiteElo", "") for r in records]
+    opponents = [int(tag) if tag.isdigit() else None for tag in tags]
     return [ScoredGame(chess.Board(), [chess.Move.from_uci(u) for u in r.moves],
                        chess.WHITE if r.white_id == player_id else chess.BLACK, opponent)
             for r, opponent in zip(records, opponents)]

@@ -30,6 +30,7 @@ import dataclasses
 import math
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ from kibitz.engine.models import ModelInfo, base_model_dir, load_model_info, new
 from kibitz.engine.moves import legal_move_indices
 from kibitz.engine.player_games import MIN_ADAPTER_GAMES, JudgedSplit, game_key, judged_split, replay
 from kibitz.engine.predictor import AdapterSession
-from kibitz.engine.priors import rating_key
+from kibitz.engine.prior_outputs import GameOutputs, KeptOutputs
+from kibitz.engine.priors import prior_session, rating_key
 from kibitz.engine.ratings import choose_rating
 from kibitz.engine.scoring import Score, compare_models, model_plies
 from kibitz.engine.store import Player, Store
@@ -363,6 +365,18 @@ def retrain_changed(home: Path | None, names: list[str] | None = None, *, progre
     return 0
 
 
+def kept_in(store: Store) -> KeptSource:
+    """The prior's outputs for stored games as the store keeps them (computed and kept now where
+    missing, so the next retrain reads them): a retrain never runs the prior twice on a game."""
+    outputs = KeptOutputs(store)
+
+    def kept(items: Sequence[CacheGame]) -> list[GameOutputs]:
+        found = outputs.ensure([(int(item.game_id or 0), item.white, item.black) for item in items], prior_session(2))
+        return [found[int(item.game_id or 0)] for item in items]
+
+    return kept
+
+
 def _retrain_one(store: Store, player: Player, reporter: Reporter, settings: TrainSettings, work: Path
                  ) -> tuple[str, str, bool]:
     """Train, judge and record one player's candidate: (the family's sentence, the figures, installed)."""
@@ -377,7 +391,7 @@ def _retrain_one(store: Store, player: Player, reporter: Reporter, settings: Tra
     folder = new_model_version_dir(store.home, player.id)
     try:
         result = finetune(games, folder, reporter, player=player.name, current=current, settings=settings,
-                          work=work)
+                          work=work, kept=kept_in(store))
     except NothingToJudge as why:
         return str(why), str(why), False
     meta = {"rating": result.rating, "validation": result.candidate, "judged": {
