@@ -110,3 +110,23 @@ def test_frequency_baseline_uses_the_players_own_choices(base_adapter: AdapterSe
     n = 20
     assert result.uniform.summary()["top1"] == pytest.approx(1 / n)
     assert result.uniform.summary()["nll"] == pytest.approx(math.log(n))
+
+
+def test_scoring_from_kept_outputs_gives_the_priors_probabilities(base_adapter: AdapterSession) -> None:
+    """Judging reads the prior's kept outputs (float16, legal moves only) instead of running it:
+    the same moves, probabilities equal to float16's precision, for both colours and ratings."""
+    from kibitz.engine.prior_outputs import compute_outputs
+    from kibitz.engine.priors import prior_session
+    from kibitz.engine.scoring import model_plies
+
+    board = chess.Board()
+    moves = [board.push_san(san) for san in "e4 c5 Nf3 d6 d4 cxd4 Nxd4 Nf6 Nc3 a6 Be2 e5".split()]
+    games = [ScoredGame(chess.Board(), moves, chess.WHITE, opponent=1200),
+             ScoredGame(chess.Board(), moves[:9], chess.BLACK)]
+    ratings = [(1700, 1200), (1700, 1700)]  # (White, Black): the player at 1,700, the opponent as recorded
+    kept = compute_outputs(prior_session(), [(g.start, g.moves, w, b) for g, (w, b) in zip(games, ratings)])
+    run = list(model_plies(base_adapter, 1700, games))
+    read = list(model_plies(base_adapter, 1700, games, kept=kept))
+    assert [(p.game, p.ply, p.moves) for p in run] == [(p.game, p.ply, p.moves) for p in read] and len(run) == 10
+    for ran, was_kept in zip(run, read):
+        assert np.allclose(ran.probabilities, was_kept.probabilities, atol=5e-3)

@@ -169,7 +169,7 @@ def finetune(
     reporter.advance(1)
     scratch = work or models.work_folder(models.work_root())
     try:
-        model, trained = _train(learn, judged, rating, settings, base, scratch, reporter, player, kept)
+        model, trained, judged_outputs = _train(learn, judged, rating, settings, base, scratch, reporter, player, kept)
         reporter.stage("export and judge", 1, player=player)
         staged = scratch / "candidate"
         info = {"kind": "personal", "train_games": len(learn), "validation_games": len(judged),
@@ -185,7 +185,7 @@ def finetune(
                             parity_games=[g for g, _, _ in judged[-2:]], info=info)
         own = OwnMoves.of(book_games(games))  # every game replayed once; the judged games' book leaves some out
         result, book_fit = _judge(out, games, own, split, AdapterSession(load_model_info(staged)), current_info,
-                                  rating, fit.nll, trained, started)
+                                  rating, fit.nll, trained, started, judged_outputs)
         reporter.advance(1)
         _write_candidate(staged, meta, own, result, book_fit)
         shutil.rmtree(staged, ignore_errors=True)
@@ -196,8 +196,10 @@ def finetune(
 
 
 def _train(learn: list[PlayerGame], judged: list[PlayerGame], rating: int, settings: TrainSettings, base: Path,
-           scratch: Path, reporter: Reporter, player: str, kept: KeptSource | None) -> tuple[Any, Any]:
-    """The adapter trained on ``learn``, stopped early on ``judged`` (the prior cache lives in ``scratch``)."""
+           scratch: Path, reporter: Reporter, player: str, kept: KeptSource | None
+           ) -> tuple[Any, Any, list[GameOutputs]]:
+    """The adapter trained on ``learn``, stopped early on ``judged`` (the prior cache lives in
+    ``scratch``), and the prior's outputs for the judged games (judging reads them, not the prior)."""
     cache_games = [cache_game(g, c, rating) for g, c, _ in [*learn, *judged]]
     reporter.stage("prior over the player's games", len(cache_games), player=player, unit="game")
     done = [0]
@@ -219,24 +221,26 @@ def _train(learn: list[PlayerGame], judged: list[PlayerGame], rating: int, setti
 
     result = train_adapter(model, cache, np.arange(len(learn)), np.arange(len(learn), len(cache_games)),
                            settings, progress=trained)
+    judged_outputs = [cache.game_outputs(g) for g in range(len(learn), len(cache_games))]
     del cache
     shutil.rmtree(scratch / "cache", ignore_errors=True)
-    return model, result
+    return model, result, judged_outputs
 
 
 def _judge(out: Path, games: list[PlayerGame], own: OwnMoves, split: JudgedSplit, candidate: AdapterSession,
-           current_info: ModelInfo, rating: int, rating_nll: dict[int, float], trained: Any, started: float
-           ) -> tuple[FinetuneResult, BookFit]:
-    """Both models as served on the judged games, each book counted on every other game."""
+           current_info: ModelInfo, rating: int, rating_nll: dict[int, float], trained: Any, started: float,
+           judged_outputs: list[GameOutputs]) -> tuple[FinetuneResult, BookFit]:
+    """Both models as served on the judged games, each book counted on every other game (the
+    prior's outputs at the candidate's rating read from ``judged_outputs``)."""
     judged = [games[i] for i in split.judged]
     without_judged = own.excluding(split.judged)
-    fit = fit_book(candidate, without_judged, rating, judged)
+    fit = fit_book(candidate, without_judged, rating, judged, judged_outputs)
     candidate.book = (None if math.isinf(fit.strength)
                       else without_judged.book(strength=fit.strength, half_life=fit.half_life))
     incumbent = AdapterSession(current_info)
     settings = models.book_settings(current_info)
     incumbent.book = None if settings is None else without_judged.book(strength=settings[0], half_life=settings[1])
-    figures = judge([incumbent, candidate], current_info.rating or rating, rating, judged)
+    figures = judge([incumbent, candidate], current_info.rating or rating, rating, judged, judged_outputs)
     result = FinetuneResult(out, rating, rating_nll, fit.strength, figures[0], figures[1], current_info.kind,
                             trained.epochs, len(split.learn), len(split.judged), time.monotonic() - started,
                             trained.history, fit.nll)
@@ -269,9 +273,11 @@ class BookFit:
     nll: dict[str, float]  # judged-games NLL by "strength/half-life" ("none": no book)
 
 
-def fit_book(adapter: AdapterSession, older: OwnMoves, rating: int, games: list[PlayerGame]) -> BookFit:
+def fit_book(adapter: AdapterSession, older: OwnMoves, rating: int, games: list[PlayerGame],
+             kept: Sequence[GameOutputs] | None = None) -> BookFit:
     """The book's strength and recency half-life with the lowest NLL on ``games``, for the served
-    model (``adapter`` without a book) and a book counted from ``older``."""
+    model (``adapter`` without a book) and a book counted from ``older`` (``kept``: the prior's
+    outputs for ``games`` at ``rating``, read instead of running it)."""
     positions: dict[tuple[int, int], tuple[int, np.ndarray]] = {}
     for index, (game, colour, _) in enumerate(games):
         for ply, board, _ in replay(game.start_board(), game.moves, colour):
@@ -279,7 +285,7 @@ def fit_book(adapter: AdapterSession, older: OwnMoves, rating: int, games: list[
     saved, adapter.book = adapter.book, None
     try:
         plies = [(ply.probabilities, *positions[(ply.game, ply.ply)], ply.played)
-                 for ply in model_plies(adapter, rating, scored_games([(g, c) for g, c, _ in games]))
+                 for ply in model_plies(adapter, rating, scored_games([(g, c) for g, c, _ in games]), kept=kept)
                  if len(ply.moves) > 1]
     finally:
         adapter.book = saved
@@ -296,18 +302,20 @@ def fit_book(adapter: AdapterSession, older: OwnMoves, rating: int, games: list[
     return best
 
 
-def judge(sessions: list[AdapterSession], current_rating: int, candidate_rating: int, games: list[PlayerGame]) -> list[dict[str, Any]]:
-    """Served figures (onnxruntime, fp32) of the current model and the candidate on ``games``."""
+def judge(sessions: list[AdapterSession], current_rating: int, candidate_rating: int, games: list[PlayerGame],
+          kept: Sequence[GameOutputs] | None = None) -> list[dict[str, Any]]:
+    """Served figures (onnxruntime, fp32) of the current model and the candidate on ``games``
+    (``kept``: the prior's outputs for them at the candidate's rating)."""
     scored = scored_games([(g, c) for g, c, _ in games])
     scores = [Score(), Score()]
     if current_rating == candidate_rating:
-        for current, candidate in compare_models(sessions, candidate_rating, scored):
+        for current, candidate in compare_models(sessions, candidate_rating, scored, kept=kept):
             if len(current.moves) > 1:
                 scores[0].add_ply(current)
                 scores[1].add_ply(candidate)
     else:  # the rating changed: each model over the prior at its own
         for i, rating in enumerate((current_rating, candidate_rating)):
-            for (ply,) in compare_models([sessions[i]], rating, scored):
+            for (ply,) in compare_models([sessions[i]], rating, scored, kept=kept if i == 1 else None):
                 if len(ply.moves) > 1:
                     scores[i].add_ply(ply)
     return [s.summary() for s in scores]
