@@ -193,15 +193,17 @@ def test_moves_survive_sigkill_mid_game(tmp_path: Path) -> None:
             board.push_uci(uci)
 
 
-def test_player_level_is_stored_and_picks_the_band(tmp_path):
-    from kibitz.engine.predictor import player_band
+def test_player_level_is_stored_and_is_the_rating_until_games_fit_one(tmp_path):
+    from kibitz.engine.predictor import player_rating
 
     store = Store.open(tmp_path)
     alice = store.add_player("Alice")
-    assert alice.level is None and player_band(alice, store) == 1500
+    assert alice.level is None and player_rating(alice, store) == 1500
     store.set_player_level(alice.id, 1234)
     alice = store.player(alice.id)
-    assert alice.level == 1234 and player_band(alice, store) == 1200
+    assert alice.level == 1234 and player_rating(alice, store) == 1250  # rounded as the prior reads it
+    store.record_model(alice.id, tmp_path / "nowhere", 30, {"installed": False, "rating": 900, "reason": "not better"})
+    assert player_rating(alice, store) == 900  # fitted on her games
     with pytest.raises(ValueError):
         store.set_player_level(alice.id, 99)
     store.close()
@@ -606,5 +608,5 @@ def test_a_players_book_counts_chess960_castling_as_played(store: Store, tmp_pat
         for _, board, move in replay(starting_board(record.fen), [chess.Move.from_uci(u) for u in record.moves],
                                      chess.WHITE):
             expected_keys.append(position_hash(board))
-            expected_moves.append(vocabulary.move_to_index(move, board))
+            expected_moves.append(vocabulary.move_to_index(move, board.turn))
     assert list(table.key) == expected_keys and list(table.move) == expected_moves
