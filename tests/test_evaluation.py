@@ -10,7 +10,8 @@ import pytest
 
 from kibitz.engine.models import base_model_dir, load_model_info
 from kibitz.engine.predictor import AdapterSession, open_model
-from kibitz.engine.scoring import Score, ScoredGame, choose_band, prior_plies, rank_hits
+from kibitz.engine.ratings import choose_rating
+from kibitz.engine.scoring import Score, ScoredGame, prior_plies, rank_hits
 from kibitz.training.corpus import GameInput
 from kibitz.training.evaluate import evaluate_games, move_frequencies
 
@@ -65,7 +66,7 @@ def test_batched_scoring_matches_the_live_predictor(base_adapter: AdapterSession
     from kibitz.engine.scoring import model_plies
 
     batched = list(model_plies(base_adapter, 1600, games))
-    live = open_model(base_model_dir(), band=1600)
+    live = open_model(base_model_dir(), rating=1600)
     for ply_score in batched:
         game = games[ply_score.game]
         live.reset(chess.Board())
@@ -85,15 +86,16 @@ def test_the_untrained_base_scores_as_the_prior_alone(base_adapter: AdapterSessi
     assert result.overall.summary() == pytest.approx(result.prior.summary())
 
 
-def test_choose_band_prefers_the_band_that_predicts_the_moves_best() -> None:
+def test_choose_rating_prefers_the_rating_that_predicts_the_moves_best() -> None:
     board = chess.Board()
     moves = [board.push_san(s) for s in "e4 e5 Nf3 Nc6 Bc4 Bc5 O-O Nf6 d3 d6".split()]
-    games = [ScoredGame(chess.Board(), moves, chess.WHITE)]
-    band, nll = choose_band(games)
-    assert set(nll) == set(range(1100, 2000, 100))
-    assert nll[band] == min(nll.values())
-    expected = {b: float(np.mean([p.nll for p in prior_plies(b, games)])) for b in nll}
-    assert nll == pytest.approx(expected)
+    games = [ScoredGame(chess.Board(), moves, chess.WHITE, opponent=1600)]
+    fit = choose_rating(games)
+    assert set(fit.nll) >= set(range(500, 2901, 200)) and fit.positions == 5
+    assert fit.nll[fit.rating] == min(fit.nll.values())
+    # Each rating's figure is the prior alone at that rating, the opponent at their recorded 1,600.
+    for rating in (900, fit.rating):
+        assert fit.nll[rating] == pytest.approx(float(np.mean([p.nll for p in prior_plies(rating, games)])), abs=1e-6)
 
 
 def test_frequency_baseline_uses_the_players_own_choices(base_adapter: AdapterSession) -> None:
