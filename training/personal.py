@@ -59,6 +59,9 @@ from kibitz.training.progress import Reporter
 from kibitz.training.train import WEIGHTS_FILE, TrainSettings, load_weights, train_adapter
 
 MIN_GAMES = MIN_ADAPTER_GAMES  # below this a judgement says nothing
+#: A retrain fits the player's rating again once their games have grown by this share since the
+#: last fit: a fit costs thousands of prior runs, and ten new games seldom move it.
+REFIT_GROWTH = 0.25
 
 
 class NothingToJudge(ValueError):
@@ -140,12 +143,14 @@ def finetune(
     settings: TrainSettings | None = None,
     work: Path | None = None,
     kept: KeptSource | None = None,
+    rating: int | None = None,
 ) -> FinetuneResult:
     """Fine-tune the base adapter in ``base`` (default: the bundled one) on ``games`` (oldest
     first), judge it against ``current`` (the player's installed model; default: the base) and
     write the candidate to ``out``, once and complete. ``work``: scratch space (default: a fresh
     folder under :func:`kibitz.engine.models.work_root`, removed afterwards). ``kept``: the prior's
-    outputs the store keeps for stored games (computed here for the others).
+    outputs the store keeps for stored games (computed here for the others). ``rating``: the
+    player's rating for the prior, fitted earlier (None: fitted here on the games learned from).
 
     :raises ValueError: with fewer than ``MIN_GAMES`` games.
     :raises NothingToJudge: when the current model's adapter learned from all but a handful of them.
@@ -163,9 +168,13 @@ def finetune(
                              "nothing new to judge on, so it stays (its book counts every game)")
     learn = [games[i] for i in split.learn]
     judged = [games[i] for i in split.judged]
-    reporter.stage("fit the player's rating", 1, player=player)
-    fit = choose_rating(scored_games([(g, c) for g, c, _ in learn]))
-    rating = fit.rating
+    if rating is None:
+        reporter.stage("fit the player's rating", 1, player=player)
+        fitted = choose_rating(scored_games([(g, c) for g, c, _ in learn]))
+        rating, rating_nll = fitted.rating, fitted.nll
+        reporter.advance(1)
+    else:
+        rating_nll = {}
     reporter.advance(1)
     scratch = work or models.work_folder(models.work_root())
     try:
@@ -175,7 +184,7 @@ def finetune(
         info = {"kind": "personal", "train_games": len(learn), "validation_games": len(judged),
                 "book_games": len(games), "adapter_games": [keys[i] for i in split.learn],
                 "judged_games": [keys[i] for i in split.judged],
-                "epochs": round(trained.epochs, 2), "rating_nll": fit.nll, "history": trained.history,
+                "epochs": round(trained.epochs, 2), "rating_nll": rating_nll, "history": trained.history,
                 "settings": dataclasses.asdict(settings),
                 "method": "base adapter fine-tuned on the player's own moves over Maia-3 at their fitted rating; opponent "
                           "plies as context; judged on the newest games neither it nor the current model "
@@ -185,7 +194,7 @@ def finetune(
                             parity_games=[g for g, _, _ in judged[-2:]], info=info)
         own = OwnMoves.of(book_games(games))  # every game replayed once; the judged games' book leaves some out
         result, book_fit = _judge(out, games, own, split, AdapterSession(load_model_info(staged)), current_info,
-                                  rating, fit.nll, trained, started, judged_outputs)
+                                  rating, rating_nll, trained, started, judged_outputs)
         reporter.advance(1)
         _write_candidate(staged, meta, own, result, book_fit)
         shutil.rmtree(staged, ignore_errors=True)
@@ -397,12 +406,15 @@ def _retrain_one(store: Store, player: Player, reporter: Reporter, settings: Tra
         except models.ModelError:
             current = None
     folder = new_model_version_dir(store.home, player.id)
+    earlier = models.rating_fit(store, player.id)
+    reuse = earlier is not None and len(games) < earlier[1] * (1 + REFIT_GROWTH)
     try:
         result = finetune(games, folder, reporter, player=player.name, current=current, settings=settings,
-                          work=work, kept=kept_in(store))
+                          work=work, kept=kept_in(store), rating=earlier[0] if earlier and reuse else None)
     except NothingToJudge as why:
         return str(why), str(why), False
-    meta = {"rating": result.rating, "validation": result.candidate, "judged": {
+    fitted_on = earlier[1] if earlier and reuse else len(games)
+    meta = {"rating": result.rating, "rating_games": fitted_on, "validation": result.candidate, "judged": {
         "games": result.val_games, "current": result.current, "candidate": result.candidate}}
     if result.improved:
         models.record_installed(store, player.id, folder, len(games), meta)
