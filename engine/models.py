@@ -32,8 +32,8 @@ import numpy as np
 from kibitz.engine import features, moves
 from kibitz.engine.book import OwnMoves, PlayerBook, position_hash
 from kibitz.engine.pgn import starting_board
-from kibitz.engine.player_games import (DATE_ORDER_SQL, DEFAULT_BOOK_STRENGTH, LearningStatus, learning_status,
-                                        replay)
+from kibitz.engine.player_games import (DATE_ORDER_SQL, DEFAULT_BOOK_STRENGTH, REFIT_GROWTH, LearningStatus,
+                                        learning_status, replay)
 from kibitz.engine.priors import DEFAULT_RATING, MAX_RATING, MIN_RATING, rating_key
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ META_FILE: Final = "model.json"
 FORMAT_VERSION: Final = 2
 MAX_HIDDEN: Final = 4096  # a larger recurrent state is a damaged file, not a model
 OWN_MOVES_FILE: Final = "own-moves.npz"  # the player's live book's counts, beside their model folders
+RATING_FILE: Final = "rating.json"  # the player's fitted rating for the prior, beside their model folders
 WORK_DIR: Final = "work"  # <home>/work/<pid>-<stamp>/: a training run's scratch (the prior cache)
 
 
@@ -268,22 +269,51 @@ def recorded_rating(store: Store, player_id: int) -> tuple[int | None, str | Non
     return None, None
 
 
-def rating_fit(store: Store, player_id: int) -> tuple[int, int] | None:
-    """The player's newest fitted rating and how many games they had when it was fitted (None: never
-    fitted, or fitted before kibitz wrote the count down)."""
-    rating, _ = recorded_rating(store, player_id)
-    for record in reversed(store.model_history(player_id)):
-        games = record.meta.get("rating_games")
-        if "rating" in record.meta:
-            if rating is None or not isinstance(games, int) or isinstance(games, bool) or games <= 0:
-                return None
-            return rating, games
-    return None
+@dataclass(frozen=True)
+class RatingFit:
+    """The player's fitted rating for the prior, how many games they had then, and what fitted it:
+    "games" (the background work, on their newest moves) or "retrain" (on the games a network learned
+    from, never on the games it is judged on)."""
+
+    rating: int
+    games: int
+    fitted_by: str
+
+
+def save_rating_fit(home: Path, player_id: int, fit: RatingFit) -> None:
+    """Write ``<home>/models/<id>/rating.json`` atomically (the fit the player is served at)."""
+    folder = player_model_dir(home, player_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{RATING_FILE}.{os.getpid()}.incoming"
+    tmp.write_text(json.dumps({"rating": fit.rating, "games": fit.games, "fitted_by": fit.fitted_by}), encoding="utf-8")
+    os.replace(tmp, folder / RATING_FILE)
+
+
+def rating_fit(store: Store, player_id: int) -> RatingFit | None:
+    """The player's newest fitted rating (None: never fitted, or the file is unreadable: fitted again)."""
+    try:
+        data = json.loads((player_model_dir(store.home, player_id) / RATING_FILE).read_text(encoding="utf-8"))
+        rating, games, fitted_by = data["rating"], data["games"], data["fitted_by"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    numbers = all(isinstance(v, int) and not isinstance(v, bool) for v in (rating, games))
+    if not numbers or not MIN_RATING <= rating <= MAX_RATING or games <= 0 or fitted_by not in ("games", "retrain"):
+        return None
+    return RatingFit(rating_key(rating), games, fitted_by)
+
+
+def rating_fit_due(fit: RatingFit | None, games: int) -> bool:
+    """Whether the player's rating should be fitted (again): never fitted, or their games have grown
+    by :data:`~kibitz.engine.player_games.REFIT_GROWTH` since."""
+    return fit is None or games >= fit.games * (1 + REFIT_GROWTH)
 
 
 def player_rating(store: Store, player: Player) -> int:
-    """The prior's rating for ``player``: the one their games chose at the last retrain, else the
-    level given in the player dialog, else the default."""
+    """The prior's rating for ``player``: the one their games chose (:func:`rating_fit`, else the
+    newest a model record names), else the level given in the player dialog, else the default."""
+    fit = rating_fit(store, player.id)
+    if fit is not None:
+        return fit.rating
     rating, _ = recorded_rating(store, player.id)
     return rating if rating is not None else rating_key(player.level)
 

@@ -50,6 +50,11 @@ MIN_JUDGED_GAMES = 5
 MAX_ADAPTER_GAMES = 1500
 #: The player page and the report measure each model on this many of the newest games it did not learn from.
 SHOWN_GAMES = 20
+#: The player's rating for the prior is fitted once they have this many games (the level given in
+#: the player dialog serves until then), and again whenever their games have grown by REFIT_GROWTH:
+#: a fit costs thousands of prior runs, and ten new games seldom move it.
+MIN_RATING_GAMES = 10
+REFIT_GROWTH = 0.25
 #: The book's weight (in games) over the base adapter, before a personal model has fitted its own.
 DEFAULT_BOOK_STRENGTH = 2.0
 

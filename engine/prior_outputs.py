@@ -371,19 +371,30 @@ def _games_without_moves(store: Store, player_id: int) -> list[GameRecord]:
 def upkeep(store: Store, player_ids: Iterable[int] | None = None, *, session: PriorSession | None = None,
            progress: Progress | None = None, cancel: Cancelled | None = None) -> int:
     """Compute and keep the outputs of every stored game of those players (every player: None) at
-    the ratings they are read at now; drops rows of another :data:`PRIOR_VERSION`. Returns how
+    the ratings they are read at now, after fitting a player's rating where it is due
+    (:func:`kibitz.engine.ratings.fit_player_rating`); drops rows of another :data:`PRIOR_VERSION`. Returns how
     many games were computed. ``session``: a prior session of its own by default (one thread, not
     the shared one, so the predictions of a game in play never queue behind a batch of this).
 
     :raises PriorError: when the prior cannot be loaded.
     :raises StoreFullError: when the disk fills (what was kept before stays; the games are untouched).
     """
+    from kibitz.engine.ratings import fit_player_rating  # ratings scores through the predictor; imported late
+
     kept = KeptOutputs(store)
     if store.query("SELECT 1 FROM prior_outputs WHERE prior_version != ? LIMIT 1", (PRIOR_VERSION,)):
         kept.forget_stale()
-    todo = kept.missing(wanted_outputs(store, player_ids))
-    if not todo or (cancel is not None and cancel()):
-        return 0
+    ids = [p.id for p in store.players()] if player_ids is None else list(dict.fromkeys(player_ids))
     if session is None:
         session = PriorSession(threads=1, remember=0)
+    for player_id in ids:  # first the ratings the games are read at, so they are computed once
+        if cancel is not None and cancel():
+            return 0
+        try:
+            fit_player_rating(store, player_id, session=session)
+        except KeyError:
+            continue  # deleted meanwhile
+    todo = kept.missing(wanted_outputs(store, ids))
+    if not todo or (cancel is not None and cancel()):
+        return 0
     return kept.keep(todo, session, progress=progress, cancel=cancel)

@@ -59,9 +59,6 @@ from kibitz.training.progress import Reporter
 from kibitz.training.train import WEIGHTS_FILE, TrainSettings, load_weights, train_adapter
 
 MIN_GAMES = MIN_ADAPTER_GAMES  # below this a judgement says nothing
-#: A retrain fits the player's rating again once their games have grown by this share since the
-#: last fit: a fit costs thousands of prior runs, and ten new games seldom move it.
-REFIT_GROWTH = 0.25
 
 
 class NothingToJudge(ValueError):
@@ -406,14 +403,19 @@ def _retrain_one(store: Store, player: Player, reporter: Reporter, settings: Tra
         except models.ModelError:
             current = None
     folder = new_model_version_dir(store.home, player.id)
+    # A retrain's own fit (on the games its network learns from, never the judged ones) is reused until
+    # it is due again; the background work's fit (on the newest games) is not, since judging must not
+    # rest on the judged games.
     earlier = models.rating_fit(store, player.id)
-    reuse = earlier is not None and len(games) < earlier[1] * (1 + REFIT_GROWTH)
+    reuse = earlier is not None and earlier.fitted_by == "retrain" and not models.rating_fit_due(earlier, len(games))
     try:
         result = finetune(games, folder, reporter, player=player.name, current=current, settings=settings,
-                          work=work, kept=kept_in(store), rating=earlier[0] if earlier and reuse else None)
+                          work=work, kept=kept_in(store), rating=earlier.rating if earlier and reuse else None)
     except NothingToJudge as why:
         return str(why), str(why), False
-    fitted_on = earlier[1] if earlier and reuse else len(games)
+    fitted_on = earlier.games if earlier and reuse else len(games)
+    if not reuse:
+        models.save_rating_fit(store.home, player.id, models.RatingFit(result.rating, fitted_on, "retrain"))
     meta = {"rating": result.rating, "rating_games": fitted_on, "validation": result.candidate, "judged": {
         "games": result.val_games, "current": result.current, "candidate": result.candidate}}
     if result.improved:
