@@ -193,15 +193,15 @@ def test_moves_survive_sigkill_mid_game(tmp_path: Path) -> None:
             board.push_uci(uci)
 
 
-def test_player_level_is_stored_and_picks_the_band(tmp_path):
-    from kibitz.engine.predictor import player_band
+def test_player_level_is_stored_and_is_the_starting_rating(tmp_path):
+    from kibitz.engine.predictor import player_rating
 
     store = Store.open(tmp_path)
     alice = store.add_player("Alice")
-    assert alice.level is None and player_band(alice, store) == 1500
+    assert alice.level is None and player_rating(alice, store) == 1500
     store.set_player_level(alice.id, 1234)
     alice = store.player(alice.id)
-    assert alice.level == 1234 and player_band(alice, store) == 1200
+    assert alice.level == 1234 and player_rating(alice, store) == 1250  # the prior's step of 50
     with pytest.raises(ValueError):
         store.set_player_level(alice.id, 99)
     store.close()
