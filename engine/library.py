@@ -176,10 +176,10 @@ def delete_player(store: Store, player_id: int) -> None:
 
 
 #: Where the rating the prior predicts a player at came from (:func:`rating_origin`), in words.
-#: Each reads after "rating 1,450": the app's words for the level are "starting rating".
+#: Each reads after "rating 1,450:"; the app calls the player's level their "starting rating".
 FITTED: Final = "fitted on their games"
-FROM_LEVEL: Final = "given as their starting rating"
-DEFAULT: Final = "at the default (no starting rating given)"
+FROM_LEVEL: Final = "their starting rating"
+DEFAULT: Final = "the default, no starting rating given"
 
 
 def rating_origin(store: Store, player: Player, rating: int) -> str:
@@ -212,7 +212,7 @@ def model_summary(store: Store, player_id: int) -> str:
     except ModelError as error:
         return f"no predictions: {error}"
     words = describe(served.info, served.rating)
-    origin = f"Rating {served.rating:,} {rating_origin(store, player, served.rating)}."
+    origin = f"Rating {served.rating:,}: {rating_origin(store, player, served.rating)}."
     if served.problem:
         return f"{words} ({served.problem}). {origin}"
     if not served.personal:

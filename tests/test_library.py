@@ -84,13 +84,13 @@ def test_the_model_summary_says_the_rating_and_where_it_came_from(store: Any, tm
     (a not-installed retrain fits the rating too, and the base adapter then serves at it)."""
     alice = store.add_player("Alice")
     assert library.model_summary(store, alice.id).startswith("Maia-3 at 1,500 (no personal network yet")
-    assert library.model_summary(store, alice.id).endswith(f"Rating 1,500 {library.DEFAULT}.")
+    assert library.model_summary(store, alice.id).endswith(f"Rating 1,500: {library.DEFAULT}.")
     store.set_player_level(alice.id, 1240)
     assert library.model_summary(store, alice.id).startswith("Maia-3 at 1,250 ")
-    assert library.model_summary(store, alice.id).endswith(f"Rating 1,250 {library.FROM_LEVEL}.")
+    assert library.model_summary(store, alice.id).endswith(f"Rating 1,250: {library.FROM_LEVEL}.")
     store.record_model(alice.id, tmp_path / "gone", 30, {"installed": False, "rating": 1650, "reason": "not better"})
     summary = library.model_summary(store, alice.id)
-    assert summary.startswith("Maia-3 at 1,650 (not better)") and summary.endswith(f"Rating 1,650 {library.FITTED}.")
+    assert summary.startswith("Maia-3 at 1,650 (not better)") and summary.endswith(f"Rating 1,650: {library.FITTED}.")
 
 
 def test_renaming_and_aliases_drop_invisible_characters(store: Any) -> None:
