@@ -88,7 +88,7 @@ def _origin(player: PlayerLike | None, predictor: GamePredictor, store: StoreLik
     if rating is None:
         return ""
     if player is None or store is None:
-        return "the default, no player"
+        return "the default, not a player here"
     try:
         return library.rating_origin(store, player, rating)  # type: ignore[arg-type]
     except Exception:  # a store double, a player deleted meanwhile: the rating without its source

@@ -90,7 +90,7 @@ def test_both_colours_predict_when_one_side_has_no_player_or_no_model(store: Any
         predictor.reset(board)
     assert opened.predictors[chess.BLACK].top_moves(3) and opened.predictors[chess.BLACK].status.description == \
         "Maia-3 at 1,500 vs 1,200"
-    assert opened.origins == {chess.WHITE: "their starting rating", chess.BLACK: "the default, no player"}
+    assert opened.origins == {chess.WHITE: "their starting rating", chess.BLACK: "the default, not a player here"}
 
     def no_model_for_black(player: Any, store: Any) -> Any:
         return default_predictor_factory(player, store) if player is not None else NullPredictor("no model here")
