@@ -526,6 +526,7 @@ class PlayFeature(QObject):
         self.board.set_shapes(shapes)
         name = session.seats[board.turn].name
         description = self.predictions.description(board.turn)
+        ratings = self.predictions.ratings(board.turn)
         played = played_next(session, self.view_ply, predictions)
         if session.is_over and self.view_ply is None:  # nobody moves here: no "Likely moves for …"
             self.prediction_panel.show_message(
@@ -533,17 +534,17 @@ class PlayFeature(QObject):
                 f"{session.outcome_text()}. Walk back through the moves (←) to see what the model expected.")
         elif waiting:
             watcher = session.seats[not board.turn].name
-            self.prediction_panel.show_predictions(name, [], description, note=(
+            self.prediction_panel.show_predictions(name, [], description, ratings=ratings, note=(
                 f"Guess the move: {watcher}, drag the move you expect {name} to play (it is not played); "
                 "the model's guess shows after yours."))
         elif mode is OverlayMode.OFF:
-            self.prediction_panel.show_predictions(name, [], description,
+            self.prediction_panel.show_predictions(name, [], description, ratings=ratings,
                                                    note="Predicted moves hidden (View menu).")
         elif not shown:
-            self.prediction_panel.show_predictions(name, [], description,
+            self.prediction_panel.show_predictions(name, [], description, ratings=ratings,
                                                    note="Hidden on your own turn (View menu).")
         else:
-            self.prediction_panel.show_predictions(name, predictions, description, note=played)
+            self.prediction_panel.show_predictions(name, predictions, description, note=played, ratings=ratings)
 
     def reload_models(self) -> None:
         """Players or models changed (a retrain, a new level): read the players again, reopen predictors."""

@@ -98,8 +98,8 @@ def _origin(player: PlayerLike | None, predictor: GamePredictor, store: StoreLik
 
 def rating_words(players: Mapping[chess.Color, PlayerLike | None], statuses: Mapping[chess.Color, Any],
                  origins: Mapping[chess.Color, str], mover: chess.Color) -> str:
-    """Both players' ratings for the prior and where each came from, the mover's first:
-    "Jo 1,450: fitted on their games; Ann 1,700: their starting rating"."""
+    """Both players' ratings for the prior and where each came from, the mover's first, a line each:
+    "Jo 1,450: fitted on their games\nAnn 1,700: their starting rating"."""
     parts = []
     for color in (mover, not mover):
         rating, origin = getattr(statuses.get(color), "rating", None), origins.get(color, "")
@@ -108,7 +108,7 @@ def rating_words(players: Mapping[chess.Color, PlayerLike | None], statuses: Map
         player = players.get(color)
         name = player.name if player is not None else ("White" if color == chess.WHITE else "Black")
         parts.append(f"{name} {rating:,}: {origin}")
-    return "; ".join(parts)
+    return "\n".join(parts)
 
 
 def _same_game(a: chess.Board, b: chess.Board) -> bool:
@@ -146,8 +146,9 @@ class Follower:
         self.at: chess.Board | None = None
 
     def descriptions(self) -> dict[chess.Color, str]:
-        """Each colour's model in words, then both ratings and where they came from (from the
-        predictors' statuses now: a model replaced by one without a rating drops its part)."""
+        """Each colour's model in words, then a line per player with their rating and where it came
+        from (from the predictors' statuses now: a model replaced by one without a rating drops its
+        line); :meth:`PredictionService.description` and :meth:`PredictionService.ratings` part them."""
         statuses = {color: p.status for color, p in self.predictors.items()}
         described = {}
         for color, status in statuses.items():
@@ -371,10 +372,15 @@ class PredictionService(QObject):
         return self.current
 
     def description(self, color: chess.Color) -> str:
+        """The model predicting ``color``'s moves, in words (what it is doing, while it takes a while)."""
         if self._loading:
             return LOADING
-        description = self._descriptions.get(color, "no model")
+        description = self._descriptions.get(color, "no model").partition("\n")[0]
         if self._waiting is not None and not self._slow.isActive() and color == self._board.turn:
-            model, newline, ratings = description.partition("\n")  # said after the model, not the ratings
-            return f"{model} - {PREDICTING}{newline}{ratings}"
+            return f"{description} - {PREDICTING}"
         return description
+
+    def ratings(self, color: chess.Color) -> str:
+        """Both players' ratings for the prior and where each came from, ``color``'s first, a line
+        each ("" while loading, or when no model has a rating)."""
+        return "" if self._loading else self._descriptions.get(color, "").partition("\n")[2]

@@ -23,9 +23,10 @@ def test_base_model_draws_arrows_for_blacks_moves_after_e4(qtbot: Any, make_wind
     window.startup()
     wait_predictions(qtbot, window)
     # Neither Alice nor Bob has a starting rating: both at the default, each the other's opponent.
-    assert window.play.prediction_panel.status.text() == (
-        "Maia-3 at 1,500 vs 1,500\nAlice 1,500: the default, no starting rating given; "
-        "Bob 1,500: the default, no starting rating given")
+    panel = window.play.prediction_panel
+    assert panel.status.text() == "Maia-3 at 1,500 vs 1,500"
+    assert panel.ratings.text() == ("Alice 1,500: the default, no starting rating given\n"
+                                    "Bob 1,500: the default, no starting rating given")
     with qtbot.waitSignal(window.play.session.move_played, timeout=2000):
         click_move(qtbot, window.play.board, "e2e4")
     wait_predictions(qtbot, window)
@@ -45,7 +46,8 @@ def test_base_model_draws_arrows_for_blacks_moves_after_e4(qtbot: Any, make_wind
     rows = window.play.prediction_panel.texts()
     assert [row.split()[0] for row in rows] == [p.san for p in predictions]
     assert "Likely moves for Bob" in window.play.prediction_panel.title.text()
-    assert window.play.prediction_panel.status.text().startswith("Maia-3 at 1,500 vs 1,500\nBob 1,500: ")
+    assert window.play.prediction_panel.status.text().startswith("Maia-3 at 1,500 vs 1,500")
+    assert window.play.prediction_panel.ratings.text().startswith("Bob 1,500: ")
 
     before = window.play.board.paint_count
     window.play.board.repaint()  # the real shapes paint
@@ -60,16 +62,17 @@ def test_a_new_game_between_two_levels_reads_each_at_theirs_against_the_other(
     dialogs.new_game_choice = NewGameChoice("Ann", "Ben", None, 1200, 1800)
     assert window.play.new_game()
     wait_predictions(qtbot, window)
-    status = window.play.prediction_panel.status
-    assert status.text() == ("Maia-3 at 1,200 vs 1,800\n"
-                             "Ann 1,200: their starting rating; Ben 1,800: their starting rating")
+    panel = window.play.prediction_panel
+    assert panel.status.text() == "Maia-3 at 1,200 vs 1,800"
+    assert panel.ratings.text() == "Ann 1,200: their starting rating\nBen 1,800: their starting rating"
+    assert panel.ratings.shown_lines() == panel.ratings.text().split("\n")  # both whole at 900x640
     for uci in ("e2e4", "c7c5", "g1f3"):
         with qtbot.waitSignal(window.play.session.move_played, timeout=2000):
             click_move(qtbot, window.play.board, uci)
         wait_predictions(qtbot, window)
     assert window.play.board.shapes() and len(window.predictions.predictions()) == 5  # Ben's arrows
-    assert status.text() == ("Maia-3 at 1,800 vs 1,200\n"
-                             "Ben 1,800: their starting rating; Ann 1,200: their starting rating")
+    assert panel.status.text() == "Maia-3 at 1,800 vs 1,200"
+    assert panel.ratings.text() == "Ben 1,800: their starting rating\nAnn 1,200: their starting rating"
     # Paired: both predictors ask the prior at the same (White, Black) ratings, so one run serves both.
     follower = window.predictions._follower
     ann, ben = (follower.predictors[c].predictor for c in (chess.WHITE, chess.BLACK))

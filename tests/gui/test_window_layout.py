@@ -39,7 +39,9 @@ def test_the_side_panel_fits_a_600_by_400_window(qtbot: Any, make_window: Any) -
     qtbot.waitUntil(lambda: window.size().height() == 400 and window.size().width() == 600, timeout=2000)
     view = window.play.view
     assert LONG_DESCRIPTION in view.prediction_panel.status.text()
-    assert "Alice 1,450: fitted on their games" in view.prediction_panel.status.text()
+    # Each player's rating line gives way to the model's words and the move list in a small window.
+    assert "Alice 1,450: fitted on their games" in view.prediction_panel.ratings.toolTip()
+    assert _inside(view.prediction_panel.ratings, window.centralWidget())
     for widget in (view.takeback_button, view.play_on_button, view.resign_button, view.prediction_panel,
                    view.move_list):
         assert widget.isVisible() and _inside(widget, window.centralWidget()), widget
