@@ -231,7 +231,7 @@ class PlayFeature(QObject):
             session.position_reset.connect(self._position_reset)
             session.game_finished.connect(self._game_finished)
             session.clock_changed.connect(self.refresh)
-            self.predictions.load(players, self.shown_board())
+            self.predictions.load(players, self.shown_board(), self.seat_names())
         self.refresh()
         self.game_changed.emit()
 
@@ -546,6 +546,11 @@ class PlayFeature(QObject):
         else:
             self.prediction_panel.show_predictions(name, predictions, description, note=played, ratings=ratings)
 
+    def seat_names(self) -> dict[chess.Color, str]:
+        """Each side's name in the game open ({} with none)."""
+        session = self.session
+        return {c: session.seats[c].name for c in (chess.WHITE, chess.BLACK)} if session is not None else {}
+
     def reload_models(self) -> None:
         """Players or models changed (a retrain, a new level): read the players again, reopen predictors."""
         players: dict[chess.Color, PlayerLike | None] = {}
@@ -556,5 +561,5 @@ class PlayFeature(QObject):
                 players[color] = None
         self.players = players
         if self.session is not None:
-            self.predictions.load(players, self.shown_board())
+            self.predictions.load(players, self.shown_board(), self.seat_names())
         self.refresh()

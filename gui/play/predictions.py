@@ -97,7 +97,8 @@ def _origin(player: PlayerLike | None, predictor: GamePredictor, store: StoreLik
 
 
 def rating_words(players: Mapping[chess.Color, PlayerLike | None], statuses: Mapping[chess.Color, Any],
-                 origins: Mapping[chess.Color, str], mover: chess.Color) -> str:
+                 origins: Mapping[chess.Color, str], mover: chess.Color,
+                 names: Mapping[chess.Color, str] | None = None) -> str:
     """Both players' ratings for the prior and where each came from, the mover's first, a line each:
     "Jo 1,450: fitted on their games\nAnn 1,700: their starting rating"."""
     parts = []
@@ -106,7 +107,7 @@ def rating_words(players: Mapping[chess.Color, PlayerLike | None], statuses: Map
         if rating is None or not origin:
             continue
         player = players.get(color)
-        name = player.name if player is not None else ("White" if color == chess.WHITE else "Black")
+        name = player.name if player is not None else (names or {}).get(color) or chess.COLOR_NAMES[color].title()
         parts.append(f"{name} {rating:,}: {origin}")
     return "\n".join(parts)
 
@@ -139,10 +140,13 @@ class Follower:
 
     def __init__(self, predictors: dict[chess.Color, GamePredictor],
                  players: Mapping[chess.Color, PlayerLike | None] | None = None,
-                 origins: Mapping[chess.Color, str] | None = None) -> None:
+                 origins: Mapping[chess.Color, str] | None = None,
+                 names: Mapping[chess.Color, str] | None = None) -> None:
+        """``names``: what to call a side with no player (the name in the game's record)."""
         self.predictors = dict(predictors)
         self.players = dict(players or {})
         self.origins = dict(origins or {})
+        self.names = dict(names or {})
         self.at: chess.Board | None = None
 
     def descriptions(self) -> dict[chess.Color, str]:
@@ -152,7 +156,7 @@ class Follower:
         statuses = {color: p.status for color, p in self.predictors.items()}
         described = {}
         for color, status in statuses.items():
-            ratings = rating_words(self.players, statuses, self.origins, color)
+            ratings = rating_words(self.players, statuses, self.origins, color, self.names)
             described[color] = f"{status.description}\n{ratings}" if ratings else status.description
         return described
 
@@ -210,6 +214,7 @@ class PredictionService(QObject):
         self.worker.failed.connect(self._prediction_failed)
         self._follower: Follower | None = None
         self._players: dict[chess.Color, PlayerLike | None] = {}
+        self._names: dict[chess.Color, str] = {}
         self._descriptions: dict[chess.Color, str] = {}
         self._loading = False
         self._token = 0
@@ -255,13 +260,16 @@ class PredictionService(QObject):
         """Predictors are being opened, or the shown position's predictions are on their way."""
         return self._loading or self._waiting is not None
 
-    def load(self, players: dict[chess.Color, PlayerLike | None], board: chess.Board) -> None:
-        """(Re)open both predictors in the background; the game goes on meanwhile."""
+    def load(self, players: dict[chess.Color, PlayerLike | None], board: chess.Board,
+             names: Mapping[chess.Color, str] | None = None) -> None:
+        """(Re)open both predictors in the background; the game goes on meanwhile. ``names``: each
+        side's name in the game (said for a side with no player)."""
         self._token += 1
         token = self._token
         self._loading = True
         self._follower = None
         self._players = dict(players)
+        self._names = dict(names or {})
         self._descriptions = {}
         self.worker.cancel_pending()  # predictions by the old predictors are of no use now
         self._board = board.copy()
@@ -280,7 +288,7 @@ class PredictionService(QObject):
     def _loaded(self, token: int, opened: Opened) -> None:
         if token != self._token:
             return
-        self._follower = Follower(opened.predictors, self._players, opened.origins)
+        self._follower = Follower(opened.predictors, self._players, opened.origins, self._names)
         self._descriptions = self._follower.descriptions()
         self._loading = False
         self._shown = None

@@ -12,7 +12,7 @@ from kibitz.engine.predictor import NullPredictor
 from kibitz.engine.store import Store
 from kibitz.gui.dialogs import NewGameChoice
 from kibitz.gui.overlay import MAX_ARROWS
-from kibitz.gui.play.predictions import default_predictor_factory, load_predictors
+from kibitz.gui.play.predictions import Follower, default_predictor_factory, load_predictors
 
 # Replies to 1.e4 that people actually play; a base model ranking anything else first is broken.
 COMMON_REPLIES = {"c5", "e5", "e6", "c6", "d5", "d6", "g6", "Nf6", "Nc6"}
@@ -94,6 +94,11 @@ def test_both_colours_predict_when_one_side_has_no_player_or_no_model(store: Any
     assert opened.predictors[chess.BLACK].top_moves(3) and opened.predictors[chess.BLACK].status.description == \
         "Maia-3 at 1,500 vs 1,200"
     assert opened.origins == {chess.WHITE: "their starting rating", chess.BLACK: "the default, not a player here"}
+    follower = Follower(opened.predictors, {chess.WHITE: ann, chess.BLACK: None}, opened.origins,
+                        {chess.WHITE: "Ann", chess.BLACK: "connales21"})  # the names in the game's record
+    assert follower.descriptions()[chess.BLACK] == ("Maia-3 at 1,500 vs 1,200\n"
+                                                    "connales21 1,500: the default, not a player here\n"
+                                                    "Ann 1,200: their starting rating")
 
     def no_model_for_black(player: Any, store: Any) -> Any:
         return default_predictor_factory(player, store) if player is not None else NullPredictor("no model here")
