@@ -3,7 +3,7 @@
     python bench/anticipation_bench.py --model runs/falc0nfeast --games 12 --depth 8
 
 The opponent samples every move from a real player's personal model (``--model``, a model folder
-such as ``kibitz-train finetune`` writes; its prior band from the folder). kibitz plays it twice
+such as ``kibitz-train finetune`` writes; its rating for the prior from the folder). kibitz plays it twice
 from the same seeds, in both colours: once in anticipation mode (of the engine's best
 ``--candidates`` moves, the one with the best expected result against this opponent's model -
 engine/anticipation.py - every search at ``--depth``), once as plain Stockfish at the same depth.
@@ -102,8 +102,8 @@ def play(mode: str, colour: chess.Color, seed: int, engine: Engine, opponent: Mo
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, required=True, help="the opponent's personal model folder")
-    parser.add_argument("--band", type=int, help="the prior band (default: the model's own; the base "
-                        "model, assets/base, at --band 1900 is a Maia-1900-like opponent)")
+    parser.add_argument("--rating", type=int, help="the opponent's rating for the prior (default: the model's "
+                        "own; the base model, assets/base, at --rating 1900 is Maia-3 at 1900)")
     parser.add_argument("--games", type=int, default=12, help="games per mode and colour")
     parser.add_argument("--depth", type=int, default=8)
     parser.add_argument("--candidates", type=int, default=5)
@@ -114,8 +114,8 @@ def main() -> int:
     if path is None:
         print("no engine: install Stockfish", file=sys.stderr)
         return 1
-    opponent = open_model(args.model, band=args.band)
-    ours = open_model(args.model, band=args.band)  # the same model, a predictor of its own: kibitz's view of it
+    opponent = open_model(args.model, rating=args.rating)
+    ours = open_model(args.model, rating=args.rating)  # the same model, a predictor of its own: kibitz's view of it
     limit = chess.engine.Limit(depth=args.depth)
     print(f"opponent: {opponent.status.description} ({args.model}), sampling its moves; "
           f"engine {path}, depth {args.depth}, one thread, 16 MB hash, fresh per game; "

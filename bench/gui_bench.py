@@ -82,7 +82,7 @@ def _unshared(factory: object) -> object:
         if prior is not None:
             from kibitz.engine.priors import PriorSession
 
-            predictor.prior = PriorSession(prior.band, path=prior.path, remember=0)
+            predictor.prior = PriorSession(path=prior.path, remember=0)
         return predictor
     return make
 

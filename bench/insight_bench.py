@@ -1,7 +1,7 @@
 """How long a game review and a player's page take, through the served models (no torch).
 
-Reviews random 200-ply games (both players on the base model: one prior band, and one player over
-another band, as when one has a personal model), then builds the profile of jowen93 from
+Reviews random 200-ply games (both players on the base model at one rating, and one player at
+another rating, as when one has a personal model fitted elsewhere), then builds the profile of jowen93 from
 tests/data (200 games) - the same calls the app makes off the UI thread. Prints the median of a few
 runs; onnxruntime runs on the CPU, so the figures depend on the machine and its load.
 
@@ -55,12 +55,12 @@ def main() -> None:
     args = parser.parse_args()
     base = served_model(None, None)
     assert base is not None
-    other = open_model(base_model_dir(), band=1700)
-    other_band = ServedModel(other.adapter, 1700, "base over 1700")
+    other = open_model(base_model_dir(), rating=1700)
+    other_rating = ServedModel(other.adapter, 1700, "base at 1700")
     moves = random_game(200, 1)
     review_moves(chess.Board(), moves, {chess.WHITE: base, chess.BLACK: base})  # sessions loaded
-    for name, models in (("one band", {chess.WHITE: base, chess.BLACK: dataclasses.replace(base)}),
-                         ("two bands", {chess.WHITE: base, chess.BLACK: other_band})):
+    for name, models in (("one rating", {chess.WHITE: base, chess.BLACK: dataclasses.replace(base)}),
+                         ("two ratings", {chess.WHITE: base, chess.BLACK: other_rating})):
         seconds = median_seconds(lambda: review_moves(chess.Board(), moves, models), args.runs)
         print(f"review, {len(moves)} plies, {name}: {seconds * 1000:.0f} ms")
     with Store.open(Path(tempfile.mkdtemp())) as store:

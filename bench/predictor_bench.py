@@ -1,286 +1,181 @@
-"""Latency of the live predictor, one thread, beside its baselines and their accuracy, in one run.
+"""Latency of the live predictor over Maia-3: one move with both players' models, beside the bare
+prior's step, in one run.
 
-Goal (issue 8): one predictor step - encode + onnxruntime (prior and adapter) + legal-move mask +
-softmax + SAN of the top five - median <= 1.0 ms, p99 <= 3 ms.
+Replays real games (tests/data/jowen93-200.pgn.xz) and times, per ply, the variants taking turns
+game by game (the machine is shared: compare the variants, not one figure against another day's):
 
-Replays real games through the bundled base adapter and times, the variants taking turns game by
-game (the machine is shared with other jobs: compare the ratios, not the absolute times):
+* bare prior step: the position's tokens (``PositionHistory``), one Maia-3 run (batch 1, the
+  app's session: one thread), the legal-move mask, softmax and SAN of the top five;
+* one move in the app, paired: both players' predictors (the bundled base adapter, the players
+  at 1500 and 1700, told each other's rating by ``engine.predictor.pair``) over the app's one prior
+  session; each advances a ply and the mover's top five are computed - the prior runs once per
+  position for the two;
+* baseline: the same two predictors, each with a prior session of its own that remembers nothing:
+  the prior runs twice per position.
 
-* the step over the shipped prior graph and over the other graphs the converter makes
-  (``training/maia_export.py``: fp32, and int8 built here when ``../shared/maia`` and torch are
-  there), with each graph's top-1 / NLL on real positions (the moves played, softmax over the
-  legal moves) so speed and accuracy are read side by side;
-* one move in the app: both players' predictors of the same band advance a ply and the mover's
-  top five are computed - with the prior's memory of recent positions (what the app runs: the
-  two predictors share one prior run) and without it (the baseline);
-* the step's parts;
-* the Maia-3 prior (``kibitz.assets/maia3``) beside Maia-1's band: one prior step each (encode, run,
-  legal-move mask, softmax, SAN of the top five; batch 1, one thread), the per-position cost of each
-  run batch-1 and batched, and the background work that would keep Maia-3's outputs for a stored
-  game (tokens, logits and the pooled representation of every ply; ``--no-maia3`` skips it).
+Maia-1 is no longer in the app, so its step cannot be measured there; with torch and
+``../shared/maia`` its net (maia-1500, the same positions, batch 1, one thread, planes included)
+is timed through torch as a reference only (the app ran it through onnxruntime: 0.77 ms median
+in ../shared/MEASUREMENTS.md). Last, the background work that keeps the prior's outputs for a
+finished or imported game (``engine.prior_outputs.compute_outputs``, 2 threads), per game and per ply.
 
-    python bench/predictor_bench.py [--games 30] [--positions 4000] [--no-int8] [--no-maia3]
+    python bench/predictor_bench.py [--games 10] [--no-maia1]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import chess
 import numpy as np
 
-from kibitz.engine.features import FEATURE_SHAPE, PositionHistory
+from common import MAIA1, load_note
+from kibitz.engine.features import PositionHistory
 from kibitz.engine.models import base_model_dir, load_model_info
 from kibitz.engine.moves import legal_move_indices
 from kibitz.engine.pgn import PgnGame, read_games
-from kibitz.engine.predictor import AdapterSession, ModelPredictor, ModelStatus, softmax
-from kibitz.engine.priors import DEFAULT_BAND, PriorSession, prior_path
+from kibitz.engine.predictor import (AdapterSession, GamePredictor, ModelPredictor, ModelStatus, open_model, pair,
+                                     softmax)
+from kibitz.engine.prior_outputs import compute_outputs
+from kibitz.engine.priors import PriorSession, prior_session
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "tests" / "data" / "jowen93-200.pgn.xz"
-MAIA_SRC = Path(os.environ.get("KIBITZ_MAIA_SRC", ROOT.parent / "shared" / "maia"))
-if not MAIA_SRC.is_dir():
-    MAIA_SRC = Path("/work/shared/maia")
-GOAL_MEDIAN_MS, GOAL_P99_MS = 1.0, 3.0
-
-
-def figures(samples: list[float]) -> tuple[float, float, float]:
-    ms = np.array(samples) * 1e3
-    return float(np.median(ms)), float(np.percentile(ms, 99)), float(ms.mean())
+SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "jowen93-200.pgn.xz"
+RATINGS = {chess.WHITE: 1500, chess.BLACK: 1700}
+GOAL_MS = 16.0  # move -> repainted overlay, both players' models (issue 17); the predictors' share of it
 
 
-def other_graphs(band: int, folder: Path, positions: int, int8: bool) -> tuple[dict[str, Path], object]:
-    """fp32 (and int8) graphs of ``band`` written by the converter into ``folder``, and the judged
-    positions (planes, played, legal) - or nothing when the Maia sources or torch are missing."""
+def bare_prior_game(moves: list[chess.Move], prior: PriorSession) -> list[float]:
+    """The prior's step alone, per ply of one game (seconds)."""
+    history, times = PositionHistory(chess.Board()), []
+    for move in moves:
+        board = history.board
+        started = time.perf_counter()
+        logits = prior.run(history.tokens()[None], RATINGS[board.turn], RATINGS[not board.turn]).logits[0]
+        indices, legal = legal_move_indices(board)
+        probabilities = softmax(logits[indices])
+        [board.san(legal[i]) for i in np.argsort(-probabilities, kind="stable")[:5]]
+        times.append(time.perf_counter() - started)
+        history.push(move)
+    return times
+
+
+def app_game(moves: list[chess.Move], predictors: dict[chess.Color, GamePredictor]) -> list[float]:
+    """One move in the app per ply (both predictors advance, the mover's top five; seconds)."""
+    for predictor in predictors.values():
+        predictor.reset()
+    board, times = chess.Board(), []
+    for move in moves:
+        started = time.perf_counter()
+        for predictor in predictors.values():
+            predictor.push(move)
+        board.push(move)
+        predictors[board.turn].top_moves(5)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def paired(shared: bool) -> dict[chess.Color, GamePredictor]:
+    """Both players' predictors over the base adapter: over the app's shared prior session, or each
+    over a session of its own without memory (the baseline)."""
+    if shared:
+        predictors: dict[chess.Color, GamePredictor] = {
+            colour: open_model(base_model_dir(), rating=rating) for colour, rating in RATINGS.items()}
+    else:
+        info = load_model_info(base_model_dir())
+        predictors = {colour: ModelPredictor(AdapterSession(info), PriorSession(remember=0),
+                                             ModelStatus(info.kind, "bench", rating=rating))
+                      for colour, rating in RATINGS.items()}
+    pair(predictors)
+    return predictors
+
+
+def maia1_game(moves: list[chess.Move], net: object) -> list[float]:
+    """Maia-1's torch net per ply, planes included (a reference: not the app's former step)."""
+    import torch
+
+    from kibitz.training.maia1.features import FEATURE_SHAPE
+    from kibitz.training.maia1.features import PositionHistory as Maia1History
+
+    history, planes, times = Maia1History(chess.Board()), np.zeros((1, *FEATURE_SHAPE), np.float32), []
+    with torch.no_grad():
+        for move in moves:
+            started = time.perf_counter()
+            history.planes_into(planes[0])
+            net(torch.from_numpy(planes))  # type: ignore[operator]
+            times.append(time.perf_counter() - started)
+            history.push(move)
+    return times
+
+
+def maia1_net() -> object | None:
     try:
-        from kibitz.training import maia_export
-        from kibitz.training.maia import load_maia
+        import torch
+
+        from kibitz.training.maia1.net import load_maia
     except ImportError as error:
-        print(f"(no other graphs: {error})")
-        return {}, None
-    source = MAIA_SRC / f"maia-{band}.pb.gz"
+        print(f"(no Maia-1 reference: {error})")
+        return None
+    source = MAIA1 / "maia-1500.pb.gz"
     if not source.is_file():
-        print(f"(no other graphs: {source} is missing; set KIBITZ_MAIA_SRC)")
-        return {}, None
-    pgns = maia_export.default_pgns(MAIA_SRC)
-    judged = maia_export.positions(pgns, positions)
-    net = load_maia(source)
-    graphs = {"fp32": folder / "fp32.onnx"}
-    graphs["fp32"].write_bytes(maia_export.onnx_bytes(net, "fp32"))
-    if int8:
-        calibration = maia_export.positions(pgns, maia_export.INT8_CALIBRATION, skip=-(-positions // len(pgns)))[0]
-        graphs["int8"] = folder / "int8.onnx"
-        graphs["int8"].write_bytes(maia_export.onnx_bytes(net, "int8", calibration))
-    return graphs, judged
+        print(f"(no Maia-1 reference: {source} is missing)")
+        return None
+    torch.set_num_threads(1)
+    return load_maia(source, 1500).eval()
 
 
-def accuracy(paths: dict[str, Path], judged) -> dict[str, dict[str, float]]:
-    from kibitz.training import maia_export
-
-    planes, played, legal = judged
-    return {name: maia_export.score(maia_export.run_policy(path, planes), played, legal)
-            for name, path in paths.items()}
+def line(name: str, samples: list[float], reference: float | None = None) -> str:
+    ms = np.array(samples) * 1e3
+    median, p90 = float(np.median(ms)), float(np.percentile(ms, 90))
+    ratio = f" {median / reference:8.2f}" if reference else ""
+    return f"{name:<52} {median:9.2f} {p90:8.2f}{ratio}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--games", type=int, default=30)
-    parser.add_argument("--positions", type=int, default=4000, help="real positions for the accuracy figures")
-    parser.add_argument("--no-int8", action="store_true", help="skip building the int8 graph (a minute)")
-    parser.add_argument("--no-maia3", action="store_true", help="skip the Maia-3 figures")
-    parser.add_argument("--maia3-games", type=int, default=10, help="games the Maia-3 figures replay")
+    parser.add_argument("--games", type=int, default=10)
+    parser.add_argument("--no-maia1", action="store_true", help="skip Maia-1's torch reference")
     args = parser.parse_args()
-    games = [g for g in read_games(SAMPLE) if isinstance(g, PgnGame)][: args.games]
-    info = load_model_info(base_model_dir())
-    band = info.band or DEFAULT_BAND
-    shipped = prior_path(band)
-    with tempfile.TemporaryDirectory(prefix="kibitz-bench-") as folder:
-        extra, judged = other_graphs(band, Path(folder), args.positions, not args.no_int8)
-        paths = {f"shipped ({shipped.name})": shipped, **extra}
-        scores = accuracy(paths, judged) if judged is not None else {}
-
-        def predictor(path: Path, remember: int = 0, prior: PriorSession | None = None) -> ModelPredictor:
-            prior = prior or PriorSession(band, path=path, remember=remember)
-            return ModelPredictor(AdapterSession(info), prior, ModelStatus(info.kind, "bench"))
-
-        steps = {name: predictor(path) for name, path in paths.items()}
-        shared = PriorSession(band, path=shipped)  # the app: the players' predictors share a session
-        apps = {"app, shared prior run": (predictor(shipped, prior=shared), predictor(shipped, prior=shared)),
-                "app, baseline: prior run per player": (predictor(shipped), predictor(shipped))}
-        bare = PriorSession(band, path=shipped, remember=0)
-        adapter = AdapterSession(info)
-        step_ms: dict[str, list[float]] = {name: [] for name in steps}
-        app_ms: dict[str, list[float]] = {name: [] for name in apps}
-        parts: dict[str, list[float]] = {k: [] for k in ("planes", "prior", "adapter", "legal", "softmax + SAN")}
-        h0 = np.zeros((1, adapter.hidden), np.float32)
-        planes = np.zeros((1, *FEATURE_SHAPE), np.float32)
-        count = 0
-        # Each variant replays a whole game at a time (its weights stay in cache, as in the app,
-        # which runs one prior and two adapters), the variants taking turns game by game.
-        for number, game in enumerate(games):
-            moves = [chess.Move.from_uci(uci) for uci in game.moves]
-            order = list(steps.items())
-            order = order[number % len(order):] + order[: number % len(order)]  # no variant always first
-            for name, p in order:
-                p.reset()
-                for move in moves:
-                    t = time.perf_counter()
-                    p.top_moves(5)
-                    step_ms[name].append(time.perf_counter() - t)
-                    p.push(move)
-            for name, (white, black) in apps.items():  # as PredictionService.show after a move
-                white.reset()
-                black.reset()
-                for move in moves:
-                    t = time.perf_counter()
-                    white.push(move)
-                    black.push(move)
-                    (white if white.board.turn == chess.WHITE else black).top_moves(5)
-                    app_ms[name].append(time.perf_counter() - t)
-            history = PositionHistory(chess.Board())
-            for move in moves:
-                board = history.board
-                t0 = time.perf_counter()
-                history.planes_into(planes[0])
-                t1 = time.perf_counter()
-                policy, tower = bare.run(planes)
-                t2 = time.perf_counter()
-                logits, _ = adapter.step(tower, policy, np.zeros(1, np.int64), h0)
-                t3 = time.perf_counter()
-                indices, legal = legal_move_indices(board)
-                t4 = time.perf_counter()
-                probs = softmax(logits[0][indices])
-                [board.san(legal[i]) for i in np.argsort(-probs, kind="stable")[:5]]
-                t5 = time.perf_counter()
-                for key, a, b in zip(parts, (t0, t1, t2, t3, t4), (t1, t2, t3, t4, t5)):
-                    parts[key].append(b - a)
-                history.push(move)
-                count += 1
-
-    print(f"{count} positions from {len(games)} real games (tests/data), one thread, base adapter over "
-          f"maia-{band}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"goal: step median <= {GOAL_MEDIAN_MS} ms, p99 <= {GOAL_P99_MS} ms")
-    reference = None
-    print(f"{'predictor step (top five)':<38} {'median ms':>9} {'p99 ms':>7} {'mean ms':>7} {'x shipped':>9}"
-          f" {'top-1':>7} {'NLL':>7}")
-    for name, samples in step_ms.items():
-        med, p99, mean = figures(samples)
-        reference = reference or med
-        score = scores.get(name)
-        acc = f" {100 * score['top1']:6.2f}% {score['nll']:7.4f}" if score else ""
-        print(f"{name:<38} {med:9.3f} {p99:7.3f} {mean:7.3f} {med / reference:9.2f}{acc}")
-    if judged is not None:
-        print(f"(top-1 / NLL: prior alone, {len(judged[1])} positions of non-held-out online players)")
-    print(f"{'one move in the app (2 predictors)':<38} {'median ms':>9} {'p99 ms':>7} {'mean ms':>7}")
-    for name, samples in app_ms.items():
-        print(f"{name:<38} {figures(samples)[0]:9.3f} {figures(samples)[1]:7.3f} {figures(samples)[2]:7.3f}")
-    print(f"{'parts of the step (shipped graph)':<38} {'median ms':>9} {'p99 ms':>7} {'mean ms':>7}")
-    for name, samples in parts.items():
-        med, p99, mean = figures(samples)
-        print(f"{'  ' + name:<38} {med:9.3f} {p99:7.3f} {mean:7.3f}")
-    if not args.no_maia3:
-        maia3_figures(games[: args.maia3_games], band)
+    games = [[chess.Move.from_uci(u) for u in g.moves] for g in read_games(SAMPLE) if isinstance(g, PgnGame)]
+    games = games[: args.games]
+    net = None if args.no_maia1 else maia1_net()
+    bare = PriorSession(remember=0)
+    variants: dict[str, Callable[[list[chess.Move]], list[float]]] = {
+        "bare prior step (Maia-3, batch 1, one thread)": lambda moves: bare_prior_game(moves, bare),
+        "both players' models, paired (one prior run)": lambda moves, p=paired(True): app_game(moves, p),
+        "baseline: both models, a prior run each": lambda moves, p=paired(False): app_game(moves, p),
+    }
+    if net is not None:
+        variants["reference: Maia-1 torch net (not the app)"] = lambda moves: maia1_game(moves, net)
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for number, moves in enumerate(games):
+        order = list(variants)
+        for name in order[number % len(order):] + order[: number % len(order)]:  # no variant always first
+            times[name] += variants[name](moves)
+    plies = sum(len(m) for m in games)
+    print(f"{plies} plies of {len(games)} real games (tests/data); {load_note()}")
+    print(f"{'per ply':<52} {'median ms':>9} {'p90 ms':>8} {'x bare':>8}")
+    reference = float(np.median(times[next(iter(times))])) * 1e3
+    for name, samples in times.items():
+        print(line(name, samples, reference))
+    print(f"goal: move -> repainted overlay <= {GOAL_MS:g} ms median with both players' models (gui_bench "
+          f"times the whole path; the rows above are the predictors' share)")
+    upkeep(games)
 
 
-def maia3_figures(games: list[PgnGame], band: int) -> None:
-    """Maia-3 beside Maia-1's ``band``: the prior step, batched vs batch-1 cost, per-game upkeep."""
-    from kibitz.engine import maia3_moves
-    from kibitz.engine.maia3 import Maia3Session, legal_softmax
-    from kibitz.engine.maia3_tokens import GameTokens, position_tokens
-
-    maia1, maia3 = PriorSession(band, remember=0), Maia3Session(threads=1)
-    steps: dict[str, list[float]] = {f"Maia-1 {band}": [], "Maia-3 (1500 vs 1500)": []}
-    planes = np.zeros((1, *FEATURE_SHAPE), np.float32)
-    all_planes, all_tokens = [], []
-    for number, game in enumerate(games):
-        moves = [chess.Move.from_uci(uci) for uci in game.moves]
-        for turn in range(2):  # the two priors take turns going first, game by game
-            if (turn + number) % 2 == 0:
-                history = PositionHistory(chess.Board())
-                for move in moves:
-                    board = history.board
-                    t = time.perf_counter()
-                    history.planes_into(planes[0])
-                    policy, _ = maia1.run(planes)
-                    indices, legal = legal_move_indices(board)
-                    probs = softmax(policy[0][indices])
-                    [board.san(legal[i]) for i in np.argsort(-probs, kind="stable")[:5]]
-                    steps[f"Maia-1 {band}"].append(time.perf_counter() - t)
-                    all_planes.append(planes.copy())
-                    history.push(move)
-            else:
-                boards = [chess.Board()]
-                for move in moves:
-                    board = boards[-1]
-                    t = time.perf_counter()
-                    tokens = position_tokens(boards[-8:])[None]
-                    logits = maia3.run(tokens, 1500, 1500).logits
-                    indices, legal = maia3_moves.legal_move_indices(board)
-                    probs = legal_softmax(logits[0], indices)
-                    [board.san(legal[i]) for i in np.argsort(-probs, kind="stable")[:5]]
-                    steps["Maia-3 (1500 vs 1500)"].append(time.perf_counter() - t)
-                    all_tokens.append(tokens[0])
-                    boards.append(board.copy(stack=False))
-                    boards[-1].push(move)
-    print(f"Maia-3 beside Maia-1: {len(all_tokens)} positions of {len(games)} real games, "
-          f"load average {os.getloadavg()[0]:.1f}")
-    print(f"{'prior step, batch 1, one thread':<38} {'median ms':>9} {'p99 ms':>7} {'mean ms':>7} {'x Maia-1':>8}")
-    reference = figures(steps[f"Maia-1 {band}"])[0]
-    for name, samples in steps.items():
-        med, p99, mean = figures(samples)
-        print(f"{'  ' + name:<38} {med:9.3f} {p99:7.3f} {mean:7.3f} {med / reference:8.1f}")
-    # The same 256 positions through each prior, batch 1 and batched (the run alone).
-    planes_all, tokens_all = np.concatenate(all_planes)[:256], np.stack(all_tokens)[:256]
-    print(f"{'prior run only, ms per position':<38} {'1 thread':>9} {'2 threads':>9}")
-    for name, runs in (
-        ("Maia-1 batch 1", lambda s, x: [s.run(x[i:i + 1]) for i in range(len(x))]),
-        ("Maia-1 batch 256", lambda s, x: s.run_batched(x, 256)),
-    ):
-        row = [_per_position(lambda: runs(PriorSession(band, threads=n, remember=0), planes_all), len(planes_all))
-               for n in (1, 2)]
-        print(f"{'  ' + name:<38} {row[0]:9.3f} {row[1]:9.3f}")
-    for batch in (1, 16, 64):
-        row = []
-        for threads in (1, 2):
-            session = Maia3Session(threads=threads)
-            row.append(_per_position(lambda: session.run_batched(tokens_all, 1500, 1500, batch=batch), len(tokens_all)))
-        print(f"{'  Maia-3 batch ' + str(batch):<38} {row[0]:9.3f} {row[1]:9.3f}")
-    # What a background worker would do for each stored game: encode it, run every ply (each side
-    # at its own rating) with the pooled representation, keep the legal moves' logits and pooled.
-    session = Maia3Session(threads=2)
-    seconds, plies, kept = [], 0, 0
-    for game in games:
-        moves = [chess.Move.from_uci(uci) for uci in game.moves]
-        t = time.perf_counter()
-        encoded = GameTokens.of(chess.Board(), moves)
-        ratings = np.where(encoded.turns[:-1], 1500, 1400)
-        out = session.run_batched(encoded.tokens[:-1], ratings, np.where(encoded.turns[:-1], 1400, 1500), pooled=True)
-        board = chess.Board()
-        for row, move in enumerate(moves):
-            indices, _ = maia3_moves.legal_move_indices(board)
-            kept += out.logits[row, indices].astype(np.float16).nbytes + out.pooled[row].astype(np.float16).nbytes
-            board.push(move)
-        seconds.append(time.perf_counter() - t)
-        plies += len(moves)
-    print(f"keeping Maia-3's outputs per stored game (2 threads, batches of 64): {np.mean(seconds):.2f} s per game "
-          f"of {plies / len(games):.0f} plies on average ({1e3 * sum(seconds) / plies:.1f} ms per ply); "
-          f"{kept / plies:.0f} bytes per ply kept (legal-move logits + pooled [256], float16)")
-
-
-def _per_position(run, count: int) -> float:
-    """Milliseconds per position of ``run`` over ``count`` positions (after a warm-up run)."""
-    run()
-    return 1e3 * _timed(run) / count
-
-
-def _timed(run) -> float:
-    t = time.perf_counter()
-    run()
-    return time.perf_counter() - t
+def upkeep(games: list[list[chess.Move]]) -> None:
+    """The background work that keeps the prior's outputs of a finished or imported game."""
+    session = prior_session(2)
+    seconds = []
+    for moves in games:
+        started = time.perf_counter()
+        compute_outputs(session, [(chess.Board(), moves, 1500, 1700)])
+        seconds.append(time.perf_counter() - started)
+    plies = sum(len(m) for m in games)
+    print(f"keeping the prior's outputs of a game (2 threads): {np.mean(seconds):.2f} s per game of "
+          f"{plies / len(games):.0f} plies on average, {1e3 * sum(seconds) / plies:.1f} ms per ply")
 
 
 if __name__ == "__main__":

@@ -268,6 +268,19 @@ def recorded_rating(store: Store, player_id: int) -> tuple[int | None, str | Non
     return None, None
 
 
+def rating_fit(store: Store, player_id: int) -> tuple[int, int] | None:
+    """The player's newest fitted rating and how many games they had when it was fitted (None: never
+    fitted, or fitted before kibitz wrote the count down)."""
+    rating, _ = recorded_rating(store, player_id)
+    for record in reversed(store.model_history(player_id)):
+        games = record.meta.get("rating_games")
+        if "rating" in record.meta:
+            if rating is None or not isinstance(games, int) or isinstance(games, bool) or games <= 0:
+                return None
+            return rating, games
+    return None
+
+
 def player_rating(store: Store, player: Player) -> int:
     """The prior's rating for ``player``: the one their games chose at the last retrain, else the
     level given in the player dialog, else the default."""
@@ -366,7 +379,7 @@ def record_not_installed(store: Store, player_id: int, folder: Path, games: int,
     store.record_model(player_id, folder, games, {**meta, "installed": False, "reason": reason})
     if current is not None:
         # The retrain's fitted rating stays the player's rating (the kept network serves at its own).
-        rating = {"rating": meta["rating"]} if "rating" in meta else {}
+        rating: dict[str, Any] = {key: meta[key] for key in ("rating", "rating_games") if key in meta}
         store.record_model(player_id, current.path, current.games_trained,
                            {**current.meta, **rating, "installed": True, "kept": reason})
 

@@ -158,7 +158,8 @@ def _ratings(rating: float | np.ndarray, count: int) -> np.ndarray:
     if not np.all(np.isfinite(values)):
         raise ValueError("a rating given to the prior is not a number")
     rounded = np.rint(values / RATING_STEP) * RATING_STEP
-    return np.clip(rounded, MIN_RATING, MAX_RATING).astype(np.int64)
+    ratings: np.ndarray = np.clip(rounded, MIN_RATING, MAX_RATING).astype(np.int64)
+    return ratings
 
 
 @lru_cache(maxsize=4)

@@ -157,15 +157,17 @@ def fit_rating(session: PriorSession, plies: Plies, *, max_positions: int = SAMP
     return RatingFit(best(), nll, len(sample))
 
 
-def choose_rating(games: Sequence[ScoredGame], *, max_positions: int = SAMPLE_POSITIONS,
+def choose_rating(games: Sequence[ScoredGame], *, max_positions: int | None = None,
                   session: PriorSession | None = None) -> RatingFit:
     """:func:`fit_rating` on the scored moves of ``games`` (oldest first; only the newest games
-    that hold ``max_positions`` moves are encoded), each opponent at the game's recorded rating.
+    that hold ``max_positions`` moves are encoded; default ``SAMPLE_POSITIONS``), each opponent at
+    the game's recorded rating.
 
     :raises ValueError: when the games hold no move to fit on.
     """
     from kibitz.engine.priors import prior_session
 
+    max_positions = max_positions or SAMPLE_POSITIONS
     newest: list[ScoredGame] = []
     counted = 0
     for game in reversed(games):

@@ -27,12 +27,15 @@ import numpy as np
 
 from kibitz.engine.book import position_hash
 from kibitz.engine.features import TOKEN_SHAPE, GameTokens
-from kibitz.engine.moves import NO_MOVE, legal_move_indices, move_to_index
+from kibitz.engine.moves import NO_MOVE, VOCAB_SIZE, legal_move_indices, move_to_index
 from kibitz.engine.player_games import replay
+from kibitz.engine.prior_outputs import GameOutputs
 from kibitz.engine.priors import prior_session, rating_key
 from kibitz.engine.predictor import AdapterSession, softmax
 
 GAMES_PER_CHUNK = 48
+#: The logit given to moves whose prior logit was not kept (illegal ones): far below any real one.
+UNKEPT_LOGIT = -1.0e4
 #: Game phases by ply number (1 = White's first move): name, first ply, last ply.
 PHASES: tuple[tuple[str, int, int], ...] = (("1-10", 1, 10), ("11-50", 11, 50), ("51+", 51, 10**9))
 
@@ -121,28 +124,36 @@ def prior_plies(rating: int, games: Sequence[ScoredGame], *, threads: int = 2) -
 
 
 def model_plies(
-    adapter: AdapterSession, rating: int, games: Sequence[ScoredGame], *, threads: int = 2
+    adapter: AdapterSession, rating: int, games: Sequence[ScoredGame], *, threads: int = 2,
+    kept: Sequence[GameOutputs | None] | None = None,
 ) -> Iterator[PlyScore]:
     """The prior with the player at ``rating`` and ``adapter`` on the scored plies of ``games``,
-    the adapter's state carried through every ply of each game as the live predictor carries it."""
-    for scores in compare_models([adapter], rating, games, threads=threads):
+    the adapter's state carried through every ply of each game as the live predictor carries it
+    (``kept``: as in :func:`compare_models`)."""
+    for scores in compare_models([adapter], rating, games, threads=threads, kept=kept):
         yield scores[0]
 
 
 def compare_models(
     adapters: Sequence[AdapterSession], rating: int, games: Sequence[ScoredGame], *, threads: int = 2,
-    include_prior: bool = False,
+    include_prior: bool = False, kept: Sequence[GameOutputs | None] | None = None,
 ) -> Iterator[list[PlyScore]]:
     """Several adapters over the prior with the player at ``rating`` on the same plies (the prior
     runs once): per scored ply, one :class:`PlyScore` per adapter - after the prior's own if
-    ``include_prior``."""
+    ``include_prior``. ``kept``: the prior's outputs per game at these same ratings, as the store
+    keeps them (:mod:`kibitz.engine.prior_outputs`), read instead of running the prior for a chunk
+    of games that all have them whole."""
     session = prior_session(threads)
     rating = rating_key(rating)
     for first in range(0, len(games), GAMES_PER_CHUNK):
         chunk = games[first : first + GAMES_PER_CHUNK]
         encoded = _encode(chunk, first, rating, only_scored=False)
-        outputs = session.run_batched(encoded.tokens, encoded.self_elo, encoded.oppo_elo)
-        policy, pooled = outputs.logits, outputs.pooled
+        known = kept[first : first + GAMES_PER_CHUNK] if kept is not None else None
+        if known is not None and all(o is not None and o.plies == len(g.moves) for o, g in zip(known, chunk)):
+            policy, pooled = _from_kept([o for o in known if o is not None], chunk)
+        else:
+            outputs = session.run_batched(encoded.tokens, encoded.self_elo, encoded.oppo_elo)
+            policy, pooled = outputs.logits, outputs.pooled
         lengths = np.diff(encoded.offsets)
         all_logits = []
         for adapter in adapters:
@@ -166,6 +177,23 @@ def compare_models(
                     probabilities = book.blend(probabilities, book.counts_for_hash(key, indices))
                 scores.append(PlyScore(game, ply, legal, probabilities, played))
             yield scores
+
+
+def _from_kept(outputs: Sequence[GameOutputs], games: Sequence[ScoredGame]) -> tuple[np.ndarray, np.ndarray]:
+    """Move logits ``[N, V]`` and pooled views ``[N, 256]`` of every ply of ``games`` from their kept
+    outputs. Only the legal moves' logits are kept; the others are set far below them, which leaves
+    every legal move's adapter logit and probability as the full prior gives them (the adapter acts
+    on each move's logit alone, and only legal moves are scored)."""
+    pooled = np.concatenate([o.pooled for o in outputs]).astype(np.float32)
+    policy = np.full((len(pooled), VOCAB_SIZE), UNKEPT_LOGIT, np.float32)
+    row = 0
+    for game, kept in zip(games, outputs):
+        board = game.start.copy(stack=False)
+        for move, logits in zip(game.moves, kept.ply_logits()):
+            policy[row, legal_move_indices(board)[0]] = logits
+            board.push(move)
+            row += 1
+    return policy, pooled
 
 
 def rank_hits(probabilities: np.ndarray, played: int) -> tuple[float, float, float]:

@@ -271,6 +271,20 @@ _MIGRATIONS: Final[list[str | Callable[[sqlite3.Connection], None]]] = [
     ALTER TABLE games ADD COLUMN eco TEXT;
     ALTER TABLE games ADD COLUMN opening TEXT;
     """,
+    # The prior's outputs per game and rating pair, kept so a retrain never runs the prior again
+    # (engine/prior_outputs.py); a cache: a deleted game loses its rows.
+    """
+    CREATE TABLE prior_outputs (
+        game_id INTEGER NOT NULL REFERENCES games(id) ON DELETE CASCADE,
+        white_rating INTEGER NOT NULL,
+        black_rating INTEGER NOT NULL,
+        prior_version TEXT NOT NULL,
+        kept_at REAL NOT NULL,
+        outputs BLOB NOT NULL,
+        PRIMARY KEY (game_id, white_rating, black_rating)
+    );
+    CREATE INDEX prior_outputs_version ON prior_outputs(prior_version);
+    """,
 ]
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from kibitz.gui.actions import add_action
 from kibitz.engine.analysis import find_engine
+from kibitz.engine.prior_outputs import upkeep as keep_prior_outputs
 from kibitz.gui.dialogs import Dialogs
 from kibitz.gui.engine_service import EngineService, Locator
 from kibitz.gui.importing.feature import ImportingFeature
@@ -24,6 +25,7 @@ from kibitz.gui.library.feature import LibraryFeature
 from kibitz.gui.play.feature import PlayFeature
 from kibitz.gui.play.predictions import PredictionService, PredictorFactory, StoreOpener, default_predictor_factory
 from kibitz.gui.play.session import ABANDONED
+from kibitz.gui.prior_upkeep import PriorUpkeep, UpkeepFunction
 from kibitz.gui.protocols import StoreLike
 from kibitz.gui.settings import AppSettings
 from kibitz.gui.tasks import Tasks
@@ -47,6 +49,7 @@ class MainWindow(QMainWindow):
         dialogs: Dialogs | None = None,
         training_command: CommandFactory = default_command,
         engine_locator: Locator = find_engine,
+        prior_upkeep: UpkeepFunction | None = keep_prior_outputs,
     ) -> None:
         super().__init__()
         self.setWindowTitle("kibitz")
@@ -70,6 +73,8 @@ class MainWindow(QMainWindow):
                                       open_store=open_store,  # type: ignore[arg-type]
                                       engine=EngineService(settings, store.home, self, locator=engine_locator),
                                       position=lambda: (self.play.shown_board(), dict(self.play.players)))
+        # The prior's outputs of finished and imported games, kept for retrains (needs a connection of its own).
+        self.upkeep = PriorUpkeep(open_store, prior_upkeep, self) if open_store and prior_upkeep else None
         self.play.set_guesses(self.insight.guesses)
         self.play.set_hints(self.insight.hints)
 
@@ -112,6 +117,9 @@ class MainWindow(QMainWindow):
         self.library.export_requested.connect(lambda ids: self.importing.export_ids(ids, "kibitz-games.pgn"))
         self.library.players_changed.connect(self.play.reload_models)
         self.importing.games_imported.connect(self.library.mark_stale)
+        upkeep = self.upkeep
+        if upkeep is not None:  # an import may bring games of any player
+            self.importing.games_imported.connect(lambda: upkeep.request(None))
         self.training.models_changed.connect(self.play.reload_models)
         self.play.game_finished.connect(self._game_finished)
         self.library.games_view.review_requested.connect(self.insight.review)
@@ -128,6 +136,8 @@ class MainWindow(QMainWindow):
             return
         names = [session.seats[c].name for c in (chess.WHITE, chess.BLACK) if self.play.players.get(c)]
         self.play.reload_models()  # the players' books count this game from now on
+        if self.upkeep is not None:
+            self.upkeep.request(p.id for p in self.play.players.values() if p is not None)
         if not self.insight.after_game(session.game_id, names):
             self.training.offer_after_game(outcome, names)
 
@@ -177,6 +187,8 @@ class MainWindow(QMainWindow):
         self.training.shutdown()
         self.insight.shutdown()
         self.predictions.shutdown()
+        if self.upkeep is not None:
+            self.upkeep.shutdown()
         self.pool.waitForDone(30000)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

@@ -90,7 +90,7 @@ def model_with_book(tmp_path: Path) -> Path:
 
 
 def test_the_served_model_blends_its_book_live_and_in_batched_scoring(model_with_book: Path) -> None:
-    live = open_model(model_with_book, band=1500)
+    live = open_model(model_with_book, rating=1500)
     legal, probs = live.probabilities()
     assert legal[int(np.argmax(probs))] == chess.Move.from_uci("a2a3")  # 5 games of habit beat Maia's e4
     assert probs.sum() == pytest.approx(1.0)
@@ -101,7 +101,7 @@ def test_the_served_model_blends_its_book_live_and_in_batched_scoring(model_with
         for move in game.moves[: ply.ply]:
             live.push(move)
         assert np.allclose(live.probabilities()[1], ply.probabilities, atol=1e-5)
-    without = open_model(base_model_dir(), band=1500)
+    without = open_model(base_model_dir(), rating=1500)
     without.push(chess.Move.from_uci("a2a3"))
     without.push(chess.Move.from_uci("e7e5"))
     without.push(chess.Move.from_uci("h2h3"))
@@ -200,7 +200,7 @@ def test_a_book_with_damaged_content_but_a_matching_checksum_is_refused(model_wi
     add_book(model_with_book, DAMAGED_BOOKS[damage](), strength=1.0)  # the metadata names its checksum
     load_model_info(model_with_book)  # the file is the one described...
     with pytest.raises(ModelError, match="book"):  # ...but its content is not a book
-        open_model(model_with_book, band=1500)
+        open_model(model_with_book, rating=1500)
 
 
 @pytest.mark.parametrize("damage", DAMAGED_BOOKS, ids=list(DAMAGED_BOOKS))
@@ -227,7 +227,7 @@ def test_a_book_served_at_a_strength_that_is_not_a_positive_number_is_refused(mo
     meta["book"]["strength"] = strength
     (model_with_book / "model.json").write_text(json.dumps(meta))
     with pytest.raises(ModelError):
-        open_model(model_with_book, band=1500)
+        open_model(model_with_book, rating=1500)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

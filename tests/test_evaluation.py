@@ -10,7 +10,8 @@ import pytest
 
 from kibitz.engine.models import base_model_dir, load_model_info
 from kibitz.engine.predictor import AdapterSession, open_model
-from kibitz.engine.scoring import Score, ScoredGame, choose_band, prior_plies, rank_hits
+from kibitz.engine.ratings import choose_rating
+from kibitz.engine.scoring import Score, ScoredGame, prior_plies, rank_hits
 from kibitz.training.corpus import GameInput
 from kibitz.training.evaluate import evaluate_games, move_frequencies
 
@@ -65,7 +66,7 @@ def test_batched_scoring_matches_the_live_predictor(base_adapter: AdapterSession
     from kibitz.engine.scoring import model_plies
 
     batched = list(model_plies(base_adapter, 1600, games))
-    live = open_model(base_model_dir(), band=1600)
+    live = open_model(base_model_dir(), rating=1600)
     for ply_score in batched:
         game = games[ply_score.game]
         live.reset(chess.Board())
@@ -85,15 +86,16 @@ def test_the_untrained_base_scores_as_the_prior_alone(base_adapter: AdapterSessi
     assert result.overall.summary() == pytest.approx(result.prior.summary())
 
 
-def test_choose_band_prefers_the_band_that_predicts_the_moves_best() -> None:
+def test_choose_rating_prefers_the_rating_that_predicts_the_moves_best() -> None:
     board = chess.Board()
     moves = [board.push_san(s) for s in "e4 e5 Nf3 Nc6 Bc4 Bc5 O-O Nf6 d3 d6".split()]
-    games = [ScoredGame(chess.Board(), moves, chess.WHITE)]
-    band, nll = choose_band(games)
-    assert set(nll) == set(range(1100, 2000, 100))
-    assert nll[band] == min(nll.values())
-    expected = {b: float(np.mean([p.nll for p in prior_plies(b, games)])) for b in nll}
-    assert nll == pytest.approx(expected)
+    games = [ScoredGame(chess.Board(), moves, chess.WHITE, opponent=1600)]
+    fit = choose_rating(games)
+    assert set(fit.nll) >= set(range(500, 2901, 200)) and fit.positions == 5
+    assert fit.nll[fit.rating] == min(fit.nll.values())
+    # Each rating's figure is the prior alone at that rating, the opponent at their recorded 1,600.
+    for rating in (900, fit.rating):
+        assert fit.nll[rating] == pytest.approx(float(np.mean([p.nll for p in prior_plies(rating, games)])), abs=1e-6)
 
 
 def test_frequency_baseline_uses_the_players_own_choices(base_adapter: AdapterSession) -> None:
@@ -108,3 +110,23 @@ def test_frequency_baseline_uses_the_players_own_choices(base_adapter: AdapterSe
     n = 20
     assert result.uniform.summary()["top1"] == pytest.approx(1 / n)
     assert result.uniform.summary()["nll"] == pytest.approx(math.log(n))
+
+
+def test_scoring_from_kept_outputs_gives_the_priors_probabilities(base_adapter: AdapterSession) -> None:
+    """Judging reads the prior's kept outputs (float16, legal moves only) instead of running it:
+    the same moves, probabilities equal to float16's precision, for both colours and ratings."""
+    from kibitz.engine.prior_outputs import compute_outputs
+    from kibitz.engine.priors import prior_session
+    from kibitz.engine.scoring import model_plies
+
+    board = chess.Board()
+    moves = [board.push_san(san) for san in "e4 c5 Nf3 d6 d4 cxd4 Nxd4 Nf6 Nc3 a6 Be2 e5".split()]
+    games = [ScoredGame(chess.Board(), moves, chess.WHITE, opponent=1200),
+             ScoredGame(chess.Board(), moves[:9], chess.BLACK)]
+    ratings = [(1700, 1200), (1700, 1700)]  # (White, Black): the player at 1,700, the opponent as recorded
+    kept = compute_outputs(prior_session(), [(g.start, g.moves, w, b) for g, (w, b) in zip(games, ratings)])
+    run = list(model_plies(base_adapter, 1700, games))
+    read = list(model_plies(base_adapter, 1700, games, kept=kept))
+    assert [(p.game, p.ply, p.moves) for p in run] == [(p.game, p.ply, p.moves) for p in read] and len(run) == 10
+    for ran, was_kept in zip(run, read):
+        assert np.allclose(ran.probabilities, was_kept.probabilities, atol=5e-3)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kibitz.engine import models, pgn
+from kibitz.engine import models, pgn, ratings
 from kibitz.engine.models import load_model_info
 from kibitz.engine.player_games import judged_split
 from kibitz.engine.store import Store
@@ -27,7 +27,7 @@ QUICK = TrainSettings(lr=3e-4, games_per_batch=16, max_epochs=1.0, evals_per_epo
 @pytest.fixture
 def jowen_home(kibitz_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Forty of jowen93's real games in a store made here."""
-    monkeypatch.setattr(personal, "BAND_POSITIONS", 300)  # the band from fewer moves: seconds, not tens
+    monkeypatch.setattr(ratings, "SAMPLE_POSITIONS", 150)  # the rating from fewer moves: seconds, not tens
     games = [g for g in pgn.read_games(DATA / "jowen93-200.pgn.xz") if isinstance(g, pgn.PgnGame)]
     with Store.open(kibitz_home) as store:
         store.import_games(itertools.islice(games, 40))
@@ -41,7 +41,7 @@ def test_a_retrain_on_unchanged_games_finds_the_current_model_no_better(jowen_ho
         games = player_games_from_store(store, player.id)
         first = models.new_model_version_dir(store.home, player.id)
         result = personal.finetune(games, first, Reporter("none"), player=player.name, settings=QUICK)
-        models.record_installed(store, player.id, first, len(games), {"band": result.band})  # installed, whatever it scored
+        models.record_installed(store, player.id, first, len(games), {"rating": result.rating})  # installed, whatever it scored
     assert personal.retrain_changed(jowen_home, ["jowen93"], progress="none", settings=QUICK) == 0
     with Store.open(jowen_home) as store:
         history = store.model_history(player.id)
@@ -69,10 +69,10 @@ def test_with_nothing_unseen_the_book_is_updated_without_judging(jowen_home: Pat
         assert judged_split(keys, set(keys)) is None
         folder = models.new_model_version_dir(store.home, player.id)  # a personal model that learned every game
         base = models.base_model_dir()
-        meta = {**load_model_info(base).meta, "kind": "personal", "player": player.name, "band": 1500,
+        meta = {**load_model_info(base).meta, "kind": "personal", "player": player.name, "rating": 1500,
                 "training": {"adapter_games": keys}}
         models.write_model_folder(folder, (base / models.MODEL_FILE).read_bytes(), meta)
-        models.record_installed(store, player.id, folder, len(games), {"band": 1500})
+        models.record_installed(store, player.id, folder, len(games), {"rating": 1500})
         with pytest.raises(personal.NothingToJudge, match="nothing new to judge on"):
             personal.finetune(games, store.home / "never", Reporter("none"), player=player.name,
                               current=folder, settings=QUICK)

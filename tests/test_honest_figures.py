@@ -19,9 +19,13 @@ from kibitz.engine.scoring import Score, ScoredGame, compare_models
 from kibitz.engine.store import Store
 
 
-def _scored(records: list, player_id: int) -> list[ScoredGame]:
+def _scored(store: Store, records: list, player_id: int) -> list[ScoredGame]:
+    """The player's side of each game, the opponent at their rating tag (as the player page reads them)."""
+    tags = [store.tags(r.id).get("BlackElo" if r.white_id == player_id else "WhiteElo", "") for r in records]
+    opponents = [int(tag) if tag.isdigit() else None for tag in tags]
     return [ScoredGame(chess.Board(), [chess.Move.from_uci(u) for u in r.moves],
-                       chess.WHITE if r.white_id == player_id else chess.BLACK) for r in records]
+                       chess.WHITE if r.white_id == player_id else chess.BLACK, opponent)
+            for r, opponent in zip(records, opponents)]
 
 
 def _figures(info: models.ModelInfo, book, games: list[ScoredGame]) -> dict:
@@ -45,11 +49,11 @@ def learned_most(kibitz_home: Path) -> tuple[Store, object, list]:
     folder = models.new_model_version_dir(store.home, player.id)
     base = models.base_model_dir()
     meta = {**json.loads((base / models.META_FILE).read_text(encoding="utf-8")), "kind": "personal",
-            "player": player.name, "band": 1500, "games_trained": 30, "training": {"adapter_games": keys[5:]}}
-    book = OwnMoves.of([(chess.Board(), g.moves, g.colour) for g in _scored(records, player.id)]).book()
+            "player": player.name, "rating": 1500, "games_trained": 30, "training": {"adapter_games": keys[5:]}}
+    book = OwnMoves.of([(chess.Board(), g.moves, g.colour) for g in _scored(store, records, player.id)]).book()
     models.write_model_folder(folder, (base / models.MODEL_FILE).read_bytes(), meta,
                               book=(book.to_bytes(), {"strength": 0.25, "half_life": None}))
-    models.record_installed(store, player.id, folder, 30, {"band": 1500})
+    models.record_installed(store, player.id, folder, 30, {"rating": 1500})
     yield store, player, records
     store.close()
 
@@ -61,7 +65,7 @@ def test_the_player_page_measures_a_model_on_games_it_never_learned_from(learned
     assert version.current
     # The five oldest games are the only ones its adapter did not learn from; its book is counted without them.
     assert version.measured_on.startswith("the newest 5 games it did not learn from")
-    games = _scored(records, player.id)
+    games = _scored(store, records, player.id)
     info = models.load_model_info(version.folder)
     others = OwnMoves.of([(chess.Board(), g.moves, g.colour) for g in games]).excluding(range(5))
     honest = _figures(info, others.book(strength=0.25), games[:5])

@@ -39,7 +39,7 @@ def test_every_version_is_kept_and_the_better_one_served(learned_home: Path, mon
         figures = {"top1": 0.5, "top3": 0.8, "nll": 1.4, "positions": 10}
         worse = {**figures, "nll": 1.5 if improved else 1.3}
         assert settings.time_budget_s == 7
-        return personal.FinetuneResult(out, band=1500, band_nll={}, book_strength=float("inf"), current=worse,
+        return personal.FinetuneResult(out, rating=1500, rating_nll={}, book_strength=float("inf"), current=worse,
                                        candidate=figures, current_kind="personal", epochs=1.0, train_games=20,
                                        val_games=2, seconds=1.0)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import chess
 import pytest
 
-from kibitz.engine import models, pgn
+from kibitz.engine import models, pgn, ratings
 from kibitz.engine.player_games import date_key
 from kibitz.engine.predictor import AdapterSession
 from kibitz.engine.scoring import Score, ScoredGame, compare_models
@@ -43,12 +43,12 @@ def _scored(batch: list[pgn.PgnGame]) -> list[ScoredGame]:
     return games
 
 
-def _top1(store: Store, player, info: models.ModelInfo, band: int, games: list[ScoredGame]) -> Score:
+def _top1(store: Store, player, info: models.ModelInfo, rating: int, games: list[ScoredGame]) -> Score:
     """``info``'s adapter with the player's live book (every stored game), as the app serves it."""
     session = AdapterSession(info)
     session.book = models.served_book(store, player, info)
     score = Score()
-    for (ply,) in compare_models([session], band, games):
+    for (ply,) in compare_models([session], rating, games):
         if len(ply.moves) > 1:
             score.add_ply(ply)
     return score
@@ -56,7 +56,7 @@ def _top1(store: Store, player, info: models.ModelInfo, band: int, games: list[S
 
 @pytest.mark.slow
 def test_the_loop_keeps_installing_what_it_learns(kibitz_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(personal, "BAND_POSITIONS", 600)
+    monkeypatch.setattr(ratings, "SAMPLE_POSITIONS", 200)
     games = sorted((g for g in pgn.read_games(DATA / "jowen93-200.pgn.xz") if isinstance(g, pgn.PgnGame)),
                    key=lambda g: date_key(g.headers.get("Date")))[:GAMES]
     batches = [games[i : i + BATCH] for i in range(0, len(games), BATCH)]
@@ -69,8 +69,8 @@ def test_the_loop_keeps_installing_what_it_learns(kibitz_home: Path, monkeypatch
         for number, batch in enumerate(batches):
             if number:  # prequential: what serves now, on games it has not seen
                 served = models.served_model(store, player)
-                served_scores.append(_top1(store, player, served.info, served.band, _scored(batch)))
-                first_scores.append(_top1(store, player, first, first.band, _scored(batch)) if first else Score())
+                served_scores.append(_top1(store, player, served.info, served.rating, _scored(batch)))
+                first_scores.append(_top1(store, player, first, first.rating, _scored(batch)) if first else Score())
             store.import_games(batch)
             if number == len(batches) - 1:
                 break  # nothing follows to be scored on

@@ -1,14 +1,14 @@
-"""The installed package stays under 40 MB (issue 8): the nine Maia graphs and the base adapter
-are most of it, so a careless asset (an fp32 copy, a checkpoint) shows up here first."""
+"""The installed package stays under 60 MB (issue 17): the Maia-3 graph and the base adapter are
+most of it, so a careless asset (an fp32 copy, a checkpoint) shows up here first."""
 
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_FOLDERS = ("kibitz", "engine", "gui", "training", "assets")
-LIMIT_BYTES = 40 * 1024 * 1024
+LIMIT_BYTES = 60 * 1024 * 1024
 
 
-def test_package_files_stay_under_40_mb():
+def test_package_files_stay_under_60_mb():
     sizes = {folder: sum(p.stat().st_size for p in (ROOT / folder).rglob("*")
                          if p.is_file() and "__pycache__" not in p.parts)
              for folder in PACKAGE_FOLDERS}

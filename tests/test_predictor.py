@@ -158,38 +158,46 @@ def test_metadata_that_disagrees_with_the_graph_is_refused_at_load(base_copy: Pa
         open_model(base_copy)
 
 
-def test_a_personal_model_is_served_over_its_own_band(store: Store, base_copy: Path) -> None:
+def test_a_personal_model_is_served_at_its_own_rating(store: Store, base_copy: Path) -> None:
     player = store.add_player("Di")
     meta = json.loads((base_copy / "model.json").read_text())
     models.write_model_folder(base_copy, (base_copy / "model.onnx").read_bytes(),
-                              {**meta, "kind": "personal", "player": "Di", "games_trained": 50, "band": 1800})
-    store.record_model(player.id, base_copy, 50, {"installed": True, "band": 1800})
+                              {**meta, "kind": "personal", "player": "Di", "games_trained": 50, "rating": 1800})
+    store.record_model(player.id, base_copy, 50, {"installed": True, "rating": 1800})
     p = open_predictor(player, store)
-    assert p.status.band == 1800 and p.status.description.startswith("Maia 1800 prior + personal model")
+    assert p.status.rating == 1800 and p.status.description.startswith("Maia-3 at 1,800 + personal model")
 
 
-def test_a_player_without_a_model_gets_the_band_their_games_chose(store: Store) -> None:
+def test_a_player_without_a_model_gets_the_rating_their_games_chose(store: Store) -> None:
     player = store.add_player("Ed")
-    assert open_predictor(player, store).status.band == 1500  # nothing known yet: the default level
-    store.record_model(player.id, Path("/nowhere"), 40, {"installed": False, "band": 1200, "reason": "not better"})
-    status = open_predictor(player, store).status
-    assert status.kind == "base" and status.band == 1200 and "Maia 1200 prior" in status.description
+    assert open_predictor(player, store).status.rating == 1500  # nothing known yet: the default
+    store.set_player_level(player.id, 900)
+    assert open_predictor(store.player(player.id), store).status.rating == 900  # the level, until games fit one
+    store.record_model(player.id, Path("/nowhere"), 40, {"installed": False, "rating": 1200, "reason": "not better"})
+    status = open_predictor(store.player(player.id), store).status
+    assert status.kind == "base" and status.rating == 1200 and "Maia-3 at 1,200" in status.description
 
 
-def test_two_players_of_one_band_share_each_prior_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The app's two predictors follow the same game: with the same band, the prior runs once per
-    position, and the predictions are those of predictors that run it themselves."""
+def test_paired_players_run_the_prior_at_the_movers_rating_and_share_each_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's two predictors follow the same game: paired, each knows the other's rating, the
+    prior runs once per position at (the mover's rating, the other's), and the predictions are
+    those of predictors that run it themselves."""
+    from kibitz.engine.predictor import pair
     from kibitz.engine.priors import PriorSession
 
-    shared = PriorSession(1500)
-    runs = []
+    shared = PriorSession()
+    runs: list[tuple[int, int]] = []
     real_run = shared._session.run
     monkeypatch.setattr(shared, "_session", type("Counting", (), {
-        "run": lambda self, names, feed: runs.append(1) or real_run(names, feed)})())
-    white, black = (open_model(base_model_dir(), band=1500) for _ in range(2))
+        "run": lambda self, names, feed: runs.append((int(feed["self_elo"][0]), int(feed["oppo_elo"][0])))
+        or real_run(names, feed)})())
+    white, black = open_model(base_model_dir(), rating=900), open_model(base_model_dir(), rating=1700)
     white.prior = black.prior = shared
-    alone = open_model(base_model_dir(), band=1500)
-    alone.prior = PriorSession(1500, remember=0)
+    pair({chess.WHITE: white, chess.BLACK: black})
+    assert white.status.description == "Maia-3 at 900 vs 1,700" and black.status.description == "Maia-3 at 1,700 vs 900"
+    alone = open_model(base_model_dir(), rating=1700)
+    alone.prior = PriorSession(remember=0)
+    alone.set_game(chess.BLACK, 900)
     board = chess.Board()
     for san in SICILIAN:
         move = board.parse_san(san)
@@ -201,8 +209,24 @@ def test_two_players_of_one_band_share_each_prior_run(monkeypatch: pytest.Monkey
         np.testing.assert_array_equal(probs, alone.probabilities()[1])
         board.push(move)
     assert len(runs) == len(SICILIAN) + 1  # every position once (the start, then after each ply)
-    policy, tower = shared.run(np.zeros((1, 112, 8, 8), np.float32))
-    assert not policy.flags.writeable and not tower.flags.writeable  # shared answers stay unchanged
+    assert runs[0] == (900, 1700) and runs[1] == (1700, 900)  # White to move first, then Black
+    tokens = np.zeros((1, 64, 96), np.uint8)
+    outputs = shared.run(tokens, 1500, 1500)
+    assert not outputs.logits.flags.writeable and not outputs.pooled.flags.writeable  # shared answers stay unchanged
+
+
+def test_the_opponents_rating_changes_the_predictions() -> None:
+    """Maia-3 reads both ratings: the same position predicted for a 900 player against a strong
+    opponent and against a weak one is not the same distribution."""
+    board = chess.Board()
+    for san in SICILIAN[:6]:
+        board.push_san(san)
+    weak, strong = (open_model(base_model_dir(), rating=900) for _ in range(2))
+    weak.set_game(board.turn, 700)
+    strong.set_game(board.turn, 2400)
+    weak.reset(board)
+    strong.reset(board)
+    assert not np.allclose(weak.probabilities()[1], strong.probabilities()[1])
 
 
 # -- metadata names files of its own folder only, and only regular files are read ---------------
@@ -262,16 +286,16 @@ def test_a_link_to_a_file_inside_the_folder_is_read(base_copy: Path) -> None:
 
 
 # -- malformed metadata in the store: the base model and the reason, never an exception ---------
-@pytest.mark.parametrize("meta", [{"installed": True, "band": "strong"}, {"installed": True, "band": 99_999},
-                                  {"installed": True, "band": [1500]}, {"installed": True, "band": float("nan")},
-                                  {"installed": False, "band": "x", "reason": 7}])
+@pytest.mark.parametrize("meta", [{"installed": True, "rating": "strong"}, {"installed": True, "rating": 99_999},
+                                  {"installed": True, "rating": [1500]}, {"installed": True, "rating": float("nan")},
+                                  {"installed": False, "rating": "x", "reason": 7}])
 def test_malformed_model_metadata_in_the_store_gives_a_fallback_with_a_reason(store: Store, base_copy: Path, meta) -> None:
     player = store.add_player("Gus")
     store.record_model(player.id, base_copy, 10, meta)
     p = open_predictor(player, store)
     assert p.status.kind in ("base", "personal") and p.top_moves(3)
-    assert p.status.band == 1500  # the player's level decides the band
-    assert "band" in p.status.description or meta["installed"] is False
+    assert p.status.rating == 1500  # the player's level decides the rating
+    assert "rating" in p.status.description or meta["installed"] is False
 
 
 @pytest.mark.parametrize("raw", ["{not json", "[1, 2]", "null", '"text"'])
@@ -316,12 +340,12 @@ class TakesSeconds:
         return self.predictor.top_moves(k)
 
 
-def personal_model(store: Store, folder: Path, name: str, band: int = 1700):
+def personal_model(store: Store, folder: Path, name: str, rating: int = 1700):
     player = store.add_player(name)
     meta = json.loads((folder / "model.json").read_text())
     models.write_model_folder(folder, (folder / "model.onnx").read_bytes(),
-                              {**meta, "kind": "personal", "player": name, "games_trained": 300, "band": band})
-    store.record_model(player.id, folder, 300, {"installed": True, "band": band})
+                              {**meta, "kind": "personal", "player": name, "games_trained": 300, "rating": rating})
+    store.record_model(player.id, folder, 300, {"installed": True, "rating": rating})
     return open_predictor(player, store)
 
 
@@ -337,8 +361,8 @@ def test_a_personal_model_too_slow_to_follow_the_game_gives_way_to_the_base_mode
     assert bounded.status.kind == "personal"
     move = chess.Move.from_uci("e2e4")
     board.push(move)
-    bounded.push(move)  # the second slow ply in a row: the base model over the same band takes over
-    assert bounded.status.kind == "base" and bounded.status.band == 1700
+    bounded.push(move)  # the second slow ply in a row: the base model at the same rating takes over
+    assert bounded.status.kind == "base" and bounded.status.rating == 1700
     assert "personal model took 3.0 s a move, too slow" in bounded.status.description
     top = bounded.top_moves(3)  # the base model follows the same game: Black's moves after 1.e4
     assert top and all(board.is_legal(t.move) for t in top) and board.turn == chess.BLACK
@@ -381,7 +405,7 @@ def test_a_long_replay_is_judged_per_ply() -> None:
     assert bounded.status.kind == "base"
 
 
-@pytest.mark.parametrize("field, value", [("band", float("inf")), ("band", float("nan")), ("band", "1500x"),
+@pytest.mark.parametrize("field, value", [("rating", float("inf")), ("rating", float("nan")), ("rating", "1500x"),
                                           ("games_trained", float("inf")), ("hidden", float("inf"))])
 def test_numbers_in_model_json_that_are_not_numbers_are_a_model_error(base_copy: Path, field: str, value) -> None:
     meta = json.loads((base_copy / "model.json").read_text())

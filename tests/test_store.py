@@ -193,7 +193,7 @@ def test_moves_survive_sigkill_mid_game(tmp_path: Path) -> None:
             board.push_uci(uci)
 
 
-def test_player_level_is_stored_and_is_the_starting_rating(tmp_path):
+def test_player_level_is_stored_and_is_the_rating_until_games_fit_one(tmp_path):
     from kibitz.engine.predictor import player_rating
 
     store = Store.open(tmp_path)
@@ -201,7 +201,9 @@ def test_player_level_is_stored_and_is_the_starting_rating(tmp_path):
     assert alice.level is None and player_rating(alice, store) == 1500
     store.set_player_level(alice.id, 1234)
     alice = store.player(alice.id)
-    assert alice.level == 1234 and player_rating(alice, store) == 1250  # the prior's step of 50
+    assert alice.level == 1234 and player_rating(alice, store) == 1250  # rounded as the prior reads it
+    store.record_model(alice.id, tmp_path / "nowhere", 30, {"installed": False, "rating": 900, "reason": "not better"})
+    assert player_rating(alice, store) == 900  # fitted on her games
     with pytest.raises(ValueError):
         store.set_player_level(alice.id, 99)
     store.close()
@@ -321,6 +323,7 @@ def test_migration_keeps_a_reimport_of_the_same_file_a_duplicate(tmp_path: Path)
         moves = [m for (m,) in db.execute("SELECT uci FROM moves WHERE game_id = ? ORDER BY ply", (game_id,))]
         db.execute("UPDATE games SET dedup_key = ? WHERE id = ?", (schema_2_key(json.loads(tags), moves), game_id))
     db.execute("DROP TABLE guesses")  # a schema-2 store had none
+    db.execute("DROP TABLE prior_outputs")  # nor the prior's kept outputs
     for table, column in (("moves", "clock"), ("games", "eco"), ("games", "opening")):  # nor these
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     db.execute("PRAGMA user_version = 2")
@@ -506,6 +509,7 @@ def test_migration_rekeys_merged_games_and_unnormalised_names(tmp_path: Path) ->
     rekey = store_module._MIGRATIONS.index(store_module._rekey_names_and_distinct_games)
     for table, column in (("moves", "clock"), ("games", "eco"), ("games", "opening")):  # the migration after it
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    db.execute("DROP TABLE prior_outputs")  # and the one after that
     db.execute(f"PRAGMA user_version = {rekey}")
     db.close()
     with Store.open(tmp_path) as store:
@@ -604,5 +608,5 @@ def test_a_players_book_counts_chess960_castling_as_played(store: Store, tmp_pat
         for _, board, move in replay(starting_board(record.fen), [chess.Move.from_uci(u) for u in record.moves],
                                      chess.WHITE):
             expected_keys.append(position_hash(board))
-            expected_moves.append(vocabulary.move_to_index(move, board))
+            expected_moves.append(vocabulary.move_to_index(move, board.turn))
     assert list(table.key) == expected_keys and list(table.move) == expected_moves

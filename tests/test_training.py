@@ -44,6 +44,19 @@ def prior_view(moves: list[chess.Move], rating: int = 1500) -> tuple[np.ndarray,
 
 
 @pytest.fixture(scope="module")
+def jowen60(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """jowen93's first 60 games as a PGN file: enough for a judged fine-tune (the prior reads every
+    ply of every game, ~8 ms a position here, so the 200 would cost minutes per test)."""
+    import lzma
+
+    text = lzma.open(JOWEN, "rt", encoding="utf-8").read()
+    games = text.split("\n\n[Event ")
+    path = tmp_path_factory.mktemp("pgn") / "jowen93-60.pgn"
+    path.write_text("\n\n[Event ".join(games[:60]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
 def jowen_games() -> list:
     corpus = build_corpus([JOWEN])
     return [corpus.game(i) for i in range(len(corpus))]
@@ -144,11 +157,12 @@ def test_pretrain_writes_a_self_describing_model_and_resumes(tiny_base: Path) ->
                      "--epochs", "1", "--resume", "--progress", "none"]) == 0
 
 
-def test_finetune_and_evaluate_a_player(tiny_base: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_finetune_and_evaluate_a_player(tiny_base: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                       jowen60: Path) -> None:
     out = tmp_path / "jowen"
     # Options before the subcommand are honoured.
     code = cli.main(["--progress", "json", "--home", str(tmp_path / "home"), "finetune", "--player", "jowen93",
-                     "--pgn", str(JOWEN), "--base", str(tiny_base), "--out", str(out), "--max-epochs", "1"])
+                     "--pgn", str(jowen60), "--base", str(tiny_base), "--out", str(out), "--max-epochs", "1"])
     assert code == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     assert lines[-1]["event"] == "finished" and lines[-1]["ok"]
@@ -157,7 +171,7 @@ def test_finetune_and_evaluate_a_player(tiny_base: Path, tmp_path: Path, capsys:
     served = info.meta["evaluation"]
     assert served["served"]["positions"] > 100 and "improved" in served
     # The player's book: its strength and recency were fitted on the validation games, and a book
-    # that helped there is served beside the graph, counting all 200 games.
+    # that helped there is served beside the graph, counting all 60 games.
     book_nll = served["book_nll"]
     assert "none" in book_nll and len(book_nll) > 2
     if info.book_path is None:
@@ -166,8 +180,8 @@ def test_finetune_and_evaluate_a_player(tiny_base: Path, tmp_path: Path, capsys:
         book = info.meta["book"]
         half_life = "all" if book["half_life"] is None else f"{book['half_life']:g}"
         assert book_nll[f"{book['strength']:g}/{half_life}"] == min(book_nll.values())
-        assert PlayerBook.load(info.book_path, 1.0).move_counts.sum() > 3000  # ~200 games x ~35 own moves
-    assert cli.main(["evaluate", "--model", str(out), "--player", "jowen93", "--pgn", str(JOWEN), "--json"]) == 0
+        assert PlayerBook.load(info.book_path, 1.0).move_counts.sum() > 900  # ~60 games x ~35 own moves
+    assert cli.main(["evaluate", "--model", str(out), "--player", "jowen93", "--pgn", str(jowen60), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert {"top1", "top3", "nll", "positions", "baselines"} <= set(report)
     assert report["prior"]["rating"] == info.rating
@@ -175,9 +189,9 @@ def test_finetune_and_evaluate_a_player(tiny_base: Path, tmp_path: Path, capsys:
 
 
 def test_evaluating_the_base_fits_the_rating_on_the_history(tmp_path: Path, capsys: pytest.CaptureFixture,
-                                                             jowen_games: list) -> None:
-    assert cli.main(["evaluate", "--model", str(base_model_dir()), "--player", "jowen93", "--pgn", str(JOWEN),
-                     "--history", str(JOWEN), "--json"]) == 0
+                                                             jowen60: Path) -> None:
+    assert cli.main(["evaluate", "--model", str(base_model_dir()), "--player", "jowen93", "--pgn", str(jowen60),
+                     "--history", str(jowen60), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     chosen = report["prior"]["chosen_by"]
     assert len(chosen) >= 13 and report["prior"]["rating"] == int(min(chosen, key=chosen.get))
@@ -212,7 +226,7 @@ def test_export_refuses_a_graph_that_disagrees_with_torch(tmp_path: Path, monkey
 
 
 def test_retrain_from_the_store_reports_json_lines(tmp_path: Path, tiny_base: Path, capsys: pytest.CaptureFixture,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+                                                   monkeypatch: pytest.MonkeyPatch, jowen60: Path) -> None:
     from kibitz.engine.importer import import_files
     from kibitz.training import personal
 
@@ -222,7 +236,7 @@ def test_retrain_from_the_store_reports_json_lines(tmp_path: Path, tiny_base: Pa
     with Store.open(home) as store:
         player = store.add_player("Jo")
         store.add_alias(player.id, "jowen93")
-        import_files(store, [JOWEN])
+        import_files(store, [jowen60])
     capsys.readouterr()
     assert cli.main(["--home", str(home), "--progress", "json"]) == 0
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
@@ -231,7 +245,7 @@ def test_retrain_from_the_store_reports_json_lines(tmp_path: Path, tiny_base: Pa
     assert len(model_events) == 1 and model_events[0]["player"] == "Jo"
     with Store.open(home) as store:
         record = store.latest_model(store.find_player("Jo").id)
-        assert record is not None and record.games_trained == 200
+        assert record is not None and record.games_trained == 60
         assert record.meta["installed"] == model_events[0]["installed"]
         assert 400 <= record.meta["rating"] <= 3000
     # Nothing changed since: a second run has nothing to do.

@@ -5,6 +5,7 @@
     kibitz-train evaluate --model DIR --player NAME --pgn FILE... [--history FILE...] [--json]
     kibitz-train convert-maia3 --src DIR --out DIR [--dtype fp16|fp32]
     kibitz-train report --player NAME --out report.html   # needs no torch
+    kibitz-train keep-outputs [--player NAME ...]   # run the prior over stored games not kept yet; no torch
     kibitz-train [--player NAME ...] [--time-budget S]   # retrain every (named) player whose games changed
 
 Options common to every command (``--progress``, ``--threads``, ``--home``, ``--player``) may be
@@ -180,10 +181,50 @@ def _command(argv: list[str]) -> str | None:
     return None
 
 
+def keep_outputs_main(argv: list[str]) -> int:
+    """``kibitz-train keep-outputs``: what the app does in the background after a game or an import
+    (engine.prior_outputs.upkeep), for every player or the named ones; needs no torch."""
+    parser = argparse.ArgumentParser(prog="kibitz-train keep-outputs", parents=[_common(True)])
+    parser.add_argument("keep_outputs")
+    parser.add_argument("--player", action="append", default=None, help="only this player; repeat for several")
+    args = parser.parse_args(argv)
+    from kibitz.engine.prior_outputs import KeptOutputs, upkeep
+    from kibitz.engine.priors import PriorError, PriorSession
+    from kibitz.engine.store import Store, StoreError
+
+    def report(done: int, total: int) -> None:
+        if args.progress == "bar":
+            print(f"\r{done}/{total} games", end="", file=sys.stderr, flush=True)
+
+    try:
+        with Store.open(args.home) as store:
+            ids = None
+            if args.player:
+                players = [store.find_player(name) for name in args.player]
+                unknown = [name for name, player in zip(args.player, players) if player is None]
+                if unknown:
+                    _fail(args.progress, f"kibitz-train: no player named {unknown[0]!r} in {store.path}")
+                    return 2
+                ids = [p.id for p in players if p is not None]
+            session = PriorSession(threads=args.threads or 1, remember=0)
+            computed = upkeep(store, ids, session=session, progress=report)
+            rows, size = KeptOutputs(store).stats()
+    except (StoreError, PriorError) as error:
+        _fail(args.progress, f"kibitz-train: {error}")
+        return 1
+    if args.progress == "bar":
+        print(file=sys.stderr)
+    message = f"{computed} games run through the prior; {rows} kept ({size / 2**20:.1f} MB)"
+    print(json.dumps({"event": "finished", "ok": True, "message": message}) if args.progress == "json" else message)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if _command(argv) == "report":
         return report_main(argv)
+    if _command(argv) == "keep-outputs":
+        return keep_outputs_main(argv)
     try:
         import torch
     except ImportError:

@@ -30,6 +30,7 @@ import dataclasses
 import math
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ from kibitz.engine.models import ModelInfo, base_model_dir, load_model_info, new
 from kibitz.engine.moves import legal_move_indices
 from kibitz.engine.player_games import MIN_ADAPTER_GAMES, JudgedSplit, game_key, judged_split, replay
 from kibitz.engine.predictor import AdapterSession
-from kibitz.engine.priors import rating_key
+from kibitz.engine.prior_outputs import GameOutputs, KeptOutputs
+from kibitz.engine.priors import prior_session, rating_key
 from kibitz.engine.ratings import choose_rating
 from kibitz.engine.scoring import Score, compare_models, model_plies
 from kibitz.engine.store import Player, Store
@@ -57,6 +59,9 @@ from kibitz.training.progress import Reporter
 from kibitz.training.train import WEIGHTS_FILE, TrainSettings, load_weights, train_adapter
 
 MIN_GAMES = MIN_ADAPTER_GAMES  # below this a judgement says nothing
+#: A retrain fits the player's rating again once their games have grown by this share since the
+#: last fit: a fit costs thousands of prior runs, and ten new games seldom move it.
+REFIT_GROWTH = 0.25
 
 
 class NothingToJudge(ValueError):
@@ -138,12 +143,14 @@ def finetune(
     settings: TrainSettings | None = None,
     work: Path | None = None,
     kept: KeptSource | None = None,
+    rating: int | None = None,
 ) -> FinetuneResult:
     """Fine-tune the base adapter in ``base`` (default: the bundled one) on ``games`` (oldest
     first), judge it against ``current`` (the player's installed model; default: the base) and
     write the candidate to ``out``, once and complete. ``work``: scratch space (default: a fresh
     folder under :func:`kibitz.engine.models.work_root`, removed afterwards). ``kept``: the prior's
-    outputs the store keeps for stored games (computed here for the others).
+    outputs the store keeps for stored games (computed here for the others). ``rating``: the
+    player's rating for the prior, fitted earlier (None: fitted here on the games learned from).
 
     :raises ValueError: with fewer than ``MIN_GAMES`` games.
     :raises NothingToJudge: when the current model's adapter learned from all but a handful of them.
@@ -161,19 +168,23 @@ def finetune(
                              "nothing new to judge on, so it stays (its book counts every game)")
     learn = [games[i] for i in split.learn]
     judged = [games[i] for i in split.judged]
-    reporter.stage("fit the player's rating", 1, player=player)
-    fit = choose_rating(scored_games([(g, c) for g, c, _ in learn]))
-    rating = fit.rating
+    if rating is None:
+        reporter.stage("fit the player's rating", 1, player=player)
+        fitted = choose_rating(scored_games([(g, c) for g, c, _ in learn]))
+        rating, rating_nll = fitted.rating, fitted.nll
+        reporter.advance(1)
+    else:
+        rating_nll = {}
     reporter.advance(1)
     scratch = work or models.work_folder(models.work_root())
     try:
-        model, trained = _train(learn, judged, rating, settings, base, scratch, reporter, player, kept)
+        model, trained, judged_outputs = _train(learn, judged, rating, settings, base, scratch, reporter, player, kept)
         reporter.stage("export and judge", 1, player=player)
         staged = scratch / "candidate"
         info = {"kind": "personal", "train_games": len(learn), "validation_games": len(judged),
                 "book_games": len(games), "adapter_games": [keys[i] for i in split.learn],
                 "judged_games": [keys[i] for i in split.judged],
-                "epochs": round(trained.epochs, 2), "rating_nll": fit.nll, "history": trained.history,
+                "epochs": round(trained.epochs, 2), "rating_nll": rating_nll, "history": trained.history,
                 "settings": dataclasses.asdict(settings),
                 "method": "base adapter fine-tuned on the player's own moves over Maia-3 at their fitted rating; opponent "
                           "plies as context; judged on the newest games neither it nor the current model "
@@ -183,7 +194,7 @@ def finetune(
                             parity_games=[g for g, _, _ in judged[-2:]], info=info)
         own = OwnMoves.of(book_games(games))  # every game replayed once; the judged games' book leaves some out
         result, book_fit = _judge(out, games, own, split, AdapterSession(load_model_info(staged)), current_info,
-                                  rating, fit.nll, trained, started)
+                                  rating, rating_nll, trained, started, judged_outputs)
         reporter.advance(1)
         _write_candidate(staged, meta, own, result, book_fit)
         shutil.rmtree(staged, ignore_errors=True)
@@ -194,8 +205,10 @@ def finetune(
 
 
 def _train(learn: list[PlayerGame], judged: list[PlayerGame], rating: int, settings: TrainSettings, base: Path,
-           scratch: Path, reporter: Reporter, player: str, kept: KeptSource | None) -> tuple[Any, Any]:
-    """The adapter trained on ``learn``, stopped early on ``judged`` (the prior cache lives in ``scratch``)."""
+           scratch: Path, reporter: Reporter, player: str, kept: KeptSource | None
+           ) -> tuple[Any, Any, list[GameOutputs]]:
+    """The adapter trained on ``learn``, stopped early on ``judged`` (the prior cache lives in
+    ``scratch``), and the prior's outputs for the judged games (judging reads them, not the prior)."""
     cache_games = [cache_game(g, c, rating) for g, c, _ in [*learn, *judged]]
     reporter.stage("prior over the player's games", len(cache_games), player=player, unit="game")
     done = [0]
@@ -217,24 +230,26 @@ def _train(learn: list[PlayerGame], judged: list[PlayerGame], rating: int, setti
 
     result = train_adapter(model, cache, np.arange(len(learn)), np.arange(len(learn), len(cache_games)),
                            settings, progress=trained)
+    judged_outputs = [cache.game_outputs(g) for g in range(len(learn), len(cache_games))]
     del cache
     shutil.rmtree(scratch / "cache", ignore_errors=True)
-    return model, result
+    return model, result, judged_outputs
 
 
 def _judge(out: Path, games: list[PlayerGame], own: OwnMoves, split: JudgedSplit, candidate: AdapterSession,
-           current_info: ModelInfo, rating: int, rating_nll: dict[int, float], trained: Any, started: float
-           ) -> tuple[FinetuneResult, BookFit]:
-    """Both models as served on the judged games, each book counted on every other game."""
+           current_info: ModelInfo, rating: int, rating_nll: dict[int, float], trained: Any, started: float,
+           judged_outputs: list[GameOutputs]) -> tuple[FinetuneResult, BookFit]:
+    """Both models as served on the judged games, each book counted on every other game (the
+    prior's outputs at the candidate's rating read from ``judged_outputs``)."""
     judged = [games[i] for i in split.judged]
     without_judged = own.excluding(split.judged)
-    fit = fit_book(candidate, without_judged, rating, judged)
+    fit = fit_book(candidate, without_judged, rating, judged, judged_outputs)
     candidate.book = (None if math.isinf(fit.strength)
                       else without_judged.book(strength=fit.strength, half_life=fit.half_life))
     incumbent = AdapterSession(current_info)
     settings = models.book_settings(current_info)
     incumbent.book = None if settings is None else without_judged.book(strength=settings[0], half_life=settings[1])
-    figures = judge([incumbent, candidate], current_info.rating or rating, rating, judged)
+    figures = judge([incumbent, candidate], current_info.rating or rating, rating, judged, judged_outputs)
     result = FinetuneResult(out, rating, rating_nll, fit.strength, figures[0], figures[1], current_info.kind,
                             trained.epochs, len(split.learn), len(split.judged), time.monotonic() - started,
                             trained.history, fit.nll)
@@ -267,9 +282,11 @@ class BookFit:
     nll: dict[str, float]  # judged-games NLL by "strength/half-life" ("none": no book)
 
 
-def fit_book(adapter: AdapterSession, older: OwnMoves, rating: int, games: list[PlayerGame]) -> BookFit:
+def fit_book(adapter: AdapterSession, older: OwnMoves, rating: int, games: list[PlayerGame],
+             kept: Sequence[GameOutputs] | None = None) -> BookFit:
     """The book's strength and recency half-life with the lowest NLL on ``games``, for the served
-    model (``adapter`` without a book) and a book counted from ``older``."""
+    model (``adapter`` without a book) and a book counted from ``older`` (``kept``: the prior's
+    outputs for ``games`` at ``rating``, read instead of running it)."""
     positions: dict[tuple[int, int], tuple[int, np.ndarray]] = {}
     for index, (game, colour, _) in enumerate(games):
         for ply, board, _ in replay(game.start_board(), game.moves, colour):
@@ -277,7 +294,7 @@ def fit_book(adapter: AdapterSession, older: OwnMoves, rating: int, games: list[
     saved, adapter.book = adapter.book, None
     try:
         plies = [(ply.probabilities, *positions[(ply.game, ply.ply)], ply.played)
-                 for ply in model_plies(adapter, rating, scored_games([(g, c) for g, c, _ in games]))
+                 for ply in model_plies(adapter, rating, scored_games([(g, c) for g, c, _ in games]), kept=kept)
                  if len(ply.moves) > 1]
     finally:
         adapter.book = saved
@@ -294,18 +311,20 @@ def fit_book(adapter: AdapterSession, older: OwnMoves, rating: int, games: list[
     return best
 
 
-def judge(sessions: list[AdapterSession], current_rating: int, candidate_rating: int, games: list[PlayerGame]) -> list[dict[str, Any]]:
-    """Served figures (onnxruntime, fp32) of the current model and the candidate on ``games``."""
+def judge(sessions: list[AdapterSession], current_rating: int, candidate_rating: int, games: list[PlayerGame],
+          kept: Sequence[GameOutputs] | None = None) -> list[dict[str, Any]]:
+    """Served figures (onnxruntime, fp32) of the current model and the candidate on ``games``
+    (``kept``: the prior's outputs for them at the candidate's rating)."""
     scored = scored_games([(g, c) for g, c, _ in games])
     scores = [Score(), Score()]
     if current_rating == candidate_rating:
-        for current, candidate in compare_models(sessions, candidate_rating, scored):
+        for current, candidate in compare_models(sessions, candidate_rating, scored, kept=kept):
             if len(current.moves) > 1:
                 scores[0].add_ply(current)
                 scores[1].add_ply(candidate)
     else:  # the rating changed: each model over the prior at its own
         for i, rating in enumerate((current_rating, candidate_rating)):
-            for (ply,) in compare_models([sessions[i]], rating, scored):
+            for (ply,) in compare_models([sessions[i]], rating, scored, kept=kept if i == 1 else None):
                 if len(ply.moves) > 1:
                     scores[i].add_ply(ply)
     return [s.summary() for s in scores]
@@ -363,6 +382,18 @@ def retrain_changed(home: Path | None, names: list[str] | None = None, *, progre
     return 0
 
 
+def kept_in(store: Store) -> KeptSource:
+    """The prior's outputs for stored games as the store keeps them (computed and kept now where
+    missing, so the next retrain reads them): a retrain never runs the prior twice on a game."""
+    outputs = KeptOutputs(store)
+
+    def kept(items: Sequence[CacheGame]) -> list[GameOutputs]:
+        found = outputs.ensure([(int(item.game_id or 0), item.white, item.black) for item in items], prior_session(2))
+        return [found[int(item.game_id or 0)] for item in items]
+
+    return kept
+
+
 def _retrain_one(store: Store, player: Player, reporter: Reporter, settings: TrainSettings, work: Path
                  ) -> tuple[str, str, bool]:
     """Train, judge and record one player's candidate: (the family's sentence, the figures, installed)."""
@@ -375,12 +406,15 @@ def _retrain_one(store: Store, player: Player, reporter: Reporter, settings: Tra
         except models.ModelError:
             current = None
     folder = new_model_version_dir(store.home, player.id)
+    earlier = models.rating_fit(store, player.id)
+    reuse = earlier is not None and len(games) < earlier[1] * (1 + REFIT_GROWTH)
     try:
         result = finetune(games, folder, reporter, player=player.name, current=current, settings=settings,
-                          work=work)
+                          work=work, kept=kept_in(store), rating=earlier[0] if earlier and reuse else None)
     except NothingToJudge as why:
         return str(why), str(why), False
-    meta = {"rating": result.rating, "validation": result.candidate, "judged": {
+    fitted_on = earlier[1] if earlier and reuse else len(games)
+    meta = {"rating": result.rating, "rating_games": fitted_on, "validation": result.candidate, "judged": {
         "games": result.val_games, "current": result.current, "candidate": result.candidate}}
     if result.improved:
         models.record_installed(store, player.id, folder, len(games), meta)

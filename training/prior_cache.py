@@ -76,6 +76,13 @@ class PriorCache:
     def num_positions(self) -> int:
         return int(self.target.shape[0])
 
+    def game_outputs(self, game: int) -> GameOutputs:
+        """The prior's outputs for game ``game`` of the cache (copied out of the mapped files)."""
+        first, last = int(self.game_offsets[game]), int(self.game_offsets[game + 1])
+        lo, hi = int(self.legal_offsets[first]), int(self.legal_offsets[last])
+        return GameOutputs(np.array(self.pooled[first:last]), np.array(self.prior_legal[lo:hi]),
+                           np.diff(self.legal_offsets[first : last + 1]).astype(np.int16))
+
     @classmethod
     def open(cls, folder: Path) -> PriorCache:
         """Memory-map a complete cache folder.
