@@ -12,11 +12,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from kibitz.engine import eco
 from kibitz.engine.pgn import clean_name
 from kibitz.engine.player_games import DATE_ORDER_SQL
-from kibitz.engine.store import Store, name_key
+from kibitz.engine.store import Player, Store, name_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,9 +175,33 @@ def delete_player(store: Store, player_id: int) -> None:
             raise KeyError(f"no player {player_id}")
 
 
+#: Where the rating the prior predicts a player at came from (:func:`rating_origin`), in words.
+#: Each reads after "rating 1,450:"; the app calls the player's level their "starting rating".
+FITTED: Final = "fitted on their games"
+FROM_LEVEL: Final = "their starting rating"
+DEFAULT: Final = "the default, no starting rating given"
+
+
+def rating_origin(store: Store, player: Player, rating: int) -> str:
+    """Where ``rating``, the one ``player`` is predicted at, came from: fitted on their games at a
+    retrain (the newest fit, or the one their served network was trained at), the level given for
+    them (their starting rating until their games fit one), or the default."""
+    from kibitz.engine.models import recorded_rating
+    from kibitz.engine.priors import DEFAULT_RATING, rating_key
+
+    fitted, _ = recorded_rating(store, player.id)
+    if fitted is not None:
+        return FITTED  # the newest fit, or the served network's own (fitted when it was trained)
+    if player.level is not None and rating == rating_key(player.level):
+        return FROM_LEVEL
+    if player.level is None and rating == DEFAULT_RATING:
+        return DEFAULT
+    return FITTED  # a personal network served at the rating it was trained at, with no fit recorded
+
+
 def model_summary(store: Store, player_id: int) -> str:
-    """Which model predicts the player's moves, in the panel's words ("Maia-3 at 1,450 + …"), and
-    where the player is in the learning loop."""
+    """Which model predicts the player's moves, in the panel's words ("Maia-3 at 1,450 + …"), where
+    that rating came from, and where the player is in the learning loop."""
     from kibitz.engine.models import ModelError, served_model
     from kibitz.engine.player_games import MIN_ADAPTER_GAMES
     from kibitz.engine.predictor import describe
@@ -187,8 +212,9 @@ def model_summary(store: Store, player_id: int) -> str:
     except ModelError as error:
         return f"no predictions: {error}"
     words = describe(served.info, served.rating)
+    origin = f"Rating {served.rating:,}: {rating_origin(store, player, served.rating)}."
     if served.problem:
-        return f"{words} ({served.problem})"
+        return f"{words} ({served.problem}). {origin}"
     if not served.personal:
-        return f"{words} (no personal network yet: it learns after {MIN_ADAPTER_GAMES} games)"
-    return words
+        return f"{words} (no personal network yet: it learns after {MIN_ADAPTER_GAMES} games). {origin}"
+    return f"{words}. {origin}"

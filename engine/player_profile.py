@@ -27,7 +27,7 @@ from typing import Any
 import chess
 import numpy as np
 
-from kibitz.engine import models
+from kibitz.engine import library, models
 from kibitz.engine.guess import Tally, tallies_of
 from kibitz.engine.models import ModelError, ModelInfo, base_model_dir, load_model_info
 from kibitz.engine.openings import SCORE, OpeningNode, opening_tree, player_colour
@@ -200,13 +200,16 @@ def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_G
                                 games, ids, indices)
     by_move, by_phase = _predictability(served_plies)
     predictor = open_predictor(player, store)
+    served_words, rating = predictor.status.description, predictor.status.rating
+    if rating is not None:  # the player's rating for the prior, and where it came from
+        served_words += f" (rating {rating:,}: {library.rating_origin(store, player, rating)})"
     names = {p.id: p.name for p in store.players()}
     return PlayerProfile(
         player=player, games=len(records), results=results_by_colour(records, player.id),
         versions=versions,
         baselines={"base model": _summary(base_plies), "own frequency book": _book_figures(older, newest)}
         if newest else {},
-        newest_games=len(newest), by_move=by_move, by_phase=by_phase, served=predictor.status.description,
+        newest_games=len(newest), by_move=by_move, by_phase=by_phase, served=served_words,
         openings={c: opening_tree(records, player.id, c, predictor) for c in (chess.WHITE, chess.BLACK)},
         guesses={names[mover]: tally for mover, tally in tallies_of(store, player.id).items() if mover in names},
         head_to_head=head_to_head(store, player.id), strength=strength_trend(store, player.id),

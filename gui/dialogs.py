@@ -91,7 +91,7 @@ class NewGameChoice:
     white: str
     black: str
     event: str | None
-    #: A lichess-like rating: it picks the model's prior band until the player's own games choose one.
+    #: The player's starting rating for Maia-3 (lichess-like), used until their own games fit one.
     white_level: int | None = None
     black_level: int | None = None
     #: Each side's time, or None for a game without clocks.
@@ -99,23 +99,29 @@ class NewGameChoice:
 
 
 DEFAULT_LEVEL = 1500
-NO_LEVEL = 300  # the spin box's "not given" value, below any level the store accepts
+MIN_LEVEL, MAX_LEVEL = 400, 3000  # the store's range (Store.set_player_level)
+LEVEL_STEP = 50  # the prior reads ratings in steps of 50 (kibitz.engine.priors.rating_key)
+NO_LEVEL = MIN_LEVEL - LEVEL_STEP  # the spin box's "not given" value, one step below the lowest level
+#: The level's name wherever it is asked for: what it is now, a rating for Maia-3 until games fit one.
+LEVEL_WORDS = "rating (until their games fit one)"
+LEVEL_TIP = ("The player's rating as Maia-3 should read their moves, about 1500 for a club player "
+             f"({MIN_LEVEL}-{MAX_LEVEL}). It is their starting rating: once enough of their games are "
+             "here, a retrain fits a rating on them and that one is used instead. Not given: 1500.")
 
 
 def level_box(level: int | None) -> QSpinBox:
-    """A level from 400 to 3000 in steps of 100, or "not given"."""
+    """A starting rating from 400 to 3000 in steps of 50, or "not given"."""
     box = QSpinBox()
-    box.setRange(NO_LEVEL, 3000)
-    box.setSingleStep(100)
+    box.setRange(NO_LEVEL, MAX_LEVEL)
+    box.setSingleStep(LEVEL_STEP)
     box.setSpecialValueText("not given")
     box.setValue(level if level is not None else NO_LEVEL)
-    box.setToolTip("How strong the player is, as a rating (about 1500 for a club player). Until a player "
-                   "has games here, it picks which Maia model the predictions start from.")
+    box.setToolTip(LEVEL_TIP)
     return box
 
 
 def level_of(box: QSpinBox) -> int | None:
-    return None if box.value() < 400 else box.value()
+    return None if box.value() < MIN_LEVEL else box.value()
 
 
 def centre_over(dialog: QWidget, parent: QWidget | None) -> None:
@@ -168,9 +174,9 @@ class NewGameDialog(QDialog):
         self.clocks = self._clock_box()
         form = QFormLayout()
         form.addRow("White", self.white)
-        form.addRow("White's level", self.white_level)
+        form.addRow(f"White's {LEVEL_WORDS}", self.white_level)
         form.addRow("Black", self.black)
-        form.addRow("Black's level", self.black_level)
+        form.addRow(f"Black's {LEVEL_WORDS}", self.black_level)
         form.addRow("", swap)
         form.addRow("Event", self.event)
         self.error = plain_label()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -190,6 +190,10 @@ class PredictionPanel(QWidget):
         palette.setColor(QPalette.ColorRole.WindowText, QColor(
             *(round(t * 0.72 + w * 0.28) for t, w in zip(text.getRgb()[:3], window.getRgb()[:3]))))
         self.status.setPalette(palette)
+        # Each player's rating for the prior and where it came from: a line each, said where there is
+        # room (the model's words and the move list come first in a small window; the tooltip has all).
+        self.ratings = YieldingLines(self.status)
+        self.ratings.setPalette(palette)
         rows = QGridLayout()
         rows.setContentsMargins(8, 0, 4, 0)
         rows.setHorizontalSpacing(10)
@@ -214,6 +218,7 @@ class PredictionPanel(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(rows)
         layout.addWidget(self.status)
+        layout.addWidget(self.ratings)
 
     def show_message(self, title: str, text: str) -> None:
         """No predictions to show, and why."""
@@ -224,6 +229,7 @@ class PredictionPanel(QWidget):
             bar.set_value(0.0)
         self._show_others(0.0)
         self.status.setText(text)
+        self.ratings.setText("")
 
     def _show_others(self, rest: float) -> None:
         """The "others" row: what the moves not listed share (hidden when that rounds to nothing)."""
@@ -237,7 +243,7 @@ class PredictionPanel(QWidget):
         return f"{self.others_san.text()}  {self.others_percent.text()}" if self.others_san.text() else ""
 
     def show_predictions(self, name: str, predictions: Sequence[Prediction], description: str,
-                         *, note: str = "") -> None:
+                         *, note: str = "", ratings: str = "") -> None:
         self.title.setText(f"Likely moves for {name}")
         for index, (san, percent, bar) in enumerate(zip(self.sans, self.percents, self.bars)):
             if index < len(predictions):
@@ -252,11 +258,33 @@ class PredictionPanel(QWidget):
         listed = sum(p.probability for p in predictions[:TOP_ROWS])
         self._show_others(max(0.0, 1.0 - listed) if predictions else 0.0)
         self.status.setText(description + (f"\n{note}" if note else ""))
+        self.ratings.setText(ratings)
 
     def texts(self) -> list[str]:
         """The rows as shown, ``"e4  50%"``."""
         return [f"{san.text()}  {percent.text()}" for san, percent in zip(self.sans, self.percents)
                 if san.text() and san.text() != "—"]
+
+
+class YieldingLines(ElidedLabel):
+    """Lines of secondary text that give way when the panel is short: the layout may squash them to
+    nothing, and only the lines that fit whole are drawn (each elided to the width)."""
+
+    def __init__(self, label: QLabel | None = None) -> None:
+        super().__init__(label)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(20, 0)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        lines = len(self.text().split("\n")) if self.text() else 0
+        return QSize(20, lines * self.fontMetrics().lineSpacing())
+
+    def shown_lines(self) -> list[str]:
+        fitting = self.contentsRect().height() // max(1, self.fontMetrics().lineSpacing())
+        return super().shown_lines()[:fitting] if self.text() else []
 
 
 def player_label() -> QLabel:

@@ -35,5 +35,5 @@ def store_with_habit(store: Any) -> Any:
     book = PlayerBook.from_games([(chess.Board(), [chess.Move.from_uci(u) for u in r.moves], chess.BLACK)
                                   for r in store.games_of_player(son.id)], strength=2.0)
     add_book(folder, book.to_bytes(), strength=2.0)
-    store.record_model(son.id, folder, len(SON_GAMES), {"installed": True, "band": 1500})
+    store.record_model(son.id, folder, len(SON_GAMES), {"installed": True, "rating": 1500})
     return son

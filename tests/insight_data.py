@@ -22,13 +22,13 @@ def store_with_games(store: Any, count: int = 12) -> Any:
 
 
 def add_model_versions(store: Any, player: Any) -> list[Path]:
-    """Two model versions (copies of the base adapter over band 1500), recorded as a retrain records
+    """Two model versions (copies of the base adapter at rating 1500), recorded as a retrain records
     them: the first installed; a later one not better (kept in the history); the first served again."""
     folders = [new_model_version_dir(store.home, player.id) for _ in range(2)]
     assert folders[0] != folders[1]  # stamped to the microsecond
     for folder in folders:
         shutil.copytree(base_model_dir(), folder)
-    store.record_model(player.id, folders[0], 10, {"installed": True, "band": 1500})
-    store.record_model(player.id, folders[1], 12, {"installed": False, "band": 1500, "reason": "not better"})
-    store.record_model(player.id, folders[0], 10, {"installed": True, "band": 1500, "kept": "retrain not better"})
+    store.record_model(player.id, folders[0], 10, {"installed": True, "rating": 1500})
+    store.record_model(player.id, folders[1], 12, {"installed": False, "rating": 1500, "reason": "not better"})
+    store.record_model(player.id, folders[0], 10, {"installed": True, "rating": 1500, "kept": "retrain not better"})
     return folders

@@ -76,7 +76,21 @@ def test_deleting_a_player_keeps_their_games(store: Any) -> None:
     record = store.game(game)
     assert record.white == "Alice" and record.white_id is None and record.black_id == bob.id
     assert store.find_player("Alice") is None
-    assert "Maia 1500 prior" in library.model_summary(store, bob.id)
+    assert "Maia-3 at 1,500" in library.model_summary(store, bob.id)
+
+
+def test_the_model_summary_says_the_rating_and_where_it_came_from(store: Any, tmp_path: Any) -> None:
+    """No level: the default; a level: the starting rating; a retrain's fit: fitted on their games
+    (a not-installed retrain fits the rating too, and the base adapter then serves at it)."""
+    alice = store.add_player("Alice")
+    assert library.model_summary(store, alice.id).startswith("Maia-3 at 1,500 (no personal network yet")
+    assert library.model_summary(store, alice.id).endswith(f"Rating 1,500: {library.DEFAULT}.")
+    store.set_player_level(alice.id, 1240)
+    assert library.model_summary(store, alice.id).startswith("Maia-3 at 1,250 ")
+    assert library.model_summary(store, alice.id).endswith(f"Rating 1,250: {library.FROM_LEVEL}.")
+    store.record_model(alice.id, tmp_path / "gone", 30, {"installed": False, "rating": 1650, "reason": "not better"})
+    summary = library.model_summary(store, alice.id)
+    assert summary.startswith("Maia-3 at 1,650 (not better)") and summary.endswith(f"Rating 1,650: {library.FITTED}.")
 
 
 def test_renaming_and_aliases_drop_invisible_characters(store: Any) -> None:

@@ -65,6 +65,9 @@ def test_report_holds_the_profile_figures(small_store: Path, tmp_path: Path, cap
     assert [x for x, _ in accuracy] == [1, 2] and accuracy[0][1] == accuracy[1][1]
     assert accuracy[0][1] == pytest.approx(profile.versions[0].newest["top1"], abs=1e-3)
     assert "not installed" in html and "served now" in html
+    # Each version's rating, and the served model's words say the player's rating and its source.
+    assert html.count("<td>1500</td>") >= 2 and "<th>rating</th>" in html
+    assert "Served model: Maia-3 at 1,500" in html and "(rating 1,500: fitted on their games)" in html
     # The opening tree: the player's first moves as White, with counts.
     first = profile.openings[chess.WHITE].children
     assert first and f'data-san="{first[0].san}" data-games="{first[0].games}"' in html

@@ -59,7 +59,7 @@ def test_text_names_the_mistake(pgn_file: Path, capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.startswith("2... f6"))
     assert "Son" in line and line.rstrip().endswith("mistake")
-    assert "Maia 1200 prior" in out  # Son's rating tag chose his model's band
+    assert "Maia-3 at 1,200" in out  # Son's rating tag is his rating for the prior
 
 
 def test_without_an_engine_it_says_so_and_prints_the_models_part(

@@ -1,7 +1,7 @@
 """Write the screenshots in this folder: ``xvfb-run -a python docs/screenshots/take.py``.
 
-Plays a Sicilian (1.e4 c5 2.Nf3 d6 3.d4 cxd4 4.Nxd4 Nf6 5.Nc3) in a temporary store with the real
-predictor and the bundled base model, and grabs the window at the default size (900x640), a small
+Plays a Sicilian (1.e4 c5 2.Nf3 d6 3.d4 cxd4 4.Nxd4 Nf6 5.Nc3) between Anna (starting rating
+1400) and Ben (1700) in a temporary store with the real predictor and the bundled base model, and grabs the window at the default size (900x640), a small
 size (560x420) and a wide one (1280x720). Then imports two small PGN files from tests/data and
 grabs the Games tab, a player's page and an imported game walked back to a middle position.
 Refuses to write pictures without a working model.
@@ -52,7 +52,7 @@ def take(home: Path) -> int:
     settings = AppSettings(QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat))
     settings.auto_orient = False
     window = MainWindow(store, settings, predictor_factory=open_predictor, open_store=lambda: Store.open(home))
-    window.play.start(NewGameChoice(white.name, black.name, None))
+    window.play.start(NewGameChoice(white.name, black.name, None, 1400, 1700))
     window.show()
     for uci in MOVES:
         window.play.session.play(chess.Move.from_uci(uci))

@@ -2,6 +2,7 @@
 
     xvfb-run -a .venv/bin/python docs/screenshots/take_screenshots.py [--home DIR]
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python docs/screenshots/take_screenshots.py --clocks-only
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python docs/screenshots/take_screenshots.py --board-only
 
 Without ``--home`` it builds a throwaway store from tests/data (jowen93's 200 games), so the
 pictures show real openings. The README's pictures used a home where jowen93's models were really
@@ -36,6 +37,10 @@ def wait(app: QApplication, pool: QThreadPool) -> None:
 def main() -> None:
     app = QApplication([])
     if "--clocks-only" in sys.argv:
+        clocks_shot(app)
+        return
+    if "--board-only" in sys.argv:  # the two board pictures: guess the move, a timed game
+        guess_shot(app)
         clocks_shot(app)
         return
     pool = QThreadPool()
@@ -108,7 +113,7 @@ def clocks_shot(app: QApplication) -> None:
     from kibitz.gui.dialogs import NewGameChoice
 
     controls = {chess.WHITE: TimeControl(600, 5), chess.BLACK: TimeControl(900, 5)}
-    window, store, settle = board_window(app, NewGameChoice("Dad", "Son", None, controls=controls))
+    window, store, settle = board_window(app, NewGameChoice("Dad", "Son", None, 1800, 1100, controls=controls))
     now = [0.0]
     window.play.session.clock = GameClock.start(controls, now=lambda: now[0])  # a made-up pace, for the picture
     window.resize(1000, 680)
@@ -122,9 +127,15 @@ def clocks_shot(app: QApplication) -> None:
     now[0] += 26  # Dad is thinking
     window.play._tick()
     settle()
+    window.activateWindow()  # the box offers its moves only in the active window
     window.play.move_entry.setFocus()
     QTest.keyClicks(window.play.move_entry, "B")  # the box offers the bishop moves
     settle()
+    completer = window.play.move_entry.completer()
+    if not completer.popup().isVisible():  # typed keys open it only with a window manager's focus
+        completer.setCompletionPrefix("B")
+        completer.complete()
+        settle()
     app.primaryScreen().grabWindow(0, 0, 0, 1040, 720).save(str(HERE / "board-clocks.png"))
     window.play.move_entry.completer().popup().hide()
     window.shutdown()
@@ -137,7 +148,7 @@ def guess_shot(app: QApplication) -> None:
 
     from kibitz.gui.dialogs import NewGameChoice
 
-    window, store, settle = board_window(app, NewGameChoice("Dad", "Son", None))
+    window, store, settle = board_window(app, NewGameChoice("Dad", "Son", None, 1800, 1100))
     window.insight.guess_action.setChecked(True)
     window.resize(900, 640)
     window.show()
@@ -146,6 +157,7 @@ def guess_shot(app: QApplication) -> None:
         window.play._move_attempted(from_square, to_square)  # Son guesses e4, Dad plays it, Dad guesses c5
     settle()
     window.grab().save(str(HERE / "insight-guess.png"))
+    window.hide()  # off the screen, which the timed game's picture grabs whole
     window.shutdown()
     store.close()
 

@@ -264,12 +264,13 @@ class InsightPage(QWidget):
         for i, v in enumerate(profile.versions, 1):
             state = "served now" if v.current else ("installed" if v.installed else "not installed")
             figures, validation = v.newest or {}, v.validation or {}
-            rows.append([str(i), v.date, str(v.games_trained), _percent(figures.get("top1")),
+            rating = f"{v.rating:,}" if v.rating else "-"  # the rating the version was trained at
+            rows.append([str(i), v.date, str(v.games_trained), rating, _percent(figures.get("top1")),
                          _percent(figures.get("top3")), v.measured_on, _percent(validation.get("top1")), state, v.note])
         for name, figures in profile.baselines.items():
-            rows.append(["", name, "", _percent(figures["top1"]), _percent(figures["top3"]),
+            rows.append(["", name, "", "", _percent(figures["top1"]), _percent(figures["top3"]),
                          f"the newest {profile.newest_games} games", "", "", ""])
-        table = wrapping_table(["version", "trained", "games", "top-1", "top-3", "measured on",
+        table = wrapping_table(["version", "trained", "games", "rating", "top-1", "top-3", "measured on",
                                 "top-1 when\njudged", "state", "note"], rows)
         box = QWidget()
         layout = QHBoxLayout(box)

@@ -1,4 +1,4 @@
-"""The Players page: the list of players and one player's page (names, level, games, model)."""
+"""The Players page: the list of players and one player's page (names, starting rating, games, model)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kibitz.gui.dialogs import level_box, level_of, plain_label
+from kibitz.gui.dialogs import LEVEL_TIP, level_box, level_of, plain_label
 from kibitz.gui.panels import ElidedLabel
 from kibitz.gui.words import plural
 
@@ -72,9 +72,10 @@ class PlayersView(QWidget):
         self.level.setMaximumWidth(140)
         self.level.editingFinished.connect(self._level_edited)
         form = QFormLayout()
-        for label, field in (("Also known as", self.aliases), ("Games", self.record), ("Level", self.level),
-                             ("Predicted by", self.model)):
+        for label, field in (("Also known as", self.aliases), ("Games", self.record),
+                             ("Starting rating", self.level), ("Predicted by", self.model)):
             form.addRow(plain_label(label), field)
+        form.labelForField(self.level).setToolTip(LEVEL_TIP)
         buttons = QGridLayout()
         self.buttons: dict[str, QPushButton] = {}
         for index, (key, text, signal) in enumerate((

@@ -231,7 +231,7 @@ class PlayFeature(QObject):
             session.position_reset.connect(self._position_reset)
             session.game_finished.connect(self._game_finished)
             session.clock_changed.connect(self.refresh)
-            self.predictions.load(players, self.shown_board())
+            self.predictions.load(players, self.shown_board(), self.seat_names())
         self.refresh()
         self.game_changed.emit()
 
@@ -526,6 +526,7 @@ class PlayFeature(QObject):
         self.board.set_shapes(shapes)
         name = session.seats[board.turn].name
         description = self.predictions.description(board.turn)
+        ratings = self.predictions.ratings(board.turn)
         played = played_next(session, self.view_ply, predictions)
         if session.is_over and self.view_ply is None:  # nobody moves here: no "Likely moves for …"
             self.prediction_panel.show_message(
@@ -533,17 +534,22 @@ class PlayFeature(QObject):
                 f"{session.outcome_text()}. Walk back through the moves (←) to see what the model expected.")
         elif waiting:
             watcher = session.seats[not board.turn].name
-            self.prediction_panel.show_predictions(name, [], description, note=(
+            self.prediction_panel.show_predictions(name, [], description, ratings=ratings, note=(
                 f"Guess the move: {watcher}, drag the move you expect {name} to play (it is not played); "
                 "the model's guess shows after yours."))
         elif mode is OverlayMode.OFF:
-            self.prediction_panel.show_predictions(name, [], description,
+            self.prediction_panel.show_predictions(name, [], description, ratings=ratings,
                                                    note="Predicted moves hidden (View menu).")
         elif not shown:
-            self.prediction_panel.show_predictions(name, [], description,
+            self.prediction_panel.show_predictions(name, [], description, ratings=ratings,
                                                    note="Hidden on your own turn (View menu).")
         else:
-            self.prediction_panel.show_predictions(name, predictions, description, note=played)
+            self.prediction_panel.show_predictions(name, predictions, description, note=played, ratings=ratings)
+
+    def seat_names(self) -> dict[chess.Color, str]:
+        """Each side's name in the game open ({} with none)."""
+        session = self.session
+        return {c: session.seats[c].name for c in (chess.WHITE, chess.BLACK)} if session is not None else {}
 
     def reload_models(self) -> None:
         """Players or models changed (a retrain, a new level): read the players again, reopen predictors."""
@@ -555,5 +561,5 @@ class PlayFeature(QObject):
                 players[color] = None
         self.players = players
         if self.session is not None:
-            self.predictions.load(players, self.shown_board())
+            self.predictions.load(players, self.shown_board(), self.seat_names())
         self.refresh()

@@ -11,7 +11,7 @@ one down (:class:`~kibitz.engine.predictor.BoundedPredictor`), with the reason i
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,9 @@ import chess
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from kibitz.engine.predictor import BoundedPredictor, GamePredictor, NullPredictor, Prediction, open_predictor
+from kibitz.engine import library
+from kibitz.engine.predictor import (BoundedPredictor, GamePredictor, NullPredictor, Prediction, open_predictor,
+                                     pair)
 from kibitz.gui.protocols import PlayerLike, StoreLike
 from kibitz.gui.serial_worker import SerialWorker
 from kibitz.gui.workers import Worker
@@ -47,10 +49,19 @@ def default_predictor_factory(player: PlayerLike | None, store: StoreLike | None
     return BoundedPredictor(open_predictor(player, store))  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class Opened:
+    """Both colours' predictors, paired, and where each player's rating for the prior came from."""
+
+    predictors: dict[chess.Color, GamePredictor]
+    origins: dict[chess.Color, str]  # "Jo", "fitted on their games" words per colour (see rating_words)
+
+
 def load_predictors(
     factory: PredictorFactory, players: dict[chess.Color, PlayerLike | None], open_store: StoreOpener | None
-) -> dict[chess.Color, GamePredictor]:
-    """Open one predictor per colour (runs in a worker, with its own store connection)."""
+) -> Opened:
+    """Open one predictor per colour and pair them, so each runs the prior at its player's rating
+    against the other's (runs in a worker, with its own store connection)."""
     store = open_store() if open_store is not None else None
     try:
         predictors: dict[chess.Color, GamePredictor] = {}
@@ -60,10 +71,45 @@ def load_predictors(
             except Exception as error:  # the factory should not raise; the board must work anyway
                 log.exception("opening a predictor failed")
                 predictors[color] = NullPredictor(f"model failed to load: {error}")
-        return predictors
+        try:
+            pair(predictors)
+        except Exception:  # a predictor that cannot be told its opponent still predicts, at its own rating
+            log.exception("telling the predictors their opponents' ratings failed")
+        return Opened(predictors, {color: _origin(player, predictors[color], store)
+                                   for color, player in players.items()})
     finally:
         if store is not None:
             store.close()
+
+
+def _origin(player: PlayerLike | None, predictor: GamePredictor, store: StoreLike | None) -> str:
+    """Where the rating ``predictor`` reads ``player``'s moves at came from ("" where it has none)."""
+    rating = getattr(predictor.status, "rating", None)
+    if rating is None:
+        return ""
+    if player is None or store is None:
+        return "the default, not a player here"
+    try:
+        return library.rating_origin(store, player, rating)  # type: ignore[arg-type]
+    except Exception:  # a store double, a player deleted meanwhile: the rating without its source
+        log.exception("where %s's rating came from is unknown", player.name)
+        return ""
+
+
+def rating_words(players: Mapping[chess.Color, PlayerLike | None], statuses: Mapping[chess.Color, Any],
+                 origins: Mapping[chess.Color, str], mover: chess.Color,
+                 names: Mapping[chess.Color, str] | None = None) -> str:
+    """Both players' ratings for the prior and where each came from, the mover's first, a line each:
+    "Jo 1,450: fitted on their games\nAnn 1,700: their starting rating"."""
+    parts = []
+    for color in (mover, not mover):
+        rating, origin = getattr(statuses.get(color), "rating", None), origins.get(color, "")
+        if rating is None or not origin:
+            continue
+        player = players.get(color)
+        name = player.name if player is not None else (names or {}).get(color) or chess.COLOR_NAMES[color].title()
+        parts.append(f"{name} {rating:,}: {origin}")
+    return "\n".join(parts)
 
 
 def _same_game(a: chess.Board, b: chess.Board) -> bool:
@@ -87,16 +133,32 @@ class Follower:
     """Both players' predictors and the position they have followed to.
 
     Used on the prediction worker's thread only: a predictor carries the game's state, so it is
-    never run by two threads, and both follow the same positions in turn, which lets two
-    predictors of one band share each prior run (:mod:`kibitz.engine.priors`).
+    never run by two threads, and both follow the same positions in turn, which lets the two
+    paired predictors (each at its player's rating against the other's) share each prior run
+    (:mod:`kibitz.engine.priors`).
     """
 
-    def __init__(self, predictors: dict[chess.Color, GamePredictor]) -> None:
+    def __init__(self, predictors: dict[chess.Color, GamePredictor],
+                 players: Mapping[chess.Color, PlayerLike | None] | None = None,
+                 origins: Mapping[chess.Color, str] | None = None,
+                 names: Mapping[chess.Color, str] | None = None) -> None:
+        """``names``: what to call a side with no player (the name in the game's record)."""
         self.predictors = dict(predictors)
+        self.players = dict(players or {})
+        self.origins = dict(origins or {})
+        self.names = dict(names or {})
         self.at: chess.Board | None = None
 
     def descriptions(self) -> dict[chess.Color, str]:
-        return {color: p.status.description for color, p in self.predictors.items()}
+        """Each colour's model in words, then a line per player with their rating and where it came
+        from (from the predictors' statuses now: a model replaced by one without a rating drops its
+        line); :meth:`PredictionService.description` and :meth:`PredictionService.ratings` part them."""
+        statuses = {color: p.status for color, p in self.predictors.items()}
+        described = {}
+        for color, status in statuses.items():
+            ratings = rating_words(self.players, statuses, self.origins, color, self.names)
+            described[color] = f"{status.description}\n{ratings}" if ratings else status.description
+        return described
 
     def predict(self, board: chess.Board, over: bool) -> Predicted:
         """Follow both predictors to ``board``; the side to move's top moves (none when ``over``)."""
@@ -151,6 +213,8 @@ class PredictionService(QObject):
         self.worker.done.connect(self._predicted)
         self.worker.failed.connect(self._prediction_failed)
         self._follower: Follower | None = None
+        self._players: dict[chess.Color, PlayerLike | None] = {}
+        self._names: dict[chess.Color, str] = {}
         self._descriptions: dict[chess.Color, str] = {}
         self._loading = False
         self._token = 0
@@ -196,12 +260,16 @@ class PredictionService(QObject):
         """Predictors are being opened, or the shown position's predictions are on their way."""
         return self._loading or self._waiting is not None
 
-    def load(self, players: dict[chess.Color, PlayerLike | None], board: chess.Board) -> None:
-        """(Re)open both predictors in the background; the game goes on meanwhile."""
+    def load(self, players: dict[chess.Color, PlayerLike | None], board: chess.Board,
+             names: Mapping[chess.Color, str] | None = None) -> None:
+        """(Re)open both predictors in the background; the game goes on meanwhile. ``names``: each
+        side's name in the game (said for a side with no player)."""
         self._token += 1
         token = self._token
         self._loading = True
         self._follower = None
+        self._players = dict(players)
+        self._names = dict(names or {})
         self._descriptions = {}
         self.worker.cancel_pending()  # predictions by the old predictors are of no use now
         self._board = board.copy()
@@ -217,10 +285,10 @@ class PredictionService(QObject):
         self.predictions_changed.emit()
         self.pool.start(worker)
 
-    def _loaded(self, token: int, predictors: dict[chess.Color, GamePredictor]) -> None:
+    def _loaded(self, token: int, opened: Opened) -> None:
         if token != self._token:
             return
-        self._follower = Follower(predictors)
+        self._follower = Follower(opened.predictors, self._players, opened.origins, self._names)
         self._descriptions = self._follower.descriptions()
         self._loading = False
         self._shown = None
@@ -229,8 +297,8 @@ class PredictionService(QObject):
 
     def _load_failed(self, token: int, message: str) -> None:
         if token == self._token:
-            self._loaded(token, {c: NullPredictor(f"model failed to load: {message}")
-                                 for c in (chess.WHITE, chess.BLACK)})
+            self._loaded(token, Opened({c: NullPredictor(f"model failed to load: {message}")
+                                        for c in (chess.WHITE, chess.BLACK)}, {}))
 
     def shutdown(self, timeout_s: float = 5.0) -> None:
         """Stop the prediction thread (the window closes); a ply still running may finish first
@@ -312,9 +380,15 @@ class PredictionService(QObject):
         return self.current
 
     def description(self, color: chess.Color) -> str:
+        """The model predicting ``color``'s moves, in words (what it is doing, while it takes a while)."""
         if self._loading:
             return LOADING
-        description = self._descriptions.get(color, "no model")
+        description = self._descriptions.get(color, "no model").partition("\n")[0]
         if self._waiting is not None and not self._slow.isActive() and color == self._board.turn:
             return f"{description} - {PREDICTING}"
         return description
+
+    def ratings(self, color: chess.Color) -> str:
+        """Both players' ratings for the prior and where each came from, ``color``'s first, a line
+        each ("" while loading, or when no model has a rating)."""
+        return "" if self._loading else self._descriptions.get(color, "").partition("\n")[2]

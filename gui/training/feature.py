@@ -18,7 +18,7 @@ from kibitz.gui.training.runner import INSTALL_HINT, TrainingRunner
 
 #: The training's stage names, in words for the status bar.
 STAGES = {
-    "choose prior band": "Choosing the Maia level",
+    "fit the player's rating": "Fitting their rating",
     "prior over the player's games": "Reading the games",
     "fine-tune": "Learning",
     "export and judge": "Checking the new model",
@@ -32,6 +32,8 @@ def progress_text(event: dict[str, Any]) -> str:
 
     >>> progress_text({"stage": "fine-tune", "player": "Alice", "done": 3, "total": 10})
     'Learning (Alice): 3 of 10'
+    >>> progress_text({"stage": "fit the player's rating", "player": "Alice", "done": 0, "total": 1})
+    'Fitting their rating (Alice)…'
     """
     stage = STAGES.get(str(event.get("stage") or ""), str(event.get("stage") or "Training").capitalize())
     who = f" ({event['player']})" if event.get("player") else ""

@@ -20,6 +20,7 @@ from kibitz.gui.dialogs import Dialogs, NameMapping, NewGameChoice
 class FakeStatus:
     kind: str = "base"
     description: str = "fake model for tests"
+    rating: int | None = None  # the player's rating for the prior (None: the fake has none)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class FakePredictor:
         self.board = chess.Board()
         self.pushes: list[str] = []
         self.resets = 0
+        self.game: tuple[chess.Color, int | None] | None = None  # what pairing told it
+
+    def set_game(self, colour: chess.Color, opponent_rating: int | None) -> None:
+        self.game = (colour, opponent_rating)
 
     def reset(self, board: chess.Board | None = None) -> None:
         self.resets += 1

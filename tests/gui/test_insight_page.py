@@ -25,6 +25,8 @@ def test_player_page_shows_the_profile_and_reverts(qtbot: Any, store: Any) -> No
         page.load(player)
     profile = ready.args[0]
     assert profile.games == 12 and "jowen93" in page.header.text()
+    assert "Maia-3 at 1,500" in page.header.text()  # the versions' records carry a fitted rating:
+    assert "(rating 1,500: fitted on their games)" in page.header.text()
     assert 'data-name="model top-1"' in page.charts["accuracy"].svg()
     # The opening tree as White starts with the player's first moves and their counts.
     white = page.trees[chess.WHITE]

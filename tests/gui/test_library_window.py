@@ -110,7 +110,7 @@ def test_open_a_game_walk_it_and_play_on(qtbot: Any, make_window: Any, store: An
     after_e5.push_san("e4")
     after_e5.push_san("e5")
     assert record.fen == after_e5.fen() and play.board.pieces() == after_e5.piece_map()
-    assert store.find_player("Frank").level == 1200  # the level picks the prior band until games choose one
+    assert store.find_player("Frank").level == 1200  # his starting rating, until his games fit one
 
 
 def test_delete_games_asks_first(qtbot: Any, make_window: Any, store: Any, dialogs: ScriptedDialogs) -> None:
@@ -138,7 +138,8 @@ def test_players_page_rename_merge_level_delete(qtbot: Any, make_window: Any, st
     players = window.library.players_view
     assert [players.list.item(i).text() for i in range(players.list.count())] == ["Carla", "Dan", "Erik"]
     assert players.current_id == carla.id and "2 games: 2 won" in players.record.text()
-    assert "Maia 1500 prior + base adapter" in players.model.text()
+    assert players.model.text().startswith("Maia-3 at 1,500 (no personal network yet")
+    assert players.model.text().endswith("Rating 1,500: the default, no starting rating given.")
 
     dialogs.text_answer = "Carla Brown"
     players.buttons["rename"].click()
@@ -146,7 +147,14 @@ def test_players_page_rename_merge_level_delete(qtbot: Any, make_window: Any, st
 
     players.level.setValue(1100)
     players.level.editingFinished.emit()
-    assert store.player(carla.id).level == 1100 and "Maia 1100 prior" in players.model.text()
+    assert store.player(carla.id).level == 1100 and players.model.text().startswith("Maia-3 at 1,100 ")
+    assert players.model.text().endswith("Rating 1,100: their starting rating.")
+    players.level.setValue(players.level.minimum())  # "not given": the default again
+    assert players.level.text() == "not given"
+    players.level.editingFinished.emit()
+    assert store.player(carla.id).level is None and "Rating 1,500: the default" in players.model.text()
+    players.level.stepUp()  # one step up from "not given" is the lowest rating the store takes
+    assert players.level.value() == 400
 
     players.list.setCurrentRow(1)  # Dan
     assert players.current_id == dan.id

@@ -112,12 +112,15 @@ def test_a_model_too_slow_for_the_game_gives_way_and_the_panel_says_why(qtbot: A
     assert window.play.prediction_panel.texts()  # and the base model predicts
 
 
-def test_both_players_predictors_share_each_prior_run(qtbot: Any, make_window: Any,
+def test_both_players_predictors_share_each_prior_run(qtbot: Any, make_window: Any, dialogs: Any,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Players of different ratings: paired, both predictors ask the prior at (White's, Black's)."""
     from kibitz.engine.priors import prior_session
+    from kibitz.gui.dialogs import NewGameChoice
     from kibitz.gui.play.predictions import default_predictor_factory
 
-    shared = prior_session(1500)
+    dialogs.new_game_choice = NewGameChoice("Alice", "Bob", None, 1200, 1800)
+    shared = prior_session()
     runs: list[int] = []
     real = shared._session
 
@@ -138,6 +141,7 @@ def test_both_players_predictors_share_each_prior_run(qtbot: Any, make_window: A
         wait_predictions(qtbot, window)
         assert window.play.prediction_panel.texts()
     assert len(runs) == len(plies) + 1  # every position once, for both players' predictors
+    assert window.play.prediction_panel.status.text() == "Maia-3 at 1,200 vs 1,800"
 
 
 # -- the worker itself ------------------------------------------------------------------------

@@ -10,13 +10,13 @@ from PySide6.QtCore import QPoint
 from conftest import wait_predictions
 from gui_helpers import FakePredictorFactory, FakeStatus
 
-LONG_DESCRIPTION = "Maia 1500 prior + personal model from 2,273 games (the newest 1,500 trained it)"
+LONG_DESCRIPTION = "Maia-3 at 1,450 vs 1,700 + personal model from 2,273 games (its network trained on the newest 1,273)"
 
 
 class LongDescriptions(FakePredictorFactory):
     def __call__(self, player: Any, store: Any) -> Any:
         predictor = super().__call__(player, store)
-        predictor.status = FakeStatus("personal", LONG_DESCRIPTION)
+        predictor.status = FakeStatus("personal", LONG_DESCRIPTION, rating=1450)  # and a ratings line
         return predictor
 
 
@@ -39,6 +39,9 @@ def test_the_side_panel_fits_a_600_by_400_window(qtbot: Any, make_window: Any) -
     qtbot.waitUntil(lambda: window.size().height() == 400 and window.size().width() == 600, timeout=2000)
     view = window.play.view
     assert LONG_DESCRIPTION in view.prediction_panel.status.text()
+    # Each player's rating line gives way to the model's words and the move list in a small window.
+    assert "Alice 1,450: fitted on their games" in view.prediction_panel.ratings.toolTip()
+    assert _inside(view.prediction_panel.ratings, window.centralWidget())
     for widget in (view.takeback_button, view.play_on_button, view.resign_button, view.prediction_panel,
                    view.move_list):
         assert widget.isVisible() and _inside(widget, window.centralWidget()), widget
