@@ -46,7 +46,7 @@ from kibitz.engine.priors import (DEFAULT_RATING, POOLED_SIZE, PRIOR_NAME, Prior
                                   rating_key)
 
 if TYPE_CHECKING:
-    from kibitz.engine.store import ModelRecord, Player, Store
+    from kibitz.engine.store import Player, Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

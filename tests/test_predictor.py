@@ -10,7 +10,7 @@ import chess
 import numpy as np
 import pytest
 
-from kibitz.engine import models, predictor as predictor_module
+from kibitz.engine import models
 from kibitz.engine.models import ModelError, base_model_dir, load_model_info
 from kibitz.engine.predictor import ModelPredictor, NullPredictor, open_model, open_predictor
 from kibitz.engine.store import Store
