@@ -43,6 +43,14 @@ def prior_view(moves: list[chess.Move], rating: int = 1500) -> tuple[np.ndarray,
     return outputs.logits, outputs.pooled, np.array(prev, np.int64)
 
 
+@pytest.fixture(autouse=True)
+def quick_rating_fits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ratings fitted on 100 moves, not the app's 400: each fit runs the prior ~17 times over them."""
+    from kibitz.engine import ratings
+
+    monkeypatch.setattr(ratings, "SAMPLE_POSITIONS", 100)
+
+
 @pytest.fixture(scope="module")
 def jowen60(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """jowen93's first 60 games as a PGN file: enough for a judged fine-tune (the prior reads every
