@@ -21,7 +21,7 @@ def test_player_page_shows_the_profile_and_reverts(qtbot: Any, store: Any) -> No
     page = InsightPage(store, pool)
     qtbot.addWidget(page)
     page.show()
-    with qtbot.waitSignal(page.profile_ready, timeout=60000) as ready:
+    with qtbot.waitSignal(page.profile_ready, timeout=240000) as ready:
         page.load(player)
     profile = ready.args[0]
     assert profile.games == 12 and "jowen93" in page.header.text()
@@ -43,7 +43,7 @@ def test_player_page_shows_the_profile_and_reverts(qtbot: Any, store: Any) -> No
     # Version 1 is served; version 2 (never served: not installed when trained) can be served.
     assert list(page.revert_buttons) == [folders[1]]
     assert page.revert_buttons[folders[1]].text() == "Serve version 2"
-    with qtbot.waitSignals([page.model_reverted, page.profile_ready], timeout=60000):
+    with qtbot.waitSignals([page.model_reverted, page.profile_ready], timeout=240000):
         qtbot.mouseClick(page.revert_buttons[folders[1]], Qt.MouseButton.LeftButton)
     assert store.latest_model(player.id).path == folders[1]
     assert list(page.revert_buttons) == [folders[0]]
@@ -90,7 +90,7 @@ def test_player_page_reads_whole_at_1100_by_900(qtbot: Any, store: Any) -> None:
     qtbot.addWidget(page)
     page.resize(1100, 900)
     page.show()
-    with qtbot.waitSignal(page.profile_ready, timeout=60000) as ready:
+    with qtbot.waitSignal(page.profile_ready, timeout=240000) as ready:
         page.load(player)
     qtbot.waitExposed(page)
     QApplication.processEvents()  # the new tables are laid out (deferred layout requests)
