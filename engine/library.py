@@ -183,14 +183,14 @@ DEFAULT: Final = "the default, no starting rating given"
 
 
 def rating_origin(store: Store, player: Player, rating: int) -> str:
-    """Where ``rating``, the one ``player`` is predicted at, came from: fitted on their games at a
-    retrain (the newest fit, or the one their served network was trained at), the level given for
+    """Where ``rating``, the one ``player`` is predicted at, came from: fitted on their games (by the
+    background work or a retrain, or the one their served network was trained at), the level given for
     them (their starting rating until their games fit one), or the default."""
-    from kibitz.engine.models import recorded_rating
+    from kibitz.engine.models import rating_fit, recorded_rating
     from kibitz.engine.priors import DEFAULT_RATING, rating_key
 
     fitted, _ = recorded_rating(store, player.id)
-    if fitted is not None:
+    if fitted is not None or rating_fit(store, player.id) is not None:
         return FITTED  # the newest fit, or the served network's own (fitted when it was trained)
     if player.level is not None and rating == rating_key(player.level):
         return FROM_LEVEL

@@ -365,8 +365,8 @@ def served_model(store: Store | None, player: Player | None) -> ServedModel:
     if store is None or player is None:
         return ServedModel(load_model_info(base_model_dir()), DEFAULT_RATING, None)
     record = store.latest_model(player.id)
-    recorded, rating_problem = recorded_rating(store, player.id)
-    rating = recorded if recorded is not None else rating_key(player.level)
+    _, rating_problem = recorded_rating(store, player.id)
+    rating = player_rating(store, player)
     problems = [rating_problem] if rating_problem else []
     if record is not None and record.meta.get("installed") is False:
         problems.append(str(record.meta.get("reason", "the personal model did not beat the base")))

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kibitz.engine import models, pgn, ratings
+from kibitz.engine import library, models, pgn, ratings
 from kibitz.engine.player_games import MIN_RATING_GAMES
+from kibitz.engine.predictor import open_predictor
 from kibitz.engine.prior_outputs import KeptOutputs, upkeep, wanted_outputs
 from kibitz.engine.store import Store
 
@@ -39,6 +40,8 @@ def test_the_rating_is_fitted_once_there_are_games_and_again_only_when_they_have
     kept = models.rating_fit(store, player.id)
     assert kept == models.RatingFit(fit.rating, 12, "games")
     assert models.player_rating(store, store.player(player.id)) == fit.rating  # the games, not the level
+    assert open_predictor(store.player(player.id), store).status.rating == fit.rating  # and it is served
+    assert library.rating_origin(store, store.player(player.id), fit.rating) == library.FITTED
     store.import_games(itertools.islice(games, 2))  # 14 games: less than a quarter more
     assert ratings.fit_player_rating(store, player.id) is None
     store.import_games(itertools.islice(games, 1))  # 15 games = 12 x 1.25: fitted again
