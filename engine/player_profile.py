@@ -34,7 +34,7 @@ from kibitz.engine.openings import SCORE, OpeningNode, opening_tree, player_colo
 from kibitz.engine.pair_record import HeadToHead, Results, StrengthPoint, head_to_head, strength_trend
 from kibitz.engine.player_games import SHOWN_GAMES, game_key, newest_unseen, replay
 from kibitz.engine.predictor import AdapterSession, open_predictor
-from kibitz.engine.review import start_board
+from kibitz.engine.ratings import stored_games
 from kibitz.engine.scoring import (PHASES, PlyScore, Score, ScoredGame, compare_models, frequency_hits,
                                    move_frequencies, position_key)
 from kibitz.engine.store import GameRecord, ModelRecord, Player, Store
@@ -88,12 +88,6 @@ def results_by_colour(records: list[GameRecord], player_id: int) -> dict[chess.C
         mine = SCORE[record.result][0 if colour == chess.WHITE else 1]
         counts[colour][{1.0: 0, 0.5: 1, 0.0: 2}[mine]] += 1
     return {c: Results(*v) for c, v in counts.items()}
-
-
-def _scored(store: Store, records: list[GameRecord], player_id: int) -> list[ScoredGame]:
-    opponents = models.opponent_ratings(store, records, player_id)
-    return [ScoredGame(start_board(r), [chess.Move.from_uci(u) for u in r.moves], player_colour(r, player_id),
-                       opponent) for r, opponent in zip(records, opponents)]
 
 
 def _summary(plies: list[PlyScore]) -> dict[str, float | int]:
@@ -173,7 +167,7 @@ def player_profile(store: Store, player: Player, *, newest_games: int = NEWEST_G
     """Everything the player page shows (seconds for a few hundred games; call it off the UI thread)."""
     ids = models.player_game_ids(store, player.id)
     records = [store.game(gid) for gid in ids]
-    games = _scored(store, records, player.id)
+    games = stored_games(store, records, player.id)
     keys = [game_key(r.fen, r.moves) for r in records]
     split = max(len(games) - newest_games, 0)
     newest, older = games[split:], games[:split]

@@ -21,12 +21,14 @@ from typing import Final
 import chess
 import numpy as np
 
+from kibitz.engine import models
 from kibitz.engine.book import PlayerBook, position_hash
 from kibitz.engine.features import DEFAULT_VIEW, TOKEN_SHAPE, GameTokens, View
 from kibitz.engine.moves import legal_move_indices
+from kibitz.engine.pgn import starting_board
 from kibitz.engine.priors import DEFAULT_RATING, MAX_RATING, MIN_RATING, RATING_STEP, PriorSession
 from kibitz.engine.scoring import ScoredGame
-from kibitz.engine.store import Store
+from kibitz.engine.store import GameRecord, Store
 
 #: The coarse grid (Maia-3 was trained on lichess ratings; its embeddings mix linearly in between).
 RATING_GRID: Final = tuple(range(500, 2901, 200))
@@ -181,16 +183,21 @@ def choose_rating(games: Sequence[ScoredGame], *, max_positions: int | None = No
     return fit_rating(session or prior_session(2), plies, max_positions=max_positions)
 
 
+def stored_games(store: Store, records: Sequence[GameRecord], player_id: int) -> list[ScoredGame]:
+    """The player's side of stored games, each opponent at the rating the prior reads them at
+    (:func:`kibitz.engine.models.opponent_ratings`)."""
+    opponents = models.opponent_ratings(store, list(records), player_id)
+    return [ScoredGame(starting_board(r.fen), [chess.Move.from_uci(u) for u in r.moves],
+                       chess.WHITE if r.white_id == player_id else chess.BLACK, opponent)
+            for r, opponent in zip(records, opponents)]
+
+
 def fit_player_rating(store: Store, player_id: int, *, session: PriorSession | None = None,
                       force: bool = False) -> RatingFit | None:
     """Fit the stored player's rating on their newest moves and keep it (the background work's fit:
     :func:`kibitz.engine.models.rating_fit`), when it is due - at ``MIN_RATING_GAMES`` games, then
     whenever their games have grown by ``REFIT_GROWTH`` (``force``: whenever they have the games).
     Returns the fit, or None when none was due."""
-    import chess
-
-    from kibitz.engine import models
-    from kibitz.engine.pgn import starting_board
     from kibitz.engine.player_games import MIN_RATING_GAMES
 
     ids = models.player_game_ids(store, player_id)
@@ -198,10 +205,6 @@ def fit_player_rating(store: Store, player_id: int, *, session: PriorSession | N
     if len(ids) < MIN_RATING_GAMES or not (force or models.rating_fit_due(fitted, len(ids))):
         return None
     records = [store.game(game_id) for game_id in ids[-SAMPLE_POSITIONS // 20:]]  # 400 moves: 20 games or fewer
-    opponents = models.opponent_ratings(store, records, player_id)
-    games = [ScoredGame(starting_board(r.fen), [chess.Move.from_uci(u) for u in r.moves],
-                        chess.WHITE if r.white_id == player_id else chess.BLACK, opponent)
-             for r, opponent in zip(records, opponents)]
-    fit = choose_rating(games, session=session)
+    fit = choose_rating(stored_games(store, records, player_id), session=session)
     models.save_rating_fit(store.home, player_id, models.RatingFit(fit.rating, len(ids), "games"))
     return fit
